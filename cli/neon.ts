@@ -1,0 +1,47 @@
+// The `neon` command line: one file per command under cli/, dispatched by name here.
+import { UsageError } from './flags.ts';
+
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+type Loader = () => Promise<Command>;
+
+const commands: Record<string, Loader> = {
+};
+
+function usage(): string {
+  return [
+    'usage: neon <command> [flags]',
+    '',
+    'commands:',
+    ...Object.keys(commands).sort().map((c) => `  ${c}`),
+    '',
+    "run 'neon <command> --help' for a command's flags",
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`neon: unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    const command = await load();
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`neon ${name}: ${err.message}`);
+      return 2;
+    }
+    console.error(`neon ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+// Errors on every HTTP surface share OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+export interface ApiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+    readonly type: string = status >= 500 ? 'server_error' : 'invalid_request_error',
+  ) {
+    super(message);
+  }
+  body(): ApiErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+/** Turns a zod failure into a 400 naming the first offending field. */
+export function fromZod(err: ZodError): ApiError {
+  const issue = err.issues[0];
+  const param = issue && issue.path.length > 0 ? issue.path.join('.') : null;
+  const message = issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request';
+  return new ApiError(400, message, param, 'invalid_value');
+}
+
+/** Hono onError handler: ApiError as itself, anything else as a 500 that does not leak internals. */
+export function onApiError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return c.json(err.body(), err.status);
+  console.error(err);
+  return c.json(new ApiError(500, 'internal error', null, 'internal').body(), 500);
+}
+
+/** Parses a JSON request body; a body that is not JSON is a 400. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw new ApiError(400, 'request body must be valid JSON', null, 'invalid_json');
+  }
+}
