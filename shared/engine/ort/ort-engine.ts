@@ -17,6 +17,9 @@ export interface OrtEngineOptions {
   provider?: 'cpu' | 'cuda';
 }
 
+/** A request before it is numbered (Omit distributed over the union). */
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
 interface Pending {
   resolve(r: Reply): void;
   reject(e: Error): void;
@@ -41,7 +44,7 @@ class OrtWorkerHandle {
       if (reply.kind === 'error') p.reject(new Error(`onnxruntime: ${reply.message}`));
       else p.resolve(reply);
     });
-    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('error', (err: unknown) => this.failAll(err instanceof Error ? err : new Error(String(err))));
     this.worker.on('exit', (code) => this.failAll(new Error(`onnxruntime worker exited with code ${code}`)));
   }
 
@@ -51,7 +54,7 @@ class OrtWorkerHandle {
     this.inFlight = 0;
   }
 
-  request(msg: Omit<Request, 'seq'>, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  request(msg: WithoutSeq<Request>, transfer: ArrayBuffer[] = []): Promise<Reply> {
     const seq = ++this.seq;
     this.inFlight++;
     this.worker.ref();

@@ -75,7 +75,7 @@ function matMul(tf: TF, a: Tensor, b: Tensor): Tensor {
   if (a.rank >= 3 && b.rank === 2) {
     const lead = a.shape.slice(0, -1);
     const flat = tf.reshape(a, [-1, a.shape[a.rank - 1]]);
-    return tf.reshape(tf.matMul(flat, b), [...lead, b.shape[1]]);
+    return tf.reshape(tf.matMul(flat, b), [...lead, b.shape[1] as number]);
   }
   if (a.rank === 2 && b.rank >= 3) {
     return tf.matMul(tf.broadcastTo(a, [...b.shape.slice(0, -2), ...a.shape]), b);
