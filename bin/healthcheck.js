@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global AbortSignal */
 // Container healthcheck: exits 0 when GET /v2/health/live on this container's PORT answers 2xx, else 1.
 // Usage: node bin/healthcheck.js [url]   (default http://127.0.0.1:$PORT/v2/health/live, PORT defaults to 8080)
 const port = process.env.PORT || '8080';
