@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 
 export const databaseConfigSchema = z.object({
   /** A postgres:// URL: use node-postgres. */

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { SCHEMA_NAME } from './config.ts';
 import type { Db } from './database.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -48,13 +49,17 @@ export function splitStatements(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** Applies pending migrations to `schema` (default public). Safe to call from several processes at once. */
 export async function migrate(db: Db, opts: { schema?: string; dir?: string } = {}): Promise<MigrateResult> {
   const schema = opts.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name '${schema}'`);
   const migrations = await loadMigrations(opts.dir);
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('neon_migrate'), hashtext(${schema}))`);
     const exists = (await tx.execute(sql`SELECT 1 AS one FROM pg_namespace WHERE nspname = ${schema}`)) as unknown as { rows: unknown[] };
     if (exists.rows.length === 0) await tx.execute(sql.raw(`CREATE SCHEMA "${schema}"`));
+    // The statements are unqualified: they land in the target schema whatever the session's search_path.
+    await tx.execute(sql.raw(`SET LOCAL search_path TO "${schema}"`));
     await tx.execute(
       sql.raw(`CREATE TABLE IF NOT EXISTS "${schema}".neon_migrations (tag text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`),
     );
