@@ -41,9 +41,8 @@ export async function watchChannel(database: Database, base: ChannelBase): Promi
       return new Promise((resolve) => {
         if (signal?.aborted) return resolve('aborted');
         if (count > since) return resolve('notified');
-        let timer: ReturnType<typeof setTimeout> | undefined;
         const done = (why: 'notified' | 'timeout' | 'aborted') => {
-          if (timer) clearTimeout(timer);
+          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           waiters = waiters.filter((w) => w !== onNotify);
           resolve(why);
@@ -51,7 +50,7 @@ export async function watchChannel(database: Database, base: ChannelBase): Promi
         const onNotify = () => done('notified');
         const onAbort = () => done('aborted');
         waiters.push(onNotify);
-        timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
+        const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
