@@ -10,6 +10,7 @@ type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
+  toy: async () => (await import('./toy.ts')).toyCommand,
 };
 
 function usage(): string {

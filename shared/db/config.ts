@@ -1,7 +1,8 @@
 // Where the database is: node-postgres when a URL is given (DATABASE_URL), otherwise PGlite in a folder
 // (default `$NEON_HOME/db`) or in memory. `schema` is the Postgres schema every table lives in.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { neonHome } from '../config/neon-home.ts';
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 
@@ -26,7 +27,7 @@ export type ResolvedDatabaseConfig = z.output<typeof databaseConfigSchema>;
 /** Reads DATABASE_URL, NEON_DB_SCHEMA and NEON_HOME (default `./.neon`, PGlite in `$NEON_HOME/db`). */
 export function databaseConfigFromEnv(env: Record<string, string | undefined> = process.env): ResolvedDatabaseConfig {
   const url = env.DATABASE_URL?.trim() || undefined;
-  const home = resolve(env.NEON_HOME?.trim() || '.neon');
+  const home = neonHome(env);
   return databaseConfigSchema.parse({
     url,
     dataDir: url ? undefined : join(home, 'db'),
