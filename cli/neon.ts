@@ -9,6 +9,7 @@ export interface Command {
 type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
+  merge: async () => (await import('./merge.ts')).mergeCommand,
 };
 
 function usage(): string {
