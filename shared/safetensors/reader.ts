@@ -62,9 +62,10 @@ export class SafetensorsFile {
 
 /** Reads and validates the header of a source. */
 export async function readHeader(src: ByteSource, opts: ReadOptions = {}): Promise<{ header: SafetensorsHeader; headerBytes: Uint8Array }> {
+  if (src.size < 8) headerLength(new Uint8Array(0), src.size, src.name); // throws 'truncated'
   const prefix = new Uint8Array(8);
   opts.onAllocate?.(8);
-  if (src.size >= 8) await readExactly(src, prefix, 0, 8, 0);
+  await readExactly(src, prefix, 0, 8, 0);
   const n = headerLength(prefix, src.size, src.name);
   opts.onAllocate?.(8 + n);
   const headerBytes = new Uint8Array(8 + n);
