@@ -82,11 +82,8 @@ export async function openCheckpoint(path: string, opts: OpenCheckpointOptions =
   if (!(root instanceof Map)) return fail('the index must be a JSON object');
   const wm = root.get('weight_map');
   if (!(wm instanceof Map)) return fail('weight_map must be an object of tensor name → shard file');
+  // the index's own "metadata" (e.g. total_size) describes the index; the tensors' metadata is the shards'
   const metadata: Record<string, string> = {};
-  const md = root.get('metadata');
-  if (md instanceof Map) {
-    for (const [k, v] of md) if (typeof v === 'string') metadata[k] = v;
-  }
   const shardOf = new Map<string, string>();
   const shardNames: string[] = [];
   for (const [tensor, file] of wm) {
@@ -118,5 +115,6 @@ export async function openCheckpoint(path: string, opts: OpenCheckpointOptions =
     await Promise.all(files.map((f) => f.close()));
     throw err;
   }
+  for (const f of files) for (const [k, v] of Object.entries(f.metadata)) if (!(k in metadata)) metadata[k] = v;
   return new Checkpoint(path, files, metadata, true);
 }
