@@ -9,7 +9,7 @@ import { SafetensorsWriter } from '../safetensors/writer.ts';
 import { encodeModel, type TensorProto } from '../onnx/onnx-proto.ts';
 import { tensorBytes } from '../onnx/tensor-data.ts';
 import { MergeError } from './merge-error.ts';
-import { openMergeInput, type InputFile, type MergeInput } from './merge-input.ts';
+import { openMergeInput, type InputFile, type InputFormat, type MergeInput } from './merge-input.ts';
 import { DEFAULT_POLICIES, planMerge, type MergePolicies, type MergePlan } from './merge-plan.ts';
 import { streamMerge, type MergeProgress, type MergeSink } from './stream-merge.ts';
 import { formatWRule, type WRule } from './w-rules.ts';
@@ -27,6 +27,10 @@ export interface MergeRequest {
   outputs: readonly string[];
   rules?: readonly WRule[];
   policies?: Partial<MergePolicies>;
+  /** Input formats when the paths do not say (default: from the extension). */
+  formats?: { base?: InputFormat; self?: InputFormat };
+  /** How the recipe names the inputs (default: the paths), e.g. artifact ids. */
+  labels?: { base?: string; self?: string };
   chunkBytes?: number;
   onProgress?: (p: MergeProgress) => void;
 }
@@ -65,8 +69,8 @@ function recipeFor(req: MergeRequest, policies: MergePolicies, plan: MergePlan, 
     w,
     rules: (req.rules ?? []).map(formatWRule),
     policies,
-    base: { path: req.base, files: baseFiles },
-    self: { path: req.self, files: selfFiles },
+    base: { path: req.labels?.base ?? req.base, files: baseFiles },
+    self: { path: req.labels?.self ?? req.self, files: selfFiles },
     tensors: { merged, copied: plan.entries.length - merged, skipped: plan.skipped.length },
   };
 }
@@ -79,10 +83,10 @@ export async function mergeCheckpoints(req: MergeRequest): Promise<MergeResult> 
     onMissing: req.policies?.onMissing ?? DEFAULT_POLICIES.onMissing,
     onMismatch: req.policies?.onMismatch ?? DEFAULT_POLICIES.onMismatch,
   };
-  const base = await openMergeInput(req.base);
+  const base = await openMergeInput(req.base, req.formats?.base);
   let self: MergeInput | undefined;
   try {
-    self = await openMergeInput(req.self);
+    self = await openMergeInput(req.self, req.formats?.self);
     if (base.format !== self.format) throw new MergeError('format_mismatch', `the base is ${base.format} but self is ${self.format}`);
     const plan = planMerge(base.tensors, self.byName, req.ws, req.rules ?? [], policies);
     const result = base.format === 'onnx' ? await mergeOnnx(req, policies, plan, base, self) : await mergeSafetensors(req, policies, plan, base, self);

@@ -44,8 +44,11 @@ export function isOnnxPath(path: string): boolean {
   return path.toLowerCase().endsWith('.onnx');
 }
 
-export async function openMergeInput(path: string): Promise<MergeInput> {
-  return isOnnxPath(path) ? openOnnxInput(path) : openSafetensorsInput(path);
+export type InputFormat = 'safetensors' | 'onnx';
+
+/** Opens a merge input; the format comes from the extension unless given (e.g. for extension-less blobs). */
+export async function openMergeInput(path: string, format?: InputFormat): Promise<MergeInput> {
+  return (format ?? (isOnnxPath(path) ? 'onnx' : 'safetensors')) === 'onnx' ? openOnnxInput(path) : openSafetensorsInput(path);
 }
 
 async function openSafetensorsInput(path: string): Promise<MergeInput> {
