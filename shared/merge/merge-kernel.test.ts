@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KernelScratch, mergeChunk } from './merge-kernel.ts';
+import { mergeChunk } from './merge-kernel.ts';
 import { prng, refBf16, refF16, refMerge, refToBf16, refToF16 } from './reference.test-util.ts';
 
 const WS = [1, 1.5, 0.25, -0.5, 3, 0, 1e-3, 100];
@@ -31,7 +31,7 @@ function check16(dtype: 'F16' | 'BF16', specials: number[], expMask: number, dec
   const n = 40_000;
   const [a, b] = pairUp(specials, n, dtype === 'F16' ? 11 : 22);
   const outs = WS.map(() => new Uint8Array(2 * n));
-  mergeChunk(dtype, new Uint8Array(a.buffer), new Uint8Array(b.buffer), 2 * n, WS, outs, new KernelScratch(n));
+  mergeChunk(dtype, new Uint8Array(a.buffer), new Uint8Array(b.buffer), 2 * n, WS, outs);
   WS.forEach((w, k) => {
     const o = new Uint16Array(outs[k].buffer);
     for (let i = 0; i < n; i++) {
@@ -116,5 +116,27 @@ test('w = 0 gives the base back bit for bit; w = -1 gives self (for finite value
     // −0 − 0·s is −0 only when s is not −0; compare values for zeros
     if ((a[i] & 0x7fff) !== 0) assert.equal(o0[i], a[i]);
     if ((b[i] & 0x7fff) !== 0) assert.equal(o1[i], b[i]);
+  }
+});
+
+test('chunks longer than the kernel block (2^20 elements) are merged whole, in both 16-bit formats', () => {
+  const n = (1 << 21) + 3;
+  const r = prng(99);
+  const a = new Uint16Array(n);
+  const b = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = 0x3000 + (r() % 0x1000);
+    b[i] = a[i] + (r() % 5) - 2;
+  }
+  for (const [dtype, dec, round] of [['BF16', refBf16, refToBf16], ['F16', refF16, refToF16]] as const) {
+    const outs = [new Uint8Array(2 * n), new Uint8Array(2 * n)];
+    mergeChunk(dtype, new Uint8Array(a.buffer), new Uint8Array(b.buffer), 2 * n, [1.5, -0.5], outs);
+    [1.5, -0.5].forEach((w, k) => {
+      const o = new Uint16Array(outs[k].buffer);
+      for (let i = 0; i < n; i += i < 1000 || n - i < 1000 || Math.abs(i - (1 << 20)) < 1000 ? 1 : 97) {
+        const want = round(refMerge(dec(a[i]), dec(b[i]), w));
+        if (o[i] !== want) assert.fail(`${dtype} w=${w} element ${i}: 0x${o[i].toString(16)} vs 0x${want.toString(16)}`);
+      }
+    });
   }
 });

@@ -5,19 +5,18 @@
 import type { FloatDtype } from '../safetensors/dtype.ts';
 import { F16_TABLE, f32BitsToF16 } from './float-bits.ts';
 
-/** Reusable decode buffers for one chunk size (no allocation per element or per chunk). */
-export class KernelScratch {
-  readonly a: Float32Array;
-  readonly b: Float32Array;
-  readonly ua: Uint32Array;
-  readonly ub: Uint32Array;
-  constructor(readonly maxElements: number) {
-    this.a = new Float32Array(maxElements);
-    this.b = new Float32Array(maxElements);
-    this.ua = new Uint32Array(this.a.buffer);
-    this.ub = new Uint32Array(this.b.buffer);
-  }
-}
+// The 16-bit kernels work on fixed module-level blocks: V8 then treats the arrays as constants (no reloading
+// of their data pointers and lengths inside the loop), about twice as fast as on arrays passed in. Input is copied
+// into the block, merged, and the block copied out (memcpy speed).
+const BLOCK = 1 << 20;
+const X = new Uint16Array(BLOCK);
+const Y = new Uint16Array(BLOCK);
+const O = new Uint16Array(BLOCK);
+const FA = new Float32Array(BLOCK);
+const FB = new Float32Array(BLOCK);
+const UA = new Uint32Array(FA.buffer);
+const UB = new Uint32Array(FB.buffer);
+const T16 = F16_TABLE;
 
 const one = new Float32Array(1);
 const oneBits = new Uint32Array(one.buffer);
@@ -31,14 +30,14 @@ function view<T>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, u: U
  * Merges `length` bytes of `base` and `self` (dtype `dtype`) into `outs[k]` for each `ws[k]`.
  * `length` must be a multiple of the element size.
  */
-export function mergeChunk(dtype: FloatDtype, base: Uint8Array, self: Uint8Array, length: number, ws: readonly number[], outs: readonly Uint8Array[], scratch?: KernelScratch): void {
+export function mergeChunk(dtype: FloatDtype, base: Uint8Array, self: Uint8Array, length: number, ws: readonly number[], outs: readonly Uint8Array[]): void {
   const b = base.subarray(0, length);
   const s = self.subarray(0, length);
   switch (dtype) {
     case 'F64': return mergeF64(b, s, ws, outs);
     case 'F32': return mergeF32(b, s, ws, outs);
-    case 'F16': return mergeF16(b, s, ws, outs, scratch);
-    case 'BF16': return mergeBF16(b, s, ws, outs, scratch);
+    case 'F16': return merge16(b, s, ws, outs, decodeF16Block, mergeF16Block);
+    case 'BF16': return merge16(b, s, ws, outs, decodeBF16Block, mergeBF16Block);
   }
 }
 
@@ -83,70 +82,71 @@ function mergeF32(base: Uint8Array, self: Uint8Array, ws: readonly number[], out
   }
 }
 
-function mergeF16(base: Uint8Array, self: Uint8Array, ws: readonly number[], outs: readonly Uint8Array[], scratch?: KernelScratch): void {
+/** Blocks of 16-bit elements: decode both inputs once, then one merged block per w. */
+function merge16(base: Uint8Array, self: Uint8Array, ws: readonly number[], outs: readonly Uint8Array[], decode: (m: number) => void, merge: (w: number, m: number) => void): void {
   const x = view(Uint16Array, base, 2);
   const y = view(Uint16Array, self, 2);
+  const o = outs.map((u) => view(Uint16Array, u, 2));
   const n = x.length;
-  const sc = scratch && scratch.maxElements >= n ? scratch : new KernelScratch(n);
-  const fa = sc.a;
-  const fb = sc.b;
-  const T = F16_TABLE;
-  for (let i = 0; i < n; i++) {
-    fa[i] = T[x[i]];
-    fb[i] = T[y[i]];
-  }
-  for (let k = 0; k < ws.length; k++) {
-    const w = ws[k];
-    const a = 1 + w;
-    const o = view(Uint16Array, outs[k], 2);
-    for (let i = 0; i < n; i++) {
-      const p = x[i];
-      if ((p & 0x7c00) === 0x7c00 || (y[i] & 0x7c00) === 0x7c00) {
-        o[i] = p;
-        continue;
-      }
-      const r = a * fa[i] - w * fb[i];
-      // float64 → binary32 rounding to odd, then binary32 → binary16 to nearest even (see float-bits.ts)
-      one[0] = r;
-      let bits = oneBits[0];
-      const f = one[0];
-      if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
-      o[i] = f32BitsToF16(bits >>> 0);
+  for (let off = 0; off < n; off += BLOCK) {
+    const m = Math.min(BLOCK, n - off);
+    X.set(x.subarray(off, off + m));
+    Y.set(y.subarray(off, off + m));
+    decode(m);
+    for (let k = 0; k < ws.length; k++) {
+      merge(ws[k], m);
+      o[k].set(m === BLOCK ? O : O.subarray(0, m), off);
     }
   }
 }
 
-function mergeBF16(base: Uint8Array, self: Uint8Array, ws: readonly number[], outs: readonly Uint8Array[], scratch?: KernelScratch): void {
-  const x = view(Uint16Array, base, 2);
-  const y = view(Uint16Array, self, 2);
-  const n = x.length;
-  const sc = scratch && scratch.maxElements >= n ? scratch : new KernelScratch(n);
-  const fa = sc.a;
-  const fb = sc.b;
-  const ua = sc.ua;
-  const ub = sc.ub;
-  // a bfloat16 is the top half of a binary32: decoding is a shift
-  for (let i = 0; i < n; i++) {
-    ua[i] = x[i] << 16;
-    ub[i] = y[i] << 16;
+function decodeF16Block(m: number): void {
+  for (let i = 0; i < m; i++) {
+    FA[i] = T16[X[i]];
+    FB[i] = T16[Y[i]];
   }
-  for (let k = 0; k < ws.length; k++) {
-    const w = ws[k];
-    const a = 1 + w;
-    const o = view(Uint16Array, outs[k], 2);
-    for (let i = 0; i < n; i++) {
-      const p = x[i];
-      if ((p & 0x7f80) === 0x7f80 || (y[i] & 0x7f80) === 0x7f80) {
-        o[i] = p;
-        continue;
-      }
-      const r = a * fa[i] - w * fb[i];
-      one[0] = r;
-      let bits = oneBits[0];
-      const f = one[0];
-      if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
-      // binary32 → bfloat16, round to nearest even (r is not NaN: both inputs finite)
-      o[i] = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+}
+
+function mergeF16Block(w: number, m: number): void {
+  const a = 1 + w;
+  for (let i = 0; i < m; i++) {
+    const p = X[i];
+    if ((p & 0x7c00) === 0x7c00 || (Y[i] & 0x7c00) === 0x7c00) {
+      O[i] = p;
+      continue;
     }
+    const r = a * FA[i] - w * FB[i];
+    // float64 → binary32 rounding to odd, then binary32 → binary16 to nearest even (see float-bits.ts)
+    one[0] = r;
+    let bits = oneBits[0];
+    const f = one[0];
+    if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
+    O[i] = f32BitsToF16(bits >>> 0);
+  }
+}
+
+function decodeBF16Block(m: number): void {
+  // a bfloat16 is the top half of a binary32: decoding is a shift
+  for (let i = 0; i < m; i++) {
+    UA[i] = X[i] << 16;
+    UB[i] = Y[i] << 16;
+  }
+}
+
+function mergeBF16Block(w: number, m: number): void {
+  const a = 1 + w;
+  for (let i = 0; i < m; i++) {
+    const p = X[i];
+    if ((p & 0x7f80) === 0x7f80 || (Y[i] & 0x7f80) === 0x7f80) {
+      O[i] = p;
+      continue;
+    }
+    const r = a * FA[i] - w * FB[i];
+    // float64 → binary32 rounding to odd, then binary32 → bfloat16 to nearest even (r is finite: both inputs are)
+    one[0] = r;
+    let bits = oneBits[0];
+    const f = one[0];
+    if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
+    O[i] = (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
   }
 }

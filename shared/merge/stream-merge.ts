@@ -1,7 +1,7 @@
 // The streaming driver: walks the plan tensor by tensor in chunks of bounded size, reading base and self chunk
 // k+1 while chunk k is computed and chunk k-1 is written (double buffering), one output per w. Memory is a fixed
 // set of chunk buffers whatever the checkpoint's size.
-import { KernelScratch, mergeChunk } from './merge-kernel.ts';
+import { mergeChunk } from './merge-kernel.ts';
 import type { MergePlan } from './merge-plan.ts';
 import type { TensorInput } from './merge-input.ts';
 
@@ -55,7 +55,6 @@ export async function streamMerge(
   const inB = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
   const inS = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
   const out = [0, 1].map(() => sinks.map(() => new Uint8Array(chunkBytes)));
-  const scratch = new KernelScratch(chunkBytes / 2);
   const writes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   let done = 0;
   let lastReport = 0;
@@ -84,7 +83,7 @@ export async function streamMerge(
       const c = chunks[k];
       const e = plan.entries[c.entry];
       const outs = out[set];
-      if (e.action === 'merge') mergeChunk(e.dtype!, inB[set], inS[set], c.length, e.ws, outs, scratch);
+      if (e.action === 'merge') mergeChunk(e.dtype!, inB[set], inS[set], c.length, e.ws, outs);
       else for (const o of outs) o.set(inB[set].subarray(0, c.length));
       writes[set] = handled(Promise.all(sinks.map((s, j) => s.write(e.tensor.name, c.offset, outs[j], c.length))));
       done += e.action === 'merge' ? 2 * c.length : c.length;
