@@ -7,7 +7,6 @@ import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SafetensorsWriter } from '../safetensors/writer.ts';
 import { encodeModel, type TensorProto } from '../onnx/onnx-proto.ts';
-import { tensorBytes } from '../onnx/tensor-data.ts';
 import { MergeError } from './merge-error.ts';
 import { openMergeInput, type InputFile, type InputFormat, type MergeInput } from './merge-input.ts';
 import { DEFAULT_POLICIES, planMerge, type MergePolicies, type MergePlan } from './merge-plan.ts';
@@ -162,7 +161,12 @@ async function mergeOnnx(req: MergeRequest, policies: MergePolicies, plan: Merge
       if (!keep.has(t.name)) continue;
       const data = buffers[k].get(t.name);
       if (data) initializer.push(inline(t, data));
-      else if (t.dataLocation === 1) initializer.push(inline(t, tensorBytes(t, req.base)));
+      else if (t.dataLocation === 1) {
+        const src = base.byName.get(t.name)!;
+        const buf = new Uint8Array(src.byteLength);
+        await src.read(buf, 0, 0, buf.length);
+        initializer.push(inline(t, buf));
+      }
       else initializer.push(t);
     }
     const out = {

@@ -1,14 +1,13 @@
 // The two sides of a merge, whatever their format: a safetensors file, a sharded safetensors checkpoint, or an
 // ONNX model (its initializers, from raw_data, typed fields or external data). Each tensor reads by byte range.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { openCheckpoint, type Checkpoint } from '../safetensors/checkpoint.ts';
-import { MemorySource, readExactly } from '../safetensors/byte-source.ts';
+import { FileSource, MemorySource, readExactly } from '../safetensors/byte-source.ts';
 import type { Dtype } from '../safetensors/dtype.ts';
-import { DataType, decodeModel, type ModelProto, type TensorProto } from '../onnx/onnx-proto.ts';
-import { tensorBytes } from '../onnx/tensor-data.ts';
-import { sha256File } from '../store/artifact-store.ts';
+import { DATA_TYPE_BYTES, DataType, decodeModel, type ModelProto, type TensorProto } from '../onnx/onnx-proto.ts';
+import { elementCount, tensorBytes } from '../onnx/tensor-data.ts';
 import { HashingSource } from './hashing-source.ts';
 import type { TensorDesc } from './merge-plan.ts';
 
@@ -109,27 +108,52 @@ export const ONNX_DTYPES: Record<number, Dtype> = {
 async function openOnnxInput(path: string): Promise<MergeInput> {
   const bytes = await readFile(path);
   const model = decodeModel(bytes);
+  const dir = dirname(resolve(path));
   const tensors: TensorInput[] = [];
   const initializers = new Map<string, TensorProto>();
-  const external = new Set<string>();
-  for (const t of model.graph.initializer) {
-    initializers.set(t.name, t);
-    const dtype = ONNX_DTYPES[t.dataType];
-    // types without a safetensors counterpart (strings, float8, int4, ...) take part as opaque U8 bytes: copied
-    const data = dtype ? tensorBytes(t, path) : undefined;
-    if (t.dataLocation === 1) for (const e of t.externalData ?? []) if (e.key === 'location') external.add(e.value);
-    const src = new MemorySource(`${path}:${t.name}`, data ?? new Uint8Array(0));
-    tensors.push({
-      name: t.name,
-      dtype: dtype ?? 'U8',
-      shape: dtype ? t.dims : [0],
-      byteLength: data?.length ?? 0,
-      read: (dst, dstOffset, offset, length) => readExactly(src, dst, dstOffset, length, offset),
-    });
+  // external data files, opened once each and hashed from the reads (like safetensors files)
+  const externals = new Map<string, HashingSource>();
+  const openExternal = async (location: string, tensor: string): Promise<HashingSource> => {
+    const file = resolve(dir, location);
+    const rel = relative(dir, file);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`onnx: tensor '${tensor}': external data location '${location}' escapes the model folder`);
+    let src = externals.get(rel);
+    if (!src) externals.set(rel, (src = new HashingSource(await FileSource.open(file))));
+    return src;
+  };
+  try {
+    for (const t of model.graph.initializer) {
+      initializers.set(t.name, t);
+      const dtype = ONNX_DTYPES[t.dataType];
+      if (!dtype) {
+        // types without a safetensors counterpart (strings, float8, int4, ...) are kept verbatim: an opaque, empty entry
+        tensors.push({ name: t.name, dtype: 'U8', shape: [0], byteLength: 0, read: async () => {} });
+        continue;
+      }
+      const byteLength = elementCount(t.dims) * DATA_TYPE_BYTES[t.dataType];
+      if (t.dataLocation === 1) {
+        // external data is read by range, never loaded whole
+        const info = new Map((t.externalData ?? []).map((e) => [e.key, e.value]));
+        const location = info.get('location');
+        if (!location) throw new Error(`onnx: tensor '${t.name}': external data without a location`);
+        const src = await openExternal(location, t.name);
+        const offset = Number(info.get('offset') ?? 0);
+        const length = info.has('length') ? Number(info.get('length')) : byteLength;
+        if (!Number.isSafeInteger(offset) || offset < 0 || length !== byteLength || offset + length > src.size) {
+          throw new Error(`onnx: tensor '${t.name}': external data ${location} [${offset}, +${length}) does not hold its ${byteLength} bytes (file: ${src.size} bytes)`);
+        }
+        tensors.push({ name: t.name, dtype, shape: t.dims, byteLength, read: (dst, dstOffset, off, len) => readExactly(src, dst, dstOffset, len, offset + off) });
+        continue;
+      }
+      const data = tensorBytes(t, path);
+      const mem = new MemorySource(`${path}:${t.name}`, data);
+      tensors.push({ name: t.name, dtype, shape: t.dims, byteLength: data.length, read: (dst, dstOffset, off, len) => readExactly(mem, dst, dstOffset, len, off) });
+    }
+  } catch (err) {
+    await Promise.all([...externals.values()].map((e) => e.close()));
+    throw err;
   }
-  const externalFiles = [...external].sort();
-  const fileList = [{ name: basename(path), bytes: bytes.length }];
-  for (const loc of externalFiles) fileList.push({ name: loc, bytes: (await stat(resolve(dirname(resolve(path)), loc))).size });
+  const fileList = [{ name: basename(path), bytes: bytes.length }, ...[...externals].map(([rel, src]) => ({ name: rel, bytes: src.size }))];
   let digests: Promise<InputFile[]> | undefined;
   return {
     format: 'onnx',
@@ -143,13 +167,11 @@ async function openOnnxInput(path: string): Promise<MergeInput> {
     files: () =>
       (digests ??= (async () => {
         const out: InputFile[] = [{ name: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }];
-        for (const loc of externalFiles) {
-          const file = resolve(dirname(resolve(path)), loc);
-          out.push({ name: loc, bytes: (await stat(file)).size, sha256: await sha256File(file) });
-        }
+        for (const [rel, src] of externals) out.push({ name: rel, bytes: src.size, sha256: await src.digest() });
         return out;
       })()),
-    close: async () => {},
+    close: async () => {
+      await Promise.all([...externals.values()].map((e) => e.close()));
+    },
   };
 }
-

@@ -51,6 +51,12 @@ test('ONNX: two exports of one graph merge into a model onnxruntime runs with th
     delete ext.rawData;
     ext.dataLocation = 1;
     ext.externalData = [{ key: 'location', value: 'self.weights.bin' }, { key: 'offset', value: '16' }, { key: 'length', value: String(bytes.length) }];
+    // and the base keeps its int64 shape initializer (copied, not merged) externally
+    const shape = base.model.graph.initializer.find((i) => i.name === 'flat_shape')!;
+    await writeFile(join(dir, 'base.bin'), shape.rawData!);
+    delete shape.rawData;
+    shape.dataLocation = 1;
+    shape.externalData = [{ key: 'location', value: 'base.bin' }];
     await writeFile(join(dir, 'base.onnx'), encodeModel(base.model));
     await writeFile(join(dir, 'self.onnx'), encodeModel(self.model));
 
@@ -72,7 +78,10 @@ test('ONNX: two exports of one graph merge into a model onnxruntime runs with th
       // everything else of the base is kept: nodes, inputs, outputs, the int64 initializer, metadata
       assert.deepEqual(m.graph.node, base.model.graph.node);
       assert.deepEqual(m.graph.input, base.model.graph.input);
-      assert.equal(m.graph.initializer.find((i) => i.name === 'flat_shape')!.dataType, DataType.INT64);
+      const flat = m.graph.initializer.find((i) => i.name === 'flat_shape')!;
+      assert.equal(flat.dataType, DataType.INT64);
+      assert.equal(flat.dataLocation, undefined, 'external data is inlined in the merged model');
+      assert.deepEqual(Array.from(flat.rawData!), [255, 255, 255, 255, 255, 255, 255, 255]);
       assert.equal(m.metadataProps.find((e) => e.key === 'family')?.value, 'test');
       assert.equal(JSON.parse(m.metadataProps.find((e) => e.key === RECIPE_KEY)!.value).w, w);
       // and onnxruntime computes with the merged weights
