@@ -140,3 +140,26 @@ test('chunks longer than the kernel block (2^20 elements) are merged whole, in b
     });
   }
 });
+
+test('results exactly halfway between two 16-bit values round to even (self one binade below base, w = 1 and 0.5)', () => {
+  for (const [dtype, one, half, mant, dec, round] of [['F16', 0x3c00, 0x3800, 1024, refF16, refToF16], ['BF16', 0x3f80, 0x3f00, 128, refBf16, refToBf16]] as const) {
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < mant; i += dtype === 'F16' ? 3 : 1) for (let j = 0; j < mant; j += dtype === 'F16' ? 5 : 1) pairs.push([one + i, half + j]);
+    const a = Uint16Array.from(pairs, (p) => p[0]);
+    const b = Uint16Array.from(pairs, (p) => p[1]);
+    const ws = [1, 0.5];
+    const outs = ws.map(() => new Uint8Array(2 * a.length));
+    mergeChunk(dtype, new Uint8Array(a.buffer), new Uint8Array(b.buffer), 2 * a.length, ws, outs);
+    let ties = 0;
+    ws.forEach((w, k) => {
+      const o = new Uint16Array(outs[k].buffer);
+      for (let i = 0; i < a.length; i++) {
+        const x = refMerge(dec(a[i]), dec(b[i]), w);
+        const want = round(x);
+        if (dec(want) !== x && Math.abs(dec(want) - x) === Math.abs(dec(want ^ 1) - x)) ties++;
+        if (o[i] !== want) assert.fail(`${dtype} w=${w}: 0x${a[i].toString(16)}, 0x${b[i].toString(16)} → 0x${o[i].toString(16)} vs 0x${want.toString(16)}`);
+      }
+    });
+    assert.ok(ties > 100, `${dtype}: only ${ties} exact ties exercised`);
+  }
+});

@@ -121,7 +121,10 @@ function mergeF16Block(w: number, m: number): void {
     let bits = oneBits[0];
     const f = one[0];
     if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
-    O[i] = f32BitsToF16(bits >>> 0);
+    // normal binary16 range [2^-14, 2^16): rebias and round in one integer step (a carry may reach ∞, correctly)
+    const abs = bits & 0x7fffffff;
+    if (abs >= 0x38800000 && abs < 0x47800000) O[i] = ((bits >>> 16) & 0x8000) | (((abs + 0x0fff + ((abs >>> 13) & 1)) >>> 13) - 0x1c000);
+    else O[i] = f32BitsToF16(bits >>> 0);
   }
 }
 
