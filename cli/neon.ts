@@ -9,6 +9,7 @@ export interface Command {
 type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
+  db: async () => (await import('./db.ts')).dbCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
 };
 

@@ -26,7 +26,8 @@ function toAttribute(name: string, v: AttrValue): AttributeProto {
 
 export type Shape = readonly (number | string)[];
 
-function valueInfo(name: string, shape: Shape, elemType: number): ValueInfoProto {
+function valueInfo(name: string, shape: Shape | undefined, elemType: number): ValueInfoProto {
+  if (shape === undefined) return { name, elemType };
   const dims: Dimension[] = shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d }));
   return { name, elemType, shape: dims };
 }
@@ -60,7 +61,8 @@ export class GraphBuilder {
     return name;
   }
 
-  output(value: string, shape: Shape, elemType: number = DataType.FLOAT): void {
+  /** Declares a graph output; `shape` undefined leaves the shape to inference. */
+  output(value: string, shape?: Shape, elemType: number = DataType.FLOAT): void {
     this.outputs.push(valueInfo(value, shape, elemType));
   }
 
