@@ -10,6 +10,7 @@ type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
+  merge: async () => (await import('./merge.ts')).mergeCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
 };
 
