@@ -9,6 +9,8 @@ export interface Command {
 type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
+  fid: async () => (await import('./fid.ts')).fidCommand,
+  stats: async () => (await import('./stats.ts')).statsCommand,
 };
 
 function usage(): string {
