@@ -84,11 +84,10 @@ export class FeatureStats {
     return this;
   }
 
-  /** μ = Σx / n and Σ = (Σxxᵀ − n μ μᵀ) / (n − 1) (np.cov, ddof = 1). */
+  /** μ = Σx / n and Σ = (Σxxᵀ − n μ μᵀ) / (n − 1) (np.cov, ddof = 1); NaN where undefined (n < 2), as numpy. */
   gaussian(): Gaussian {
     this.finish();
     const { d, n } = this;
-    if (n < 2) throw new Error(`need at least 2 feature vectors for a covariance, have ${n}`);
     const mu = new Float64Array(d);
     for (let i = 0; i < d; i++) mu[i] = this.sum[i] / n;
     const sigma = new Float64Array(d * d);

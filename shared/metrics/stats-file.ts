@@ -43,11 +43,14 @@ export function statsFromArrays(arrays: Map<string, NdArray>, what: string): Loa
   if (sigma.shape[0] !== d) throw new StatsFileError(`${what}: sigma is ${sigma.shape[0]}×${sigma.shape[1]} but mu has ${d} entries`);
   const m = toFloat64(mu);
   const s = toFloat64(sigma);
-  finite(what, 'mu', m, 1);
-  finite(what, 'sigma', s, d);
-  let n: number | null = null;
-  let sums: FeatureStats | null = null;
   const nArr = arrays.get('n');
+  let n: number | null = nArr ? Number(nArr.data[0]) : null;
+  // a shard of fewer than two vectors has no covariance yet (NaN, as np.cov); its sums still merge
+  if (n === null || n >= 2) {
+    finite(what, 'mu', m, 1);
+    finite(what, 'sigma', s, d);
+  }
+  let sums: FeatureStats | null = null;
   if (nArr) {
     n = Number(nArr.data[0]);
     const sum = arrays.get('sum');

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gemmNT } from './gemm-nt.ts';
+import { pivotedCholesky } from './pivoted-cholesky.ts';
+import { tridiagonalize } from './tridiagonalize.ts';
+import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.ts';
+import { jacobiEigen, randomSpd, rng } from '../testing/reference.ts';
+
+test('gemmNT matches the triple loop, with lower and triangular options', () => {
+  const r = rng(1);
+  const m = 37, n = 29, K = 300;
+  const A = Float64Array.from({ length: m * K }, r);
+  const B = Float64Array.from({ length: n * K }, r);
+  const C = new Float64Array(m * n);
+  gemmNT(m, n, K, 2, A, 0, K, B, 0, K, C, 0, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += A[i * K + k] * B[j * K + k];
+    assert.ok(Math.abs(C[i * n + j] - 2 * s) < 1e-10);
+  }
+  const S = new Float64Array(m * m);
+  gemmNT(m, m, K, 1, A, 0, K, A, 0, K, S, 0, m, { lower: true });
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += A[i * K + k] * A[j * K + k];
+    assert.ok(Math.abs(S[i * m + j] - (j <= i ? s : 0)) < 1e-10);
+  }
+});
+
+test('pivoted Cholesky reconstructs full-rank and rank-deficient matrices', () => {
+  for (const [d, rank] of [[50, 50], [60, 23]] as const) {
+    const A = randomSpd(d, rank, rng(d));
+    const ch = pivotedCholesky(A, d);
+    assert.equal(ch.rank, rank);
+    for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
+      let s = 0;
+      for (let k = 0; k < ch.rank; k++) s += ch.Lt[k * d + a] * ch.Lt[k * d + b];
+      assert.ok(Math.abs(s - A[ch.perm[a] * d + ch.perm[b]]) < 1e-9, `${a},${b}`);
+    }
+  }
+});
+
+test('tridiagonalization + QL give the eigenvalues of Jacobi', () => {
+  for (const d of [1, 2, 5, 33, 70, 131]) {
+    const r = rng(d);
+    const A = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) A[i * d + j] = A[j * d + i] = r() - 0.5;
+    const want = Array.from(jacobiEigen(A, d).values).sort((a, b) => a - b);
+    const { d: dd, e } = tridiagonalize(Float64Array.from(A), d);
+    const got = Array.from(tridiagonalEigenvalues(dd, e)).sort((a, b) => a - b);
+    for (let i = 0; i < d; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-10, `d=${d} i=${i}: ${got[i]} vs ${want[i]}`);
+  }
+});
