@@ -9,7 +9,7 @@ export async function createOnnxExtractor(modelPath: string, contract: Preproces
   try {
     session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'] });
   } catch (err) {
-    throw new Error(`${modelPath}: cannot load ONNX model (${(err as Error).message})`);
+    throw new Error(`${modelPath}: cannot load ONNX model (${(err as Error).message})`, { cause: err });
   }
   const inputName = session.inputNames[0];
   const outputName = opts.output ?? session.outputNames[0];

@@ -64,7 +64,7 @@ test('Fortran order, big-endian f8 and header versions 2 and 3', () => {
   const i8 = parseNpy(npyBytes(1, '<i8', false, [2], new Uint8Array(new BigInt64Array([7n, -3n]).buffer)));
   assert.deepEqual(Array.from(toFloat64(i8)), [7, -3]);
   const u1 = parseNpy(npyBytes(1, '|u1', false, [3], Uint8Array.from([0, 128, 255])));
-  assert.deepEqual(Array.from(u1.data), [0, 128, 255]);
+  assert.deepEqual(Array.from(u1.data as Uint8Array), [0, 128, 255]);
 });
 
 test('write then read: stored and compressed, all dtypes, scalars', () => {

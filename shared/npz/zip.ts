@@ -78,7 +78,7 @@ export function readZip(buf: Uint8Array): ZipEntry[] {
         let q = x + 4;
         if (usize === U32_MAX) { usize = u64(dv, q); q += 8; }
         if (csize === U32_MAX) { csize = u64(dv, q); q += 8; }
-        if (local === U32_MAX) { local = u64(dv, q); q += 8; }
+        if (local === U32_MAX) local = u64(dv, q);
       }
       x += 4 + len;
     }
