@@ -4,7 +4,8 @@
 // tridiagonalization and implicit QL. Cost ≈ 3·d³ flops in blocked kernels (scipy's sqrtm does a complex Schur form).
 import { gemmNT } from './linalg/gemm-nt.ts';
 import { pivotedCholesky } from './linalg/pivoted-cholesky.ts';
-import { tridiagonalize } from './linalg/tridiagonalize.ts';
+import { tridiagonalize, tridiagonalizeWorkLengths } from './linalg/tridiagonalize.ts';
+import { workspace } from './linalg/simd-kernels.ts';
 import { tridiagonalEigenvalues } from './linalg/tridiagonal-eigenvalues.ts';
 
 export interface TraceSqrtResult {
@@ -23,24 +24,24 @@ export class NotPositiveSemidefiniteError extends Error {
 
 /** Eigenvalues of Σ1 Σ2 via a pivoted Cholesky of `factor` and the congruence of `other`. null if `factor` is not PSD. */
 function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: number): { eig: Float64Array; rank: number } | null {
-  const ch = pivotedCholesky(factor, d);
+  // every large array in one workspace, so that the SIMD kernels can address them
+  const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)]);
+  const ch = pivotedCholesky(factor, d, { work, lt });
   if (ch.residualMinDiag < -1e3 * d * 2.220446049250313e-16 * Math.max(ch.maxDiag, Number.MIN_VALUE)) return null;
   const r = ch.rank;
   if (r === 0) return { eig: new Float64Array(0), rank: 0 };
   const { perm, Lt } = ch;
   // S = Pᵀ Σ_other P
-  const S = new Float64Array(d * d);
   for (let a = 0; a < d; a++) {
     const src = perm[a] * d;
     const dst = a * d;
     for (let b = 0; b < d; b++) S[dst + b] = other[src + perm[b]];
   }
   // W = Lᵀ S  (r×d);  M = W L  (r×r, lower half)
-  const W = new Float64Array(r * d);
   gemmNT(r, d, d, 1, Lt, 0, d, S, 0, d, W, 0, d, { aUpper: true });
-  const M = new Float64Array(r * r);
-  gemmNT(r, r, d, 1, W, 0, d, Lt, 0, d, M, 0, r, { lower: true, bUpper: true });
-  const { d: diag, e } = tridiagonalize(M, r);
+  const Mr = M.subarray(0, r * r);
+  gemmNT(r, r, d, 1, W, 0, d, Lt, 0, d, Mr, 0, r, { lower: true, bUpper: true });
+  const { d: diag, e } = tridiagonalize(Mr, r, tw);
   return { eig: tridiagonalEigenvalues(diag, e), rank: r };
 }
 

@@ -11,6 +11,8 @@ export interface GemmNTOptions {
   bUpper?: boolean;
 }
 
+import { inSimdMemory, simd, TILE_COLS, TILE_ROWS } from './simd-kernels.ts';
+
 const KB = 256;
 const JB = 64;
 
@@ -24,6 +26,10 @@ export function gemmNT(
   const lower = opts.lower === true;
   const aUpper = opts.aUpper === true;
   const bUpper = opts.bUpper === true;
+  if (simd && inSimdMemory(A) && inSimdMemory(B) && inSimdMemory(C)) {
+    gemmNTSimd(m, n, K, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, lower, aUpper, bUpper);
+    return;
+  }
   for (let kb0 = 0; kb0 < K; kb0 += KB) {
     const kbEnd = Math.min(K, kb0 + KB);
     for (let jb0 = 0; jb0 < n; jb0 += JB) {
@@ -67,6 +73,55 @@ export function gemmNT(
                 let s = 0;
                 for (let k = ks; k < ke; k++) s += A[ar + k] * B[br + k];
                 C[cOff + i * ldc + j] += alpha * s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** One C[i][j] += alpha · Σ_k A[i][k] B[j][k] for k in [ks, ke), scalar. */
+function dotInto(A: Float64Array, ar: number, B: Float64Array, br: number, ks: number, ke: number, C: Float64Array, ci: number, alpha: number): void {
+  let s = 0;
+  for (let k = ks; k < ke; k++) s += A[ar + k] * B[br + k];
+  C[ci] += alpha * s;
+}
+
+/** gemmNT on the wasm f64x2 tile kernel (4 rows of A × 2 rows of B); edge and diagonal tiles scalar. */
+function gemmNTSimd(
+  m: number, n: number, K: number, alpha: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  C: Float64Array, cOff: number, ldc: number,
+  lower: boolean, aUpper: boolean, bUpper: boolean,
+): void {
+  const tile = simd!.tile;
+  const aB = A.byteOffset + aOff * 8, bB = B.byteOffset + bOff * 8, cB = C.byteOffset + cOff * 8;
+  const R = TILE_ROWS, Q = TILE_COLS;
+  for (let kb0 = 0; kb0 < K; kb0 += KB) {
+    const kbEnd = Math.min(K, kb0 + KB);
+    for (let jb0 = 0; jb0 < n; jb0 += JB) {
+      const jbEnd = Math.min(n, jb0 + JB);
+      for (let i0 = 0; i0 < m; i0 += R) {
+        if (lower && jb0 > i0 + R - 1) continue;
+        for (let j0 = jb0; j0 < jbEnd; j0 += Q) {
+          if (lower && j0 > i0 + R - 1) break;
+          let ks = kb0;
+          if (aUpper && i0 > ks) ks = i0;
+          if (bUpper && j0 > ks) ks = j0;
+          const ke = kbEnd;
+          if (ks >= ke) continue;
+          if (i0 + R <= m && j0 + Q <= jbEnd && !(lower && j0 + Q - 1 > i0)) {
+            tile(aB + (i0 * lda + ks) * 8, bB + (j0 * ldb + ks) * 8, cB + (i0 * ldc + j0) * 8, lda * 8, ldb * 8, ldc * 8, ke - ks, alpha);
+          } else {
+            const iEnd = Math.min(m, i0 + R);
+            const jEnd = Math.min(jbEnd, j0 + Q);
+            for (let i = i0; i < iEnd; i++) {
+              for (let j = j0; j < jEnd; j++) {
+                if (lower && j > i) break;
+                dotInto(A, aOff + i * lda, B, bOff + j * ldb, ks, ke, C, cOff + i * ldc + j, alpha);
               }
             }
           }

@@ -2,30 +2,39 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemmNT } from './gemm-nt.ts';
 import { pivotedCholesky } from './pivoted-cholesky.ts';
-import { tridiagonalize } from './tridiagonalize.ts';
+import { tridiagonalize, tridiagonalizeWorkLengths } from './tridiagonalize.ts';
+import { inSimdMemory, simd, workspace } from './simd-kernels.ts';
 import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.ts';
 import { jacobiEigen, randomSpd, rng } from '../testing/reference.ts';
 
-test('gemmNT matches the triple loop, with lower and triangular options', () => {
-  const r = rng(1);
-  const m = 37, n = 29, K = 300;
-  const A = Float64Array.from({ length: m * K }, r);
-  const B = Float64Array.from({ length: n * K }, r);
-  const C = new Float64Array(m * n);
-  gemmNT(m, n, K, 2, A, 0, K, B, 0, K, C, 0, n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s += A[i * K + k] * B[j * K + k];
-    assert.ok(Math.abs(C[i * n + j] - 2 * s) < 1e-10);
-  }
-  const S = new Float64Array(m * m);
-  gemmNT(m, m, K, 1, A, 0, K, A, 0, K, S, 0, m, { lower: true });
-  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s += A[i * K + k] * A[j * K + k];
-    assert.ok(Math.abs(S[i * m + j] - (j <= i ? s : 0)) < 1e-10);
-  }
+test('the SIMD kernels load on this runtime', () => {
+  assert.ok(simd !== null || process.env.NEON_NO_SIMD === '1');
 });
+
+for (const where of ['plain arrays', 'SIMD workspace'] as const) {
+  test(`gemmNT matches the triple loop, with lower and triangular options (${where})`, () => {
+    const r = rng(1);
+    const m = 37, n = 29, K = 301;
+    const [A, B, C, S] = where === 'plain arrays' ? [m * K, n * K, m * n, m * m].map((l) => new Float64Array(l)) : workspace([m * K, n * K, m * n, m * m]);
+    if (where === 'SIMD workspace' && simd) assert.ok(inSimdMemory(A));
+    for (let i = 0; i < A.length; i++) A[i] = r();
+    for (let i = 0; i < B.length; i++) B[i] = r();
+    // A upper-triangular in k for the aUpper option
+    for (let i = 0; i < m; i++) for (let k = 0; k < Math.min(i, K); k++) A[i * K + k] = 0;
+    gemmNT(m, n, K, 2, A, 0, K, B, 0, K, C, 0, n, { aUpper: true });
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k] * B[j * K + k];
+      assert.ok(Math.abs(C[i * n + j] - 2 * s) < 1e-10);
+    }
+    gemmNT(m, m, K, 1, A, 0, K, A, 0, K, S, 0, m, { lower: true });
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += A[i * K + k] * A[j * K + k];
+      assert.ok(Math.abs(S[i * m + j] - (j <= i ? s : 0)) < 1e-10);
+    }
+  });
+}
 
 test('pivoted Cholesky reconstructs full-rank and rank-deficient matrices', () => {
   for (const [d, rank] of [[50, 50], [60, 23]] as const) {
@@ -49,5 +58,11 @@ test('tridiagonalization + QL give the eigenvalues of Jacobi', () => {
     const { d: dd, e } = tridiagonalize(Float64Array.from(A), d);
     const got = Array.from(tridiagonalEigenvalues(dd, e)).sort((a, b) => a - b);
     for (let i = 0; i < d; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-10, `d=${d} i=${i}: ${got[i]} vs ${want[i]}`);
+    // and on the SIMD kernels
+    const [M, ...work] = workspace([d * d, ...tridiagonalizeWorkLengths(d)]);
+    M.set(A);
+    const t = tridiagonalize(M, d, work);
+    const got2 = Array.from(tridiagonalEigenvalues(t.d, t.e)).sort((a, b) => a - b);
+    for (let i = 0; i < d; i++) assert.ok(Math.abs(got2[i] - want[i]) < 1e-10, `simd d=${d} i=${i}`);
   }
 });

@@ -22,8 +22,11 @@ const NB = 32;
 /**
  * Factors the symmetric n×n row-major matrix `A0` (not modified). tol defaults to n·eps·max diag, as dpstrf.
  */
-export function pivotedCholesky(A0: Float64Array, n: number, tol?: number): PivotedCholesky {
-  const A = Float64Array.from(A0); // lower triangle is the working storage
+export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: number; work?: Float64Array; lt?: Float64Array } = {}): PivotedCholesky {
+  // lower triangle of the work copy is the working storage (pass `work`, n·n, to choose where it lives)
+  const A = opts.work ?? new Float64Array(n * n);
+  A.set(A0.subarray(0, n * n));
+  const tol = opts.tol;
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   const dots = new Float64Array(n); // Σ L_ik² over this panel's finished columns k
@@ -71,7 +74,8 @@ export function pivotedCholesky(A0: Float64Array, n: number, tol?: number): Pivo
   // After the last trailing update the residual Schur complement sits in A[rank:, rank:].
   let residualMinDiag = 0;
   for (let i = rank; i < n; i++) residualMinDiag = Math.min(residualMinDiag, A[i * n + i]);
-  const Lt = new Float64Array(rank * n);
+  const Lt = opts.lt && opts.lt.length >= rank * n ? opts.lt.subarray(0, rank * n) : new Float64Array(rank * n);
+  Lt.fill(0);
   for (let a = 0; a < rank; a++) for (let i = a; i < n; i++) Lt[a * n + i] = A[i * n + a];
   return { Lt, n, rank, perm, residualMinDiag, maxDiag };
 }

@@ -3,20 +3,28 @@
 // collected, then the trailing matrix takes one rank-2·NB update A −= V Wᵀ + W Vᵀ through gemmNT.
 // Eigenvalues only: Q is never formed.
 import { gemmNT } from './gemm-nt.ts';
+import { inSimdMemory, simd } from './simd-kernels.ts';
 
 const NB = 32;
 
-/** Returns the diagonal d (n) and off-diagonal e (n−1) of T. `A` (n×n row-major, lower triangle used) is destroyed. */
-export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
+/** Scratch space of tridiagonalize for size n (pass views from workspace() to run on the SIMD kernels). */
+export function tridiagonalizeWorkLengths(n: number): number[] {
+  return [n * 2 * NB, n * 2 * NB, n, n, 2];
+}
+
+/**
+ * Returns the diagonal d (n) and off-diagonal e (n−1) of T. `A` (n×n row-major, lower triangle used) is destroyed.
+ * `work`: arrays of the lengths tridiagonalizeWorkLengths(n) gives.
+ */
+export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]): { d: Float64Array; e: Float64Array } {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
   if (n === 0) return { d, e };
   const W2 = 2 * NB;
-  const VW = new Float64Array(n * W2); // row i: [V(i, 0..NB), W(i, 0..NB)]
-  const WV = new Float64Array(n * W2); // row i: [W(i, ·), V(i, ·)]
+  const [VW, WV, v, y, pair] = work ?? tridiagonalizeWorkLengths(n).map((len) => new Float64Array(len));
+  // VW row i: [V(i, 0..NB), W(i, 0..NB)];  WV row i: [W(i, ·), V(i, ·)]
   const col = new Float64Array(n);
-  const v = new Float64Array(n);
-  const y = new Float64Array(n);
+  const useSimd = inSimdMemory(A) && inSimdMemory(v) && inSimdMemory(y) && inSimdMemory(pair);
   const s1 = new Float64Array(NB);
   const s2 = new Float64Array(NB);
   for (let j0 = 0; j0 < n - 1; j0 += NB) {
@@ -48,7 +56,8 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
       }
       e[j] = beta;
       // y = A22 v over rows/cols j+1.., lower storage; two rows at a time
-      symvLower(A, n, j + 1, v, y);
+      if (useSimd) symvLowerSimd(A, n, j + 1, v, y, pair);
+      else symvLower(A, n, j + 1, v, y);
       // y −= V (Wᵀ v) + W (Vᵀ v) for this panel's earlier columns
       if (c > 0) {
         s1.fill(0);
@@ -93,6 +102,31 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
   }
   d[n - 1] = A[(n - 1) * n + (n - 1)];
   return { d, e };
+}
+
+/** symvLower on the wasm kernel: two rows per call. */
+function symvLowerSimd(A: Float64Array, n: number, s: number, x: Float64Array, y: Float64Array, pair: Float64Array): void {
+  y.fill(0, s);
+  const k = simd!;
+  const aB = A.byteOffset, xB = x.byteOffset + s * 8, yB = y.byteOffset + s * 8, pB = pair.byteOffset;
+  let i = s;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * n, r1 = r0 + n;
+    const x0 = x[i], x1 = x[i + 1];
+    k.symv2(aB + (r0 + s) * 8, aB + (r1 + s) * 8, xB, yB, i - s, x0, x1, pB);
+    const a10 = A[r1 + i];
+    y[i] += pair[0] + A[r0 + i] * x0 + a10 * x1;
+    y[i + 1] += pair[1] + a10 * x0 + A[r1 + i + 1] * x1;
+  }
+  if (i < n) {
+    const r0 = i * n, x0 = x[i];
+    let t0 = 0;
+    for (let q = s; q < i; q++) {
+      t0 += A[r0 + q] * x[q];
+      y[q] += A[r0 + q] * x0;
+    }
+    y[i] += t0 + A[r0 + i] * x0;
+  }
 }
 
 /** y[s:] = A[s:, s:] x[s:] for a symmetric matrix stored in its lower triangle. */
