@@ -11,7 +11,7 @@ export interface GemmNTOptions {
   bUpper?: boolean;
 }
 
-import { inSimdMemory, simd, TILE_COLS, TILE_ROWS } from './simd-kernels.ts';
+import { inSimdMemory, parallelGemm, simd } from './simd-kernels.ts';
 
 const KB = 256;
 const JB = 64;
@@ -82,14 +82,7 @@ export function gemmNT(
   }
 }
 
-/** One C[i][j] += alpha · Σ_k A[i][k] B[j][k] for k in [ks, ke), scalar. */
-function dotInto(A: Float64Array, ar: number, B: Float64Array, br: number, ks: number, ke: number, C: Float64Array, ci: number, alpha: number): void {
-  let s = 0;
-  for (let k = ks; k < ke; k++) s += A[ar + k] * B[br + k];
-  C[ci] += alpha * s;
-}
-
-/** gemmNT on the wasm f64x2 tile kernel (4 rows of A × 2 rows of B); edge and diagonal tiles scalar. */
+/** gemmNT entirely in wasm (loop nest and f64x2 4×2 tiles), rows split across the kernel threads. */
 function gemmNTSimd(
   m: number, n: number, K: number, alpha: number,
   A: Float64Array, aOff: number, lda: number,
@@ -97,38 +90,8 @@ function gemmNTSimd(
   C: Float64Array, cOff: number, ldc: number,
   lower: boolean, aUpper: boolean, bUpper: boolean,
 ): void {
-  const tile = simd!.tile;
-  const aB = A.byteOffset + aOff * 8, bB = B.byteOffset + bOff * 8, cB = C.byteOffset + cOff * 8;
-  const R = TILE_ROWS, Q = TILE_COLS;
-  for (let kb0 = 0; kb0 < K; kb0 += KB) {
-    const kbEnd = Math.min(K, kb0 + KB);
-    for (let jb0 = 0; jb0 < n; jb0 += JB) {
-      const jbEnd = Math.min(n, jb0 + JB);
-      for (let i0 = 0; i0 < m; i0 += R) {
-        if (lower && jb0 > i0 + R - 1) continue;
-        for (let j0 = jb0; j0 < jbEnd; j0 += Q) {
-          if (lower && j0 > i0 + R - 1) break;
-          let ks = kb0;
-          if (aUpper && i0 > ks) ks = i0;
-          if (bUpper && j0 > ks) ks = j0;
-          const ke = kbEnd;
-          if (ks >= ke) continue;
-          if (i0 + R <= m && j0 + Q <= jbEnd && !(lower && j0 + Q - 1 > i0)) {
-            tile(aB + (i0 * lda + ks) * 8, bB + (j0 * ldb + ks) * 8, cB + (i0 * ldc + j0) * 8, lda * 8, ldb * 8, ldc * 8, ke - ks, alpha);
-          } else {
-            const iEnd = Math.min(m, i0 + R);
-            const jEnd = Math.min(jbEnd, j0 + Q);
-            for (let i = i0; i < iEnd; i++) {
-              for (let j = j0; j < jEnd; j++) {
-                if (lower && j > i) break;
-                dotInto(A, aOff + i * lda, B, bOff + j * ldb, ks, ke, C, cOff + i * ldc + j, alpha);
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const flags = (lower ? 1 : 0) | (aUpper ? 2 : 0) | (bUpper ? 4 : 0);
+  parallelGemm(m, n, K, alpha, A.byteOffset + aOff * 8, lda * 8, B.byteOffset + bOff * 8, ldb * 8, C.byteOffset + cOff * 8, ldc * 8, flags);
 }
 
 /** Copies the lower triangle of a row-major n×n matrix onto its upper triangle. */

@@ -66,3 +66,27 @@ test('tridiagonalization + QL give the eigenvalues of Jacobi', () => {
     for (let i = 0; i < d; i++) assert.ok(Math.abs(got2[i] - want[i]) < 1e-10, `simd d=${d} i=${i}`);
   }
 });
+
+test('the threaded kernels (NEON_THREADS=2) give the fixture FIDs too', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const code = `
+    import { loadStats } from './shared/metrics/stats-file.ts';
+    import { frechetDistance } from './shared/metrics/frechet-distance.ts';
+    import { kernelThreads } from './shared/metrics/linalg/simd-kernels.ts';
+    import { FID_FIXTURES } from './shared/metrics/testing/fixtures.ts';
+    const out = {};
+    for (const name of ['d256_n1000', 'd512_rankdef_n300']) {
+      const a = await loadStats(FID_FIXTURES + '/' + name + '_a.npz'), b = await loadStats(FID_FIXTURES + '/' + name + '_b.npz');
+      out[name] = frechetDistance(a, b).fid;
+    }
+    console.log(JSON.stringify({ threads: kernelThreads(), out }));`;
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', env: { ...process.env, NEON_THREADS: '2' } });
+  assert.equal(r.status, 0, r.stderr);
+  const { threads, out } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const { expectedFids, relErr } = await import('../testing/fixtures.ts');
+  const want = expectedFids();
+  if (simd) assert.equal(threads, 2);
+  for (const [name, fid] of Object.entries(out as Record<string, number>)) assert.ok(relErr(fid, want[name]) < 1e-6, `${name}: ${fid}`);
+});

@@ -3,13 +3,14 @@
 // collected, then the trailing matrix takes one rank-2·NB update A −= V Wᵀ + W Vᵀ through gemmNT.
 // Eigenvalues only: Q is never formed.
 import { gemmNT } from './gemm-nt.ts';
-import { inSimdMemory, simd } from './simd-kernels.ts';
+import { inSimdMemory, kernelThreads, parallelSymv } from './simd-kernels.ts';
 
 const NB = 32;
 
 /** Scratch space of tridiagonalize for size n (pass views from workspace() to run on the SIMD kernels). */
 export function tridiagonalizeWorkLengths(n: number): number[] {
-  return [n * 2 * NB, n * 2 * NB, n, n, 2];
+  const T = kernelThreads();
+  return [n * 2 * NB, n * 2 * NB, n, 2 * T, ...Array.from({ length: T }, () => n)];
 }
 
 /**
@@ -21,7 +22,8 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
   const e = new Float64Array(Math.max(0, n - 1));
   if (n === 0) return { d, e };
   const W2 = 2 * NB;
-  const [VW, WV, v, y, pair] = work ?? tridiagonalizeWorkLengths(n).map((len) => new Float64Array(len));
+  const [VW, WV, v, pair, ...ys] = work ?? tridiagonalizeWorkLengths(n).map((len) => new Float64Array(len));
+  const y = ys[0];
   // VW row i: [V(i, 0..NB), W(i, 0..NB)];  WV row i: [W(i, ·), V(i, ·)]
   const col = new Float64Array(n);
   const useSimd = inSimdMemory(A) && inSimdMemory(v) && inSimdMemory(y) && inSimdMemory(pair);
@@ -56,7 +58,7 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
       }
       e[j] = beta;
       // y = A22 v over rows/cols j+1.., lower storage; two rows at a time
-      if (useSimd) symvLowerSimd(A, n, j + 1, v, y, pair);
+      if (useSimd) parallelSymv(A, n, j + 1, v, ys, pair);
       else symvLower(A, n, j + 1, v, y);
       // y −= V (Wᵀ v) + W (Vᵀ v) for this panel's earlier columns
       if (c > 0) {
@@ -102,31 +104,6 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
   }
   d[n - 1] = A[(n - 1) * n + (n - 1)];
   return { d, e };
-}
-
-/** symvLower on the wasm kernel: two rows per call. */
-function symvLowerSimd(A: Float64Array, n: number, s: number, x: Float64Array, y: Float64Array, pair: Float64Array): void {
-  y.fill(0, s);
-  const k = simd!;
-  const aB = A.byteOffset, xB = x.byteOffset + s * 8, yB = y.byteOffset + s * 8, pB = pair.byteOffset;
-  let i = s;
-  for (; i + 1 < n; i += 2) {
-    const r0 = i * n, r1 = r0 + n;
-    const x0 = x[i], x1 = x[i + 1];
-    k.symv2(aB + (r0 + s) * 8, aB + (r1 + s) * 8, xB, yB, i - s, x0, x1, pB);
-    const a10 = A[r1 + i];
-    y[i] += pair[0] + A[r0 + i] * x0 + a10 * x1;
-    y[i + 1] += pair[1] + a10 * x0 + A[r1 + i + 1] * x1;
-  }
-  if (i < n) {
-    const r0 = i * n, x0 = x[i];
-    let t0 = 0;
-    for (let q = s; q < i; q++) {
-      t0 += A[r0 + q] * x[q];
-      y[q] += A[r0 + q] * x0;
-    }
-    y[i] += t0 + A[r0 + i] * x0;
-  }
 }
 
 /** y[s:] = A[s:, s:] x[s:] for a symmetric matrix stored in its lower triangle. */
