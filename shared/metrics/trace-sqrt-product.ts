@@ -25,7 +25,8 @@ export class NotPositiveSemidefiniteError extends Error {
 /** Eigenvalues of Σ1 Σ2 via a pivoted Cholesky of `factor` and the congruence of `other`. null if `factor` is not PSD. */
 function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: number): { eig: Float64Array; rank: number } | null {
   // every large array in one workspace, so that the SIMD kernels can address them
-  const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)]);
+  // (not zeroed: each array is written before it is read, except the accumulators W and M)
+  const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)], { zero: false });
   const ch = pivotedCholesky(factor, d, { work, lt });
   if (ch.residualMinDiag < -1e3 * d * 2.220446049250313e-16 * Math.max(ch.maxDiag, Number.MIN_VALUE)) return null;
   const r = ch.rank;
@@ -38,8 +39,10 @@ function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: numb
     for (let b = 0; b < d; b++) S[dst + b] = other[src + perm[b]];
   }
   // W = Lᵀ S  (r×d);  M = W L  (r×r, lower half)
+  W.fill(0, 0, r * d);
   gemmNT(r, d, d, 1, Lt, 0, d, S, 0, d, W, 0, d, { aUpper: true });
   const Mr = M.subarray(0, r * r);
+  Mr.fill(0);
   gemmNT(r, r, d, 1, W, 0, d, Lt, 0, d, Mr, 0, r, { lower: true, bUpper: true });
   const { d: diag, e } = tridiagonalize(Mr, r, tw);
   return { eig: tridiagonalEigenvalues(diag, e), rank: r };

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNpz, serializeNpz, loadNpy, NpzError } from './npz.ts';
 import { parseNpy, serializeNpy, toFloat64 } from './npy.ts';
-import { crc32 } from './crc32.ts';
+import { crc32, crc32Table } from './crc32.ts';
 
 const FIX = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'fid');
 
@@ -24,7 +24,12 @@ function npyBytes(version: number, descr: string, fortran: boolean, shape: numbe
 }
 
 test('crc32 of a known string', () => {
-  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  const bytes = new TextEncoder().encode('123456789');
+  assert.equal(crc32(bytes), 0xcbf43926);
+  assert.equal(crc32Table(bytes), 0xcbf43926);
+  const big = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) & 0xff);
+  assert.equal(crc32(big), crc32Table(big));
+  assert.equal(crc32(big.subarray(500), crc32(big.subarray(0, 500))), crc32(big));
 });
 
 test('every fixture file loads (stored and deflated members)', async () => {

@@ -201,6 +201,27 @@ const SYMV_ROWS = `
       (f64.mul (f64.load (i32.add (local.get $r0) (i32.shl (local.get $i) (i32.const 3)))) (local.get $x0))))))))
 `;
 
+/** out[0:w] += Σ_i a[i][0:w] · v[i] over `rows` rows of stride ld bytes (w even). */
+const GEMV_T = `
+(func (export "gemvT") (param $a i32) (param $ld i32) (param $rows i32) (param $v i32) (param $out i32) (param $w i32)
+  (local $i i32) (local $q i32) (local $vi v128) (local $pa i32) (local $po i32)
+  (block $done (loop $L
+    (br_if $done (i32.ge_s (local.get $i) (local.get $rows)))
+    (local.set $vi (f64x2.splat (f64.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3))))))
+    (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ld))))
+    (local.set $po (local.get $out))
+    (local.set $q (i32.const 0))
+    (block $qd (loop $Q
+      (br_if $qd (i32.ge_s (local.get $q) (local.get $w)))
+      (v128.store (local.get $po) (f64x2.add (v128.load (local.get $po)) (f64x2.mul (v128.load (local.get $pa)) (local.get $vi))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+      (local.set $po (i32.add (local.get $po) (i32.const 16)))
+      (local.set $q (i32.add (local.get $q) (i32.const 2)))
+      (br $Q)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $L))))
+`;
+
 export interface SimdKernels {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
@@ -209,6 +230,7 @@ export interface SimdKernels {
   symv2(a0: number, a1: number, x: number, y: number, cnt: number, x0: number, x1: number, out: number): void;
   gemm(i0: number, i1: number, n: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, flags: number): void;
   symvRows(A: number, ld: number, s: number, i0: number, i1: number, x: number, y: number, out: number): void;
+  gemvT(a: number, ld: number, rows: number, v: number, out: number, w: number): void;
 }
 
 const MAX_PAGES = 32768; // 2 GiB
@@ -220,7 +242,7 @@ async function load(): Promise<SimdKernels | null> {
   if (process.env.NEON_NO_SIMD === '1') return null;
   try {
     const wabt = await wabtInit();
-    const wat = `(module (import "env" "mem" (memory 1 ${MAX_PAGES} shared)) ${tileWat(TILE_ROWS, TILE_COLS)} ${SYMV2} ${GEMM} ${SYMV_ROWS})`;
+    const wat = `(module (import "env" "mem" (memory 1 ${MAX_PAGES} shared)) ${tileWat(TILE_ROWS, TILE_COLS)} ${SYMV2} ${GEMM} ${SYMV_ROWS} ${GEMV_T})`;
     const mod = wabt.parseWat('kernels.wat', wat, { simd: true, threads: true });
     const { buffer } = mod.toBinary({});
     mod.destroy();
@@ -229,7 +251,7 @@ async function load(): Promise<SimdKernels | null> {
     const module = await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
     const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
     const ex = instance.exports as unknown as Omit<SimdKernels, 'memory' | 'module'>;
-    return { memory, module, tile: ex.tile, symv2: ex.symv2, gemm: ex.gemm, symvRows: ex.symvRows };
+    return { memory, module, tile: ex.tile, symv2: ex.symv2, gemm: ex.gemm, symvRows: ex.symvRows, gemvT: ex.gemvT };
   } catch {
     return null; // no wasm SIMD here: the Float64Array loops serve
   }
@@ -243,11 +265,12 @@ export function inSimdMemory(a: Float64Array): boolean {
 }
 
 /**
- * Scratch arrays of the given lengths, zeroed, inside the kernels' memory (plain Float64Arrays without SIMD).
+ * Scratch arrays of the given lengths (zeroed unless zero: false), inside the kernels' memory (plain Float64Arrays without SIMD).
  * The views stay valid until the next call of workspace(): it reuses (and may grow) the same memory.
  */
-export function workspace(lengths: readonly number[]): Float64Array[] {
+export function workspace(lengths: readonly number[], opts: { zero?: boolean } = {}): Float64Array[] {
   if (!simd) return lengths.map((n) => new Float64Array(n));
+  const zero = opts.zero ?? true;
   const total = lengths.reduce((s, n) => s + n + 2, 0) * 8; // 16-byte aligned blocks
   const have = simd.memory.buffer.byteLength;
   if (total > have) simd.memory.grow(Math.ceil((total - have) / 65536));
@@ -255,7 +278,7 @@ export function workspace(lengths: readonly number[]): Float64Array[] {
   let off = 0;
   for (const n of lengths) {
     const v = new Float64Array(simd.memory.buffer, off, n);
-    v.fill(0);
+    if (zero) v.fill(0);
     out.push(v);
     off += Math.ceil(n / 2) * 16 + 16;
   }

@@ -3,14 +3,14 @@
 // collected, then the trailing matrix takes one rank-2·NB update A −= V Wᵀ + W Vᵀ through gemmNT.
 // Eigenvalues only: Q is never formed.
 import { gemmNT } from './gemm-nt.ts';
-import { inSimdMemory, kernelThreads, parallelSymv } from './simd-kernels.ts';
+import { inSimdMemory, kernelThreads, parallelSymv, simd } from './simd-kernels.ts';
 
 const NB = 32;
 
 /** Scratch space of tridiagonalize for size n (pass views from workspace() to run on the SIMD kernels). */
 export function tridiagonalizeWorkLengths(n: number): number[] {
   const T = kernelThreads();
-  return [n * 2 * NB, n * 2 * NB, n, 2 * T, ...Array.from({ length: T }, () => n)];
+  return [n * 2 * NB, n * 2 * NB, n, n, 2 * NB, 2 * NB, 2 * T, ...Array.from({ length: T }, () => n)];
 }
 
 /**
@@ -22,24 +22,25 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
   const e = new Float64Array(Math.max(0, n - 1));
   if (n === 0) return { d, e };
   const W2 = 2 * NB;
-  const [VW, WV, v, pair, ...ys] = work ?? tridiagonalizeWorkLengths(n).map((len) => new Float64Array(len));
+  const [VW, WV, v, col, u, r, pair, ...ys] = work ?? tridiagonalizeWorkLengths(n).map((len) => new Float64Array(len));
   const y = ys[0];
   // VW row i: [V(i, 0..NB), W(i, 0..NB)];  WV row i: [W(i, ·), V(i, ·)]
-  const col = new Float64Array(n);
-  const useSimd = inSimdMemory(A) && inSimdMemory(v) && inSimdMemory(y) && inSimdMemory(pair);
-  const s1 = new Float64Array(NB);
-  const s2 = new Float64Array(NB);
+  const useSimd = [A, v, col, u, r, pair, ...ys].every(inSimdMemory);
   for (let j0 = 0; j0 < n - 1; j0 += NB) {
     const bs = Math.min(NB, n - 1 - j0);
     VW.fill(0);
     for (let c = 0; c < bs; c++) {
       const j = j0 + c;
-      // column j (rows j..n−1), brought up to date with this panel's earlier reflectors
-      for (let i = j; i < n; i++) {
-        let s = A[i * n + j];
-        const ri = i * W2, rj = j * W2;
-        for (let q = 0; q < c; q++) s -= VW[ri + q] * VW[rj + NB + q] + VW[ri + NB + q] * VW[rj + q];
-        col[i] = s;
+      // column j (rows j..n−1), brought up to date with this panel's earlier reflectors:
+      // col −= V W(j, ·)ᵀ + W V(j, ·)ᵀ  =  [V W] u  with u = [W(j, ·), V(j, ·)]
+      for (let i = j; i < n; i++) col[i] = A[i * n + j];
+      if (c > 0) {
+        const rj = j * W2;
+        for (let q = 0; q < NB; q++) {
+          u[q] = VW[rj + NB + q];
+          u[NB + q] = VW[rj + q];
+        }
+        gemmNT(n - j, 1, W2, -1, VW, j * W2, W2, u, 0, W2, col, j, 1);
       }
       d[j] = col[j];
       // Householder reflector H = I − τ v vᵀ with H col[j+1:] = β e1 (LAPACK dlarfg)
@@ -60,23 +61,15 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
       // y = A22 v over rows/cols j+1.., lower storage; two rows at a time
       if (useSimd) parallelSymv(A, n, j + 1, v, ys, pair);
       else symvLower(A, n, j + 1, v, y);
-      // y −= V (Wᵀ v) + W (Vᵀ v) for this panel's earlier columns
+      // y −= V (Wᵀ v) + W (Vᵀ v) for this panel's earlier columns: r = [V W]ᵀ v, then y −= [V W] [Wᵀv, Vᵀv]
       if (c > 0) {
-        s1.fill(0);
-        s2.fill(0);
-        for (let i = j + 1; i < n; i++) {
-          const ri = i * W2, vi = v[i];
-          for (let q = 0; q < c; q++) {
-            s1[q] += VW[ri + NB + q] * vi;
-            s2[q] += VW[ri + q] * vi;
-          }
+        r.fill(0);
+        gemvT(VW, (j + 1) * W2, n - j - 1, v, j + 1, r, useSimd);
+        for (let q = 0; q < NB; q++) {
+          u[q] = r[NB + q];
+          u[NB + q] = r[q];
         }
-        for (let i = j + 1; i < n; i++) {
-          const ri = i * W2;
-          let s = 0;
-          for (let q = 0; q < c; q++) s += VW[ri + q] * s1[q] + VW[ri + NB + q] * s2[q];
-          y[i] -= s;
-        }
+        gemmNT(n - j - 1, 1, W2, -1, VW, (j + 1) * W2, W2, u, 0, W2, y, j + 1, 1);
       }
       let wv = 0;
       for (let i = j + 1; i < n; i++) {
@@ -104,6 +97,20 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
   }
   d[n - 1] = A[(n - 1) * n + (n - 1)];
   return { d, e };
+}
+
+/** r[0:2NB] += Σ_i VW[off + i·2NB + ·] · v[vOff + i] over `rows` rows. */
+function gemvT(VW: Float64Array, off: number, rows: number, v: Float64Array, vOff: number, r: Float64Array, useSimd: boolean): void {
+  const W2 = 2 * NB;
+  if (useSimd && simd && inSimdMemory(VW)) {
+    simd.gemvT(VW.byteOffset + off * 8, W2 * 8, rows, v.byteOffset + vOff * 8, r.byteOffset, W2);
+    return;
+  }
+  for (let i = 0; i < rows; i++) {
+    const vi = v[vOff + i];
+    const o = off + i * W2;
+    for (let q = 0; q < W2; q++) r[q] += VW[o + q] * vi;
+  }
 }
 
 /** y[s:] = A[s:, s:] x[s:] for a symmetric matrix stored in its lower triangle. */
