@@ -1,9 +1,10 @@
 // Streaming sufficient statistics of feature vectors, in float64: n, Σx and Σxxᵀ. Batches fold in as they arrive;
 // shards merge exactly by addition; μ and Σ follow with ddof = 1, as np.mean and np.cov(rowvar=False) give them.
 import { gemmNT, symmetrizeFromLower } from './linalg/gemm-nt.ts';
+import { simd, workspace } from './linalg/simd-kernels.ts';
 import type { Gaussian } from './frechet-distance.ts';
 
-const FLUSH_ROWS = 256;
+const FLUSH_ROWS = 512;
 
 export class FeatureStats {
   readonly d: number;
@@ -57,8 +58,17 @@ export class FeatureStats {
     if (this.pendingRows === 0) return;
     const m = this.pendingRows;
     if (m < FLUSH_ROWS) for (let i = 0; i < this.d; i++) this.pending.fill(0, i * FLUSH_ROWS + m, (i + 1) * FLUSH_ROWS);
-    // Σxxᵀ += Pᵀ P over the buffered rows (lower triangle)
-    gemmNT(this.d, this.d, FLUSH_ROWS, 1, this.pending, 0, FLUSH_ROWS, this.pending, 0, FLUSH_ROWS, this.sumOuter, 0, this.d, { lower: true });
+    // Σxxᵀ += Pᵀ P over the buffered rows (lower triangle), on the SIMD kernels through a scratch copy when present
+    const d = this.d;
+    if (simd) {
+      const [P, S] = workspace([d * FLUSH_ROWS, d * d], { zero: false });
+      P.set(this.pending);
+      S.set(this.sumOuter);
+      gemmNT(d, d, FLUSH_ROWS, 1, P, 0, FLUSH_ROWS, P, 0, FLUSH_ROWS, S, 0, d, { lower: true });
+      this.sumOuter.set(S);
+    } else {
+      gemmNT(d, d, FLUSH_ROWS, 1, this.pending, 0, FLUSH_ROWS, this.pending, 0, FLUSH_ROWS, this.sumOuter, 0, d, { lower: true });
+    }
     this.pendingRows = 0;
     this.symmetric = false;
   }
