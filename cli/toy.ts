@@ -1,0 +1,120 @@
+// `neon toy`: the paper's 2-d toy, end to end (see shared/toy/toy-experiment.ts).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from './neon.ts';
+import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags } from './flags.ts';
+import { Progress } from './progress.ts';
+import { runToy, TOY_DEFAULTS, type ToyConfig, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';
+import { loadTf } from '../shared/engine/tf/tf-backend.ts';
+import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
+import { linePlotSvg } from '../shared/plot/line-plot-svg.ts';
+import { neonHome } from '../shared/config/neon-home.ts';
+
+const HELP = `usage: neon toy --family diffusion|ar [--zeta 0.9,1.1 | --tau 0.5,1.6] [--w -2:2:0.25] [--seed N] [--json]
+
+The paper's 2-d toy: pretrain on 1,000 points of N(0, [[2,1],[1,2]]), synthesize 1,000 points per sampler
+setting (DDIM score scale ζ, or autoregressive temperature τ), self-train, sweep θr + w·(θr − θs), and score
+each w by the Fréchet distance of 100k samples to the target.
+
+  --family F            diffusion (default) or ar
+  --zeta LIST           score scales for diffusion (default 0.9,1.1)
+  --tau LIST            temperatures for ar (default 0.5,1.6)
+  --w GRID              w values: start:stop:step or a list (default -2:2:0.25; must include 0)
+  --seed N              seed of the whole run (default 0)
+  --json                print one JSON object on the last line of stdout
+  --n-eval N            samples per Fréchet distance (default 100000)
+  --pretrain-steps N    Adam steps on the real points (default per family)
+  --self-train-steps N  Adam steps on the synthetic points (default per family)`;
+
+export const toyCommand: Command = {
+  summary: "the paper's 2-d toy: Neon's sign follows the sampler",
+  async run(argv) {
+    const flags = parseFlags(argv, {
+      boolean: ['json', 'help'],
+      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps'],
+    });
+    if (flags.booleans.has('help')) {
+      console.log(HELP);
+      return 0;
+    }
+    if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
+    const family: ToyFamilyName = choiceFlag(flags, 'family', ['diffusion', 'ar'] as const) ?? 'diffusion';
+    const zeta = numberListFlag(flags, 'zeta');
+    const tau = numberListFlag(flags, 'tau');
+    if (family === 'diffusion' && tau) throw new UsageError('--tau is for --family ar; diffusion takes --zeta');
+    if (family === 'ar' && zeta) throw new UsageError('--zeta is for --family diffusion; ar takes --tau');
+    const knobs = zeta ?? tau;
+    if (knobs && knobs.some((k) => !(k > 0))) throw new UsageError(`--${zeta ? 'zeta' : 'tau'} values must be positive`);
+    const wGrid = gridFlag(flags, 'w');
+    if (wGrid && !wGrid.includes(0)) throw new UsageError('--w must include 0 (the base model)');
+    const defaults = TOY_DEFAULTS[family];
+    const cfg: ToyConfig = {
+      ...defaults,
+      knobs: knobs ?? defaults.knobs,
+      wGrid: wGrid ?? defaults.wGrid,
+      seed: intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 0,
+      nEval: intFlag(flags, 'n-eval', { min: 100 }) ?? defaults.nEval,
+      pretrainSteps: intFlag(flags, 'pretrain-steps', { min: 1 }) ?? defaults.pretrainSteps,
+      selfTrainSteps: intFlag(flags, 'self-train-steps', { min: 1 }) ?? defaults.selfTrainSteps,
+    };
+    const json = flags.booleans.has('json');
+    const progress = new Progress();
+    const tf = await loadTf();
+    const ort = new OrtEngine();
+    let result: ToyResult;
+    try {
+      result = await runToy(tf, ort, cfg, (e) => {
+        const knob = e.knob === undefined ? '' : ` ${family === 'diffusion' ? 'ζ' : 'τ'}=${e.knob}`;
+        progress.update(`${e.stage}${knob}`, e.done, e.total, e.detail);
+      });
+    } finally {
+      progress.done();
+      await ort.close();
+    }
+    const plotPath = await writePlot(result, cfg);
+    if (json) {
+      console.log(JSON.stringify(result));
+      return 0;
+    }
+    printTable(result, cfg);
+    console.log(`plot: ${plotPath}`);
+    return 0;
+  },
+};
+
+function printTable(r: ToyResult, cfg: ToyConfig): void {
+  const sym = r.family === 'diffusion' ? 'ζ' : 'τ';
+  const keys = Object.keys(r.curves);
+  console.log(`\n${r.family} toy, seed ${cfg.seed}: base FID ${r.base_fid.toFixed(4)} (θr at the most mode-seeking ${sym})`);
+  console.log(['w'.padStart(7), ...keys.map((k) => `FID ${sym}=${k}`.padStart(14))].join(''));
+  for (const w of cfg.wGrid) {
+    const cells = keys.map((k) => {
+      const c = r.curves[k];
+      const v = c.fid_by_w[String(w)];
+      return `${v.toFixed(4)}${c.best_w === w ? '*' : ' '}`.padStart(14);
+    });
+    console.log([String(w).padStart(7), ...cells].join(''));
+  }
+  for (const k of keys) {
+    const c = r.curves[k];
+    console.log(`${sym}=${k}: best w ${c.best_w}, FID ${c.best_fid.toFixed(4)} (base ${c.base_fid.toFixed(4)}, ratio ${(c.best_fid / c.base_fid).toFixed(3)}); preconditioned cosine(g_real, g_syn) = ${r.cosine[k].toFixed(3)}`);
+  }
+  console.log(`${r.seconds.toFixed(1)} s`);
+}
+
+async function writePlot(r: ToyResult, cfg: ToyConfig): Promise<string> {
+  const dir = join(neonHome(), 'toy');
+  await mkdir(dir, { recursive: true });
+  const sym = r.family === 'diffusion' ? 'ζ' : 'τ';
+  const svg = linePlotSvg(
+    Object.entries(r.curves).map(([k, c]) => ({
+      label: `${sym} = ${k}`,
+      points: cfg.wGrid.map((w) => [w, c.fid_by_w[String(w)]] as [number, number]),
+      marker: [c.best_w, c.best_fid],
+    })),
+    { title: `Neon on the ${r.family} toy (seed ${cfg.seed})`, xLabel: 'w', yLabel: 'Fréchet distance to the target', logY: true },
+  );
+  const file = resolve(dir, `${r.family}-seed${cfg.seed}.svg`);
+  await writeFile(file, svg);
+  return file;
+}

@@ -1,0 +1,161 @@
+// The merge service: POST /v1/merges merges two checkpoints held in the artifact store (by artifact id or by a
+// path inside the store) into one artifact per w, θneon(w) = (1+w)·θr − w·θs, each artifact's manifest recording
+// the recipe. The merge itself is `mergeCheckpoints` (shared/merge), a plain async function a job handler can
+// call; here it runs synchronously and the job is kept in memory.
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
+import { isArtifactId, type ArtifactStore } from '../../shared/store/artifact-store.ts';
+import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
+import { MergeError } from '../../shared/merge/merge-error.ts';
+import { isOnnxPath, openMergeInput, type InputFormat } from '../../shared/merge/merge-input.ts';
+import { parseWRule, type WRule } from '../../shared/merge/w-rules.ts';
+import { SafetensorsError } from '../../shared/safetensors/errors.ts';
+
+export interface MergeAppDeps {
+  store: ArtifactStore;
+}
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const MergeRequestBody = z.object({
+  base: z.string().min(1),
+  self: z.string().min(1),
+  w: z.union([finite, z.array(finite).min(1).max(64)]),
+  rules: z.array(z.union([z.string().min(3), z.object({ pattern: z.string().min(1), w: z.union([finite, z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)?w$/i)]) })])).max(1000).optional(),
+  policies: z.object({
+    on_missing: z.enum(['error', 'keep-base', 'skip']).optional(),
+    on_mismatch: z.enum(['error', 'keep-base']).optional(),
+  }).strict().optional(),
+}).strict();
+
+export type MergeRequestBody = z.infer<typeof MergeRequestBody>;
+
+export interface MergeJob {
+  id: string;
+  kind: 'merge';
+  status: 'succeeded' | 'failed';
+  request: MergeRequestBody;
+  created_at: string;
+  finished_at: string;
+  seconds: number;
+  bytes_read: number;
+  artifacts: { id: string; w: number; bytes: number }[];
+}
+
+interface ResolvedInput {
+  path: string;
+  format: InputFormat;
+  label: string;
+}
+
+async function resolveInput(store: ArtifactStore, ref: string, field: 'base' | 'self'): Promise<ResolvedInput> {
+  if (isArtifactId(ref)) {
+    const m = await store.manifest(ref);
+    if (!m) throw new ApiError(404, `${field}: no artifact '${ref}'`, field, 'not_found');
+    if (m.kind !== 'safetensors' && m.kind !== 'onnx') throw new ApiError(400, `${field}: artifact '${ref}' is a '${m.kind}', not a safetensors or ONNX checkpoint`, field, 'invalid_value');
+    return { path: store.pathOf(ref), format: m.kind, label: ref };
+  }
+  let path: string;
+  try {
+    path = store.resolveRef(ref);
+  } catch (err) {
+    throw new ApiError(400, `${field}: ${(err as Error).message}`, field, 'invalid_value');
+  }
+  if (!(await stat(path).catch(() => undefined))) throw new ApiError(404, `${field}: no file or folder '${ref}' in the artifact store`, field, 'not_found');
+  return { path, format: isOnnxPath(path) ? 'onnx' : 'safetensors', label: ref };
+}
+
+function toRules(raw: MergeRequestBody['rules']): WRule[] {
+  return (raw ?? []).map((r, i) => {
+    try {
+      if (typeof r === 'string') return parseWRule(r);
+      return parseWRule(`${r.pattern}=${typeof r.w === 'number' ? r.w : r.w}`);
+    } catch (err) {
+      throw new ApiError(400, `rules.${i}: ${(err as Error).message}`, `rules.${i}`, 'invalid_value');
+    }
+  });
+}
+
+export function createMergeApp(deps: MergeAppDeps): Hono {
+  const { store } = deps;
+  const jobs = new Map<string, MergeJob>();
+  const app = new Hono();
+  app.onError(onApiError);
+
+  app.get('/v2/health/live', (c) => c.json({ live: true }));
+  app.get('/v2/health/ready', async (c) => {
+    const ok = await stat(store.root).then((s) => s.isDirectory(), () => false);
+    return c.json({ ready: ok }, ok ? 200 : 503);
+  });
+
+  app.post('/v1/merges', async (c) => {
+    const parsed = MergeRequestBody.safeParse(await jsonBody(c));
+    if (!parsed.success) throw fromZod(parsed.error);
+    const body = parsed.data;
+    const ws = Array.isArray(body.w) ? body.w : [body.w];
+    if (new Set(ws).size !== ws.length) throw new ApiError(400, 'w: lists a value twice', 'w', 'invalid_value');
+    const rules = toRules(body.rules);
+    const base = await resolveInput(store, body.base, 'base');
+    const self = await resolveInput(store, body.self, 'self');
+    if (base.format !== self.format) throw new ApiError(400, `self: is ${self.format} but base is ${base.format}`, 'self', 'format_mismatch');
+    // open each side first so that a broken file is reported against its field
+    for (const [field, input] of [['base', base], ['self', self]] as const) {
+      try {
+        await (await openMergeInput(input.path, input.format)).close();
+      } catch (err) {
+        if (err instanceof SafetensorsError || err instanceof Error) throw new ApiError(400, `${field}: ${err.message}`, field, 'invalid_checkpoint');
+        throw err;
+      }
+    }
+    const created = new Date();
+    const ext = base.format === 'onnx' ? '.onnx' : '.safetensors';
+    const outputs = await Promise.all(ws.map(() => store.tempPath(ext)));
+    let result;
+    try {
+      result = await mergeCheckpoints({
+        base: base.path,
+        self: self.path,
+        ws,
+        outputs,
+        rules,
+        policies: { onMissing: body.policies?.on_missing, onMismatch: body.policies?.on_mismatch },
+        formats: { base: base.format, self: self.format },
+        labels: { base: base.label, self: self.label },
+      });
+    } catch (err) {
+      if (err instanceof MergeError) throw new ApiError(400, err.message, null, err.code);
+      if (err instanceof SafetensorsError) throw new ApiError(400, err.message, null, err.code);
+      throw err;
+    }
+    const artifacts: MergeJob['artifacts'] = [];
+    for (const o of result.outputs) {
+      const m = await store.adopt(o.path, base.format, { merge: o.recipe, w: o.w });
+      artifacts.push({ id: m.id, w: o.w, bytes: m.bytes });
+    }
+    const finished = new Date();
+    const job: MergeJob = {
+      id: `merge_${randomUUID()}`,
+      kind: 'merge',
+      status: 'succeeded',
+      request: body,
+      created_at: created.toISOString(),
+      finished_at: finished.toISOString(),
+      seconds: (finished.getTime() - created.getTime()) / 1000,
+      bytes_read: result.bytesRead,
+      artifacts,
+    };
+    jobs.set(job.id, job);
+    return c.json({ job, artifacts }, 201);
+  });
+
+  app.get('/v1/merges/:id', (c) => {
+    const job = jobs.get(c.req.param('id'));
+    if (!job) throw new ApiError(404, `no merge job '${c.req.param('id')}'`, 'id', 'not_found');
+    return c.json({ job, artifacts: job.artifacts });
+  });
+
+  return app;
+}

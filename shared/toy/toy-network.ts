@@ -1,0 +1,108 @@
+// A toy model's two engines side by side: the tfjs interpreter for training (weights as variables) and
+// onnxruntime sessions for sampling with any given weights (θr, θs, or a Neon merge).
+import type * as tfc from '@tensorflow/tfjs-core';
+import { encodeModel, type ModelProto } from '../onnx/onnx-proto.ts';
+import { floatTensor } from '../onnx/tensor-data.ts';
+import type { OrtEngine, OrtModel } from '../engine/ort/ort-engine.ts';
+import type { TF } from '../engine/tf/tf-backend.ts';
+import { TfGraph } from '../engine/tf/tf-graph.ts';
+import { Adam, type AdamConfig } from '../engine/tf/adam.ts';
+import type { Rng } from '../random/prng.ts';
+import type { Weights } from '../neon/neon-merge.ts';
+
+/** What a toy family provides: its graph, its training loss and its sampler with a knob (ζ or τ). */
+export interface ToyFamily {
+  readonly name: string;
+  readonly model: ModelProto;
+  loss(tf: TF, net: ToyNetwork, batch: Float32Array, rng: Rng): tfc.Scalar;
+  sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number): Promise<Float32Array>;
+}
+
+export interface FitOptions extends AdamConfig {
+  steps: number;
+  batch: number;
+  rng: Rng;
+  /** Each row appears this many times per batch, with its own noise draws (default 1). */
+  repeats?: number;
+  /** Learning-rate schedule over the steps: constant, or cosine decay to zero. */
+  schedule?: 'constant' | 'cosine';
+  onStep?: (step: number, loss: number) => void;
+}
+
+export class ToyNetwork {
+  readonly graph: TfGraph;
+  constructor(
+    readonly tf: TF,
+    readonly ort: OrtEngine,
+    readonly model: ModelProto,
+  ) {
+    this.graph = new TfGraph(tf, model);
+  }
+
+  weights(): Weights {
+    return this.graph.readWeights();
+  }
+
+  setWeights(w: Weights): void {
+    this.graph.writeWeights(w);
+  }
+
+  /** An ORT session of the graph with the given weights (the caller releases it). */
+  async session(weights: Weights): Promise<OrtModel> {
+    const g = this.model.graph;
+    const initializer = g.initializer.map((t) => {
+      const w = weights.get(t.name);
+      return w ? floatTensor(t.name, t.dims, w) : t;
+    });
+    return this.ort.load(encodeModel({ ...this.model, graph: { ...g, initializer } }));
+  }
+
+  /** Adam on `loss` over minibatches of `data` (rows of `rowWidth` floats); returns the optimizer. */
+  fit(family: ToyFamily, data: Float32Array, rowWidth: number, o: FitOptions): Adam {
+    const { tf } = this;
+    const opt = new Adam(tf, o);
+    const n = data.length / rowWidth;
+    const batch = Math.min(o.batch, n);
+    const repeats = o.repeats ?? 1;
+    const rows = new Float32Array(batch * repeats * rowWidth);
+    for (let step = 1; step <= o.steps; step++) {
+      if (o.schedule === 'cosine') opt.lr = 0.5 * o.lr * (1 + Math.cos((Math.PI * (step - 1)) / o.steps));
+      for (let i = 0; i < batch; i++) {
+        const r = batch === n ? i : o.rng.int(n);
+        const row = data.subarray(r * rowWidth, (r + 1) * rowWidth);
+        for (let k = 0; k < repeats; k++) rows.set(row, (k * batch + i) * rowWidth);
+      }
+      const { value, grads } = this.graph.valueAndGrads(() => family.loss(tf, this, rows, o.rng));
+      opt.apply(this.graph.params, grads);
+      tf.dispose(grads);
+      if (o.onStep && (step % 100 === 0 || step === o.steps)) o.onStep(step, value.dataSync()[0]);
+      value.dispose();
+    }
+    return opt;
+  }
+
+  /** The loss gradient at the current weights over all of `data` (in chunks), averaged. */
+  gradient(family: ToyFamily, data: Float32Array, rowWidth: number, rng: Rng, chunk = 5000): Weights {
+    const { tf } = this;
+    const n = data.length / rowWidth;
+    const sum: Weights = new Map();
+    for (let start = 0; start < n; start += chunk) {
+      const rows = data.subarray(start * rowWidth, Math.min(n, start + chunk) * rowWidth);
+      const frac = rows.length / rowWidth / n;
+      const { value, grads } = this.graph.valueAndGrads(() => family.loss(tf, this, rows, rng));
+      value.dispose();
+      for (const [k, g] of Object.entries(grads)) {
+        const gv = g.dataSync() as Float32Array;
+        const acc = sum.get(k) ?? new Float32Array(gv.length);
+        for (let i = 0; i < gv.length; i++) acc[i] += frac * gv[i];
+        sum.set(k, acc);
+      }
+      tf.dispose(grads);
+    }
+    return sum;
+  }
+
+  dispose(): void {
+    this.graph.dispose();
+  }
+}
