@@ -1,6 +1,6 @@
 // A folder of PNG images as a feature-extraction source: files in sorted (code-point) order, all of one size;
 // shard i of N is the contiguous range [⌊i·count/N⌋, ⌊(i+1)·count/N⌋) of that order.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodePng } from './png.ts';
 import type { Image } from './png.ts';
@@ -46,9 +46,25 @@ export class PngFolder {
     return this.files.slice(start, end);
   }
 
+  /** Width and height of the folder's first image (from its IHDR chunk), the size every image must have. */
+  async referenceSize(): Promise<{ name: string; width: number; height: number }> {
+    const name = join(this.dir, this.files[0]);
+    const fh = await open(name, 'r');
+    try {
+      const head = new Uint8Array(24);
+      await fh.read(head, 0, 24, 0);
+      const dv = new DataView(head.buffer);
+      if (String.fromCharCode(head[12], head[13], head[14], head[15]) !== 'IHDR') throw new ImageSourceError(`${name}: not a PNG file`);
+      return { name, width: dv.getUint32(16), height: dv.getUint32(20) };
+    } finally {
+      await fh.close();
+    }
+  }
+
   /** Decodes the given files in batches, checking that every image has the size of the folder's first. */
   async *batches(files: string[], batchSize: number): AsyncGenerator<{ names: string[]; images: Image[] }> {
-    let ref: { name: string; width: number; height: number } | null = null;
+    // a shard checks against the whole folder's first image, so that shards of a mixed folder fail too
+    let ref: { name: string; width: number; height: number } | null = files.length > 0 ? await this.referenceSize() : null;
     for (let i = 0; i < files.length; i += batchSize) {
       const names = files.slice(i, i + batchSize);
       const images: Image[] = [];

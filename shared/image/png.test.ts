@@ -90,6 +90,10 @@ test('folders: sorted, sharded contiguously, clear errors for no images and mixe
   await assert.rejects(async () => {
     for await (const _ of f.batches(f.files, 8)) { /* consume */ }
   }, (e: Error) => e instanceof ImageSourceError && e.message.includes(join(mixed, 'b.png')) && /3×2.*2×2/.test(e.message));
+  // a shard that holds only the odd-sized image fails as well
+  await assert.rejects(async () => {
+    for await (const _ of f.batches(f.select({ index: 1, count: 2 }), 8)) { /* consume */ }
+  }, (e: Error) => e.message.includes(join(mixed, 'b.png')) && e.message.includes(join(mixed, 'a.png')));
   // shards partition 0..total contiguously
   for (const total of [0, 1, 7, 100]) {
     let next = 0;

@@ -273,7 +273,13 @@ export function workspace(lengths: readonly number[], opts: { zero?: boolean } =
   const zero = opts.zero ?? true;
   const total = lengths.reduce((s, n) => s + n + 2, 0) * 8; // 16-byte aligned blocks
   const have = simd.memory.buffer.byteLength;
-  if (total > have) simd.memory.grow(Math.ceil((total - have) / 65536));
+  if (total > have) {
+    try {
+      simd.memory.grow(Math.ceil((total - have) / 65536));
+    } catch {
+      return lengths.map((n) => new Float64Array(n)); // past the kernels' memory limit: the plain loops serve
+    }
+  }
   const out: Float64Array[] = [];
   let off = 0;
   for (const n of lengths) {
