@@ -1,0 +1,122 @@
+// `neon fid A B [--json] [--pr] [--extractor NAME|PATH] [--batch-size N]`: the FID between two statistics files
+// (.npz), folders of PNG images or dataset names (fmnist:train, fmnist:test).
+// `neon fid A --save-stats OUT.npz [--shard i/N | --shards N]`: the statistics of A (or of its i-th of N shards),
+// with the sufficient statistics for `neon stats merge`. With --shards N the index comes from JOB_COMPLETION_INDEX
+// (a Kubernetes Indexed Job); `{i}` in OUT is replaced by the shard index.
+import { existsSync, statSync } from 'node:fs';
+import type { Command } from './neon.ts';
+import { intFlag, parseFlags, UsageError } from './flags.ts';
+import { loadStats, saveStats } from '../shared/metrics/stats-file.ts';
+import type { LoadedStats } from '../shared/metrics/stats-file.ts';
+import { frechetDistance } from '../shared/metrics/frechet-distance.ts';
+import { precisionRecall } from '../shared/metrics/precision-recall.ts';
+import type { FeatureMatrix } from '../shared/metrics/precision-recall.ts';
+import { computeFolderStatistics } from '../shared/features/compute-statistics.ts';
+import { datasetStatsPath, DEFAULT_EXTRACTOR, isDatasetName, resolveExtractor } from '../shared/features/registry.ts';
+import type { FeatureExtractor } from '../shared/features/extractor.ts';
+import type { Shard } from '../shared/image/png-folder.ts';
+
+const HELP = `usage: neon fid A B [--json] [--pr] [--extractor NAME|PATH] [--batch-size N]
+       neon fid A --save-stats OUT.npz [--shard i/N | --shards N] [--extractor NAME|PATH] [--batch-size N]
+
+A and B are .npz statistics (mu, sigma), folders of PNG images, or dataset names (fmnist:train, fmnist:test).
+  --json             print one JSON object {"fid","n_a","n_b","precision"?,"recall"?} on the last line
+  --pr               also improved precision/recall (k = 3); needs two image folders
+  --extractor X      feature extractor for image folders: a name (default ${DEFAULT_EXTRACTOR}) or a .onnx path
+  --batch-size N     images per extractor batch (default 64)
+  --save-stats OUT   write A's statistics (with n, sum, sum_outer for merging) to OUT.npz
+  --shard i/N        only shard i of N (0-based; contiguous ranges of the sorted file names)
+  --shards N         shard count; the index i comes from $JOB_COMPLETION_INDEX; '{i}' in OUT becomes i`;
+
+export function parseShard(shard: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): Shard | undefined {
+  if (shard !== undefined && shards !== undefined) throw new UsageError('give --shard i/N or --shards N, not both');
+  if (shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(shard);
+    if (!m) throw new UsageError(`--shard must be i/N, got '${shard}'`);
+    const index = Number(m[1]), count = Number(m[2]);
+    if (count < 1 || index >= count) throw new UsageError(`--shard needs 0 ≤ i < N, got '${shard}'`);
+    return { index, count };
+  }
+  if (shards !== undefined) {
+    const raw = env.JOB_COMPLETION_INDEX;
+    if (raw === undefined || !/^\d+$/.test(raw)) throw new UsageError('--shards needs JOB_COMPLETION_INDEX set to the shard index');
+    const index = Number(raw);
+    if (index >= shards) throw new UsageError(`JOB_COMPLETION_INDEX=${index} is not below --shards ${shards}`);
+    return { index, count: shards };
+  }
+  return undefined;
+}
+
+interface Operand {
+  stats: LoadedStats;
+  features?: FeatureMatrix;
+}
+
+export const fidCommand: Command = {
+  summary: 'FID between two statistics files, image folders or datasets; or save the statistics of one',
+  async run(argv) {
+    const flags = parseFlags(argv, { boolean: ['json', 'pr', 'help'], string: ['extractor', 'batch-size', 'save-stats', 'shard', 'shards'] });
+    if (flags.booleans.has('help')) {
+      console.log(HELP);
+      return 0;
+    }
+    const batchSize = intFlag(flags, 'batch-size', { min: 1, max: 4096 }) ?? 64;
+    const saveTo = flags.values.get('save-stats');
+    const shard = parseShard(flags.values.get('shard'), intFlag(flags, 'shards', { min: 1 }));
+    const want = saveTo !== undefined ? 1 : 2;
+    if (flags.positionals.length !== want) {
+      throw new UsageError(saveTo !== undefined ? `--save-stats takes one input, got ${flags.positionals.length}` : `needs two inputs A B, got ${flags.positionals.length}`);
+    }
+    if (shard && saveTo === undefined) throw new UsageError('--shard/--shards only apply with --save-stats');
+    const pr = flags.booleans.has('pr');
+    const json = flags.booleans.has('json');
+    let extractor: FeatureExtractor | null = null;
+    const getExtractor = async () => (extractor ??= await resolveExtractor(flags.values.get('extractor') ?? DEFAULT_EXTRACTOR));
+
+    const load = async (ref: string, keepFeatures: boolean): Promise<Operand> => {
+      if (existsSync(ref) && statSync(ref).isDirectory()) {
+        const ex = await getExtractor();
+        const res = await computeFolderStatistics(ref, ex, {
+          batchSize,
+          shard,
+          keepFeatures,
+          onProgress: (done, total) => process.stderr.write(`\r${ref}: ${done}/${total} images`),
+        });
+        process.stderr.write('\n');
+        const g = res.stats.gaussian();
+        return { stats: { d: res.stats.d, ...g, n: res.stats.n, sums: res.stats }, features: res.features };
+      }
+      if (keepFeatures) throw new UsageError(`--pr needs image folders (features), but '${ref}' is not a folder`);
+      if (isDatasetName(ref)) return { stats: await loadStats(datasetStatsPath(ref).path) };
+      if (!existsSync(ref)) throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
+      return { stats: await loadStats(ref) };
+    };
+
+    try {
+      if (saveTo !== undefined) {
+        const a = await load(flags.positionals[0], false);
+        if (!a.stats.sums) throw new UsageError(`'${flags.positionals[0]}' carries no sufficient statistics to save (give a folder of images)`);
+        const out = shard ? saveTo.replaceAll('{i}', String(shard.index)) : saveTo;
+        await saveStats(out, a.stats.sums);
+        if (json) console.log(JSON.stringify({ out, n: a.stats.n, d: a.stats.d, shard: shard ? `${shard.index}/${shard.count}` : null }));
+        else console.log(`wrote ${out} (n = ${a.stats.n}, d = ${a.stats.d})`);
+        return 0;
+      }
+      const [refA, refB] = flags.positionals;
+      const a = await load(refA, pr);
+      const b = await load(refB, pr);
+      if (a.stats.d !== b.stats.d) throw new UsageError(`dimensions differ: ${refA} has d = ${a.stats.d}, ${refB} has d = ${b.stats.d}`);
+      const r = frechetDistance(a.stats, b.stats);
+      const out: Record<string, number | null> = { fid: r.fid, n_a: a.stats.n, n_b: b.stats.n };
+      if (pr && a.features && b.features) Object.assign(out, precisionRecall(a.features, b.features));
+      if (json) console.log(JSON.stringify(out));
+      else {
+        console.log(`FID: ${r.fid}`);
+        if (out.precision !== undefined) console.log(`precision: ${out.precision}\nrecall: ${out.recall}`);
+      }
+      return 0;
+    } finally {
+      await (extractor as FeatureExtractor | null)?.close?.();
+    }
+  },
+};
