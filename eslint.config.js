@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.neon/**', 'k8s/**/*', '!k8s/**/*.ts', 'docs/**'] },
+  { ignores: ['node_modules/**', '.neon/**', 'tmp/**', 'k8s/**/*', '!k8s/**/*.ts', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
