@@ -12,6 +12,8 @@ const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  sample: async () => (await import('./sample.ts')).sampleCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
 };

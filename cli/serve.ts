@@ -1,0 +1,49 @@
+// `neon serve [--service sampler|selftrain|merge|fid|orchestrator|all] [--port N]`: runs one service (default all)
+// on PORT (default 8080), configured from the environment (services/serve-config.ts). SIGTERM/SIGINT close it.
+import { serve } from '@hono/node-server';
+import type { Command } from './neon.ts';
+import { choiceFlag, intFlag, parseFlags, UsageError } from './flags.ts';
+import { ConfigError, serveConfigFromEnv, SERVICES } from '../services/serve-config.ts';
+import { createServer } from '../services/server.ts';
+
+const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--host H]
+
+Environment: PORT (8080), HOST (0.0.0.0), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
+DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
+NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
+NEON_ORT_THREADS, NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
+NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler).`;
+
+export const serveCommand: Command = {
+  summary: 'serve the HTTP services (sampler, selftrain, merge, fid, orchestrator, or all in one)',
+  async run(argv) {
+    const flags = parseFlags(argv, { boolean: ['help'], string: ['service', 'port', 'host'] });
+    if (flags.booleans.has('help')) {
+      console.log(HELP);
+      return 0;
+    }
+    const service = choiceFlag(flags, 'service', SERVICES) ?? 'all';
+    let config;
+    try {
+      config = serveConfigFromEnv(service);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(`environment: ${err.message}`);
+      throw err;
+    }
+    config.port = intFlag(flags, 'port', { min: 0, max: 65535 }) ?? config.port;
+    config.host = flags.values.get('host') ?? config.host;
+    const server = await createServer(config);
+    const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
+      console.error(`neon serve --service ${service}: listening on http://${info.address}:${info.port}`);
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    console.error('neon serve: shutting down');
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await server.close();
+    return 0;
+  },
+};

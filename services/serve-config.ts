@@ -1,0 +1,59 @@
+// The configuration of `neon serve`, read from the environment with zod.
+import { z } from 'zod';
+import { neonHome } from '../shared/config/neon-home.ts';
+import { shippedModelsDir } from '../shared/models/shipped-models.ts';
+
+export const SERVICES = ['sampler', 'selftrain', 'merge', 'fid', 'orchestrator', 'all'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const int = (d: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(d);
+
+const EnvSchema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NEON_ORT_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** ORT worker threads (each holds every loaded model). */
+  NEON_ORT_WORKERS: int(1, 1, 64),
+  NEON_ORT_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  NEON_SAMPLER_MAX_ACTIVE: int(4, 1, 1024),
+  NEON_SAMPLER_MAX_QUEUE: int(64, 0, 100_000),
+  NEON_SAMPLER_MAX_N: int(64, 1, 4096),
+  /** Run the synthesize job worker in the sampler (1) or not (0). */
+  NEON_SAMPLER_JOBS: z.enum(['0', '1']).default('1'),
+});
+
+export interface ServeConfig {
+  service: ServiceName;
+  port: number;
+  host: string;
+  home: string;
+  modelsDir: string;
+  ort: { provider: 'cpu' | 'cuda'; workers: number; threads?: number };
+  sampler: { maxActive: number; maxQueue: number; maxN: number; jobs: boolean };
+  /** The whole environment, for the database and auth configs that read their own variables. */
+  env: Record<string, string | undefined>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function serveConfigFromEnv(service: ServiceName, env: Record<string, string | undefined> = process.env): ServeConfig {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const r = EnvSchema.safeParse(clean);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = r.data;
+  return {
+    service,
+    port: e.PORT,
+    host: e.HOST,
+    home: neonHome(env),
+    modelsDir: shippedModelsDir(env),
+    ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS },
+    sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1' },
+    env,
+  };
+}

@@ -1,0 +1,130 @@
+// Serves models to the sampler: resolves a reference through its sources (first hit wins), loads each version's
+// ONNX once into the ORT engine and keeps the session for every later request (sessions are never created or
+// released per request). Resolutions are cached for a short time; `promoted(ref)` drops a model's cached
+// resolutions and loads what the reference now points at, so a newly promoted version is served at once.
+import type { OrtEngine, OrtModel } from '../engine/ort/ort-engine.ts';
+import type { GeneratorFamily } from '../families/generator-family.ts';
+import type { FamilyResolver } from '../families/resolve-family.ts';
+import { onnxSignature, type OnnxSignature } from '../onnx/onnx-signature.ts';
+import { parseModelRef } from '../registry/registry.ts';
+import type { Manifest } from './manifest.ts';
+import type { ModelListing, ModelSource, ResolvedVersion } from './model-source.ts';
+
+export interface LoadedModel {
+  /** The reference it was asked for. */
+  ref: string;
+  name: string;
+  tag: string;
+  key: string;
+  versionId?: number;
+  manifest: Manifest;
+  family: GeneratorFamily;
+  session: OrtModel;
+  signature: OnnxSignature;
+  createdAt: Date;
+}
+
+export class ModelNotFoundError extends Error {
+  override name = 'ModelNotFoundError';
+}
+
+export interface ModelProviderOptions {
+  engine: OrtEngine;
+  sources: ModelSource[];
+  families: FamilyResolver;
+  /** How long a resolution (ref → version) is reused (default 2000 ms; 0: resolve every time). */
+  resolveTtlMs?: number;
+}
+
+interface Loaded {
+  session: OrtModel;
+  signature: OnnxSignature;
+  family: GeneratorFamily;
+}
+
+export class ModelProvider {
+  private readonly sessions = new Map<string, Promise<Loaded>>();
+  private readonly resolutions = new Map<string, { at: number; version: Promise<ResolvedVersion | undefined> }>();
+  private readonly ttl: number;
+
+  constructor(private readonly opts: ModelProviderOptions) {
+    this.ttl = opts.resolveTtlMs ?? 2000;
+  }
+
+  /** How many distinct versions hold a session. */
+  get loadedCount(): number {
+    return this.sessions.size;
+  }
+
+  private resolveVersion(ref: string): Promise<ResolvedVersion | undefined> {
+    const hit = this.resolutions.get(ref);
+    if (hit && performance.now() - hit.at < this.ttl) return hit.version;
+    const version = (async () => {
+      for (const s of this.opts.sources) {
+        const v = await s.resolve(ref);
+        if (v) return v;
+      }
+      return undefined;
+    })();
+    this.resolutions.set(ref, { at: performance.now(), version });
+    version.catch(() => this.resolutions.delete(ref));
+    return version;
+  }
+
+  /** The model a reference points at now, loaded (once per version). Throws ModelNotFoundError. */
+  async get(ref: string): Promise<LoadedModel> {
+    let v: ResolvedVersion | undefined;
+    try {
+      v = await this.resolveVersion(ref);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'RegistryError') throw new ModelNotFoundError(err.message);
+      throw err;
+    }
+    if (!v) throw new ModelNotFoundError(`the model '${ref}' does not exist`);
+    let loaded = this.sessions.get(v.key);
+    if (!loaded) {
+      const version = v;
+      loaded = (async () => {
+        const family = await this.opts.families(version.manifest);
+        const bytes = await version.bytes();
+        const signature = onnxSignature(bytes);
+        const session = await this.opts.engine.load(bytes);
+        return { session, signature, family };
+      })();
+      this.sessions.set(v.key, loaded);
+      loaded.catch(() => this.sessions.delete(version.key));
+    }
+    const l = await loaded;
+    return { ref, name: v.name, tag: v.tag, key: v.key, versionId: v.versionId, manifest: v.manifest, createdAt: v.createdAt, ...l };
+  }
+
+  /** Forgets the cached resolutions of the reference's model and loads what the reference points at now. */
+  async promoted(ref: string): Promise<LoadedModel> {
+    const { name } = parseModelRef(ref);
+    for (const key of [...this.resolutions.keys()]) if (key === name || key.startsWith(`${name}@`)) this.resolutions.delete(key);
+    for (const s of this.opts.sources) (s as { rescan?: () => void }).rescan?.();
+    return this.get(ref);
+  }
+
+  /** Every model the sources know (first source wins for a name). */
+  async list(): Promise<ModelListing[]> {
+    const seen = new Set<string>();
+    const out: ModelListing[] = [];
+    for (const s of this.opts.sources) {
+      for (const m of await s.list()) {
+        if (seen.has(m.id)) continue;
+        seen.add(m.id);
+        out.push(m);
+      }
+    }
+    return out;
+  }
+
+  async versions(name: string): Promise<string[] | undefined> {
+    for (const s of this.opts.sources) {
+      const v = await s.versions(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+}
