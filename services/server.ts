@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bearerAuth, authConfigFromEnv } from '../shared/http/auth.ts';
-import { onApiError } from '../shared/http/errors.ts';
+import { ApiError, onApiError } from '../shared/http/errors.ts';
 import { ArtifactStore } from '../shared/store/artifact-store.ts';
 import type { Database } from '../shared/db/database.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
@@ -114,6 +114,7 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
 
     const root = new Hono();
     root.onError(onApiError);
+    root.notFound((c) => c.json(new ApiError(404, `no route ${c.req.method} ${c.req.path}`, null, 'not_found').body(), 404));
     root.use('*', bearerAuth(authConfigFromEnv(config.env)));
     // health first, so `all` answers for every part at once
     root.route('/', createHealthApp(config.service, async () => (await Promise.all(readiness.map((r) => r()))).every(Boolean)));
