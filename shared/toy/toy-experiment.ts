@@ -34,16 +34,18 @@ export interface ToyConfig {
   repeats: number;
   schedule: 'constant' | 'cosine';
   selfTrainLr: number;
+  /** Self-training continues the pretraining optimizer's second moments (and step count) instead of a fresh Adam. */
+  continueOptimizer: boolean;
 }
 
 export const TOY_DEFAULTS: Record<ToyFamilyName, Omit<ToyConfig, 'seed' | 'wGrid'> & { wGrid: number[] }> = {
   diffusion: {
     family: 'diffusion', knobs: [0.9, 1.1], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 50_000, pretrainSteps: 12_000, selfTrainSteps: 500, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3,
+    nGradient: 50_000, pretrainSteps: 12_000, selfTrainSteps: 1000, lr: 1e-3, batch: 1000, repeats: 4, schedule: 'constant', selfTrainLr: 5e-4, continueOptimizer: false,
   },
   ar: {
     family: 'ar', knobs: [0.5, 1.6], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 50_000, pretrainSteps: 6_000, selfTrainSteps: 500, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3,
+    nGradient: 50_000, pretrainSteps: 6_000, selfTrainSteps: 100, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3, continueOptimizer: false,
   },
 };
 
@@ -115,6 +117,7 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       net.setWeights(base);
       const st = net.fit(family, S, 2, {
         lr: cfg.selfTrainLr, steps: cfg.selfTrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.selfTrain(ki)),
+        initialState: cfg.continueOptimizer ? { step: state.step, v: state.v } : undefined,
         onStep: (step, loss) => progress({ stage: 'self-train', knob, done: step, total: cfg.selfTrainSteps, detail: `loss ${loss.toFixed(4)}` }),
       });
       st.dispose();
