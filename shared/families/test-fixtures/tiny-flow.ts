@@ -16,7 +16,7 @@ import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from
 export const TINY_SIDE = 8;
 export const TINY_CLASSES = 4;
 
-/** The graph: v̂(x, t, c) = MLP([flatten(x), t, embed(c)]); inputs x [N,1,8,8], t [N,1], class_labels [N] int64. */
+/** The graph: v̂(x, t, c) = MLP([flatten(x), t, onehot(c)·E]); inputs x [N,1,8,8], t [N,1], class_labels [N] int64. */
 export function buildTinyFlowGraph(seed = 1, hidden = 64): { onnx: Uint8Array; output: string } {
   const rng = new Rng(seed);
   const D = TINY_SIDE * TINY_SIDE;
@@ -26,9 +26,13 @@ export function buildTinyFlowGraph(seed = 1, hidden = 64): { onnx: Uint8Array; o
   const t = g.input('t', ['N', 1]);
   const c = g.input('class_labels', ['N'], DataType.INT64);
   const init = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) / Math.sqrt(fanIn));
-  const emb = g.param('class_embed.weight', [TINY_CLASSES + 1, E], init((TINY_CLASSES + 1) * E, 1));
+  // class embedding as one-hot (a Gather from a constant identity) times a weight, so that training needs no
+  // gradient through Gather
+  const K1 = TINY_CLASSES + 1;
+  const eye = g.constFloat(Float32Array.from({ length: K1 * K1 }, (_, i) => (i % (K1 + 1) === 0 ? 1 : 0)), [K1, K1], 'eye');
+  const emb = g.op('MatMul', [g.op('Gather', [eye, c], { axis: 0 }), g.param('class_embed.weight', [K1, E], init(K1 * E, 1))]);
   const flat = g.op('Reshape', [x, g.constInt64([-1, D])]);
-  let h = g.op('Concat', [flat, t, g.op('Gather', [emb, c], { axis: 0 })], { axis: 1 });
+  let h = g.op('Concat', [flat, t, emb], { axis: 1 });
   let width = D + 1 + E;
   const layer = (name: string, out: number) => {
     const w = g.param(`${name}.weight`, [out, width], init(out * width, width));

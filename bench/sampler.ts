@@ -1,0 +1,179 @@
+// bench:sampler — in one run, per model (the shipped ones whose family has a sampler, and the tiny test fixture):
+//   1. images/s at the model's default settings (family sampler on the ORT engine, batch 64);
+//   2. the sampler's network throughput (POST /v1/images/generations, n = 64, over HTTP on 127.0.0.1) against a
+//      bare loop of the same ORT session runs (the very feeds the sampler made, replayed), and their ratio
+//      (goal: overhead ≤ 10%);
+//   3. training steps/s and effective GFLOP/s (6 · parameters · examples per step) of the family's loss with Adam
+//      on the tfjs engine, batch 64;
+// and, on the fixture server in its own process, /v2/health/live p99 while 32 generation requests run (goal < 200 ms).
+// Flags: --seconds S (time per measurement, default 3), --models a,b (only these).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { OrtEngine, type OrtModel } from '../shared/engine/ort/ort-engine.ts';
+import type { Feeds, HostTensor } from '../shared/engine/tensor.ts';
+import { builtinFamilies, familyResolver, type FamilyResolver } from '../shared/families/resolve-family.ts';
+import { tinyFlowFamily, tinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
+import { ModelProvider, type LoadedModel } from '../shared/models/model-provider.ts';
+import { FolderModelSource, MemoryModelSource } from '../shared/models/model-source.ts';
+import { shippedModelsDir } from '../shared/models/shipped-models.ts';
+import { decodeModel } from '../shared/onnx/onnx-proto.ts';
+import { Rng } from '../shared/random/prng.ts';
+import { createSamplerApp } from '../services/sampler/app.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const SECONDS = Number(arg('seconds') ?? 3);
+const ONLY = arg('models')?.split(',');
+const BATCH = 64;
+
+/** Repeats `fn` for about `seconds` (at least `min` times) after one warm-up; returns seconds per call (median of 3 thirds). */
+async function timeIt(fn: () => Promise<unknown>, seconds = SECONDS, min = 3): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < min || performance.now() - t0 < seconds * 1000) {
+    const t = performance.now();
+    await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** A session that records every run's feeds (to replay them as the bare loop). */
+function recording(session: OrtModel, log: { feeds: Feeds; outputs?: string[] }[]): OrtModel {
+  return new Proxy(session, {
+    get(target, prop, recv) {
+      if (prop === 'run') return (feeds: Feeds, outputs?: string[]) => {
+        log.push({ feeds, outputs });
+        return target.run(feeds, outputs);
+      };
+      return Reflect.get(target, prop, recv);
+    },
+  });
+}
+
+function randomBatch(shape: number[], k: number, n: number, rng: Rng) {
+  const per = shape.reduce((a, b) => a * b, 1);
+  return { images: Uint8Array.from({ length: n * per }, () => rng.int(256)), labels: Int32Array.from({ length: n }, () => rng.int(Math.max(1, k))), n };
+}
+
+async function trainingRate(model: LoadedModel, bytes: Uint8Array): Promise<{ stepsPerSecond: number; gflops: number; parameters: number } | string> {
+  const { loadTf } = await import('../shared/engine/tf/tf-backend.ts');
+  const { TfGraph } = await import('../shared/engine/tf/tf-graph.ts');
+  const { Adam } = await import('../shared/engine/tf/adam.ts');
+  const tf = await loadTf();
+  const graph = new TfGraph(tf, decodeModel(bytes));
+  let parameters = 0;
+  for (const v of graph.params.values()) parameters += v.size;
+  const opt = new Adam(tf, { lr: 1e-4 });
+  const rng = new Rng(7);
+  const batch = randomBatch(model.manifest.data.shape, model.manifest.conditioning.num_classes, BATCH, rng);
+  const step = async () => {
+    const { value, grads } = graph.valueAndGrads(() => model.family.loss(tf, graph, model.manifest, batch, rng));
+    opt.apply(graph.params, grads);
+    tf.dispose(grads);
+    value.dataSync();
+    value.dispose();
+  };
+  const dt = await timeIt(step, SECONDS, 2);
+  return { stepsPerSecond: 1 / dt, gflops: (6 * parameters * BATCH) / dt / 1e9, parameters };
+}
+
+async function healthUnderLoad(): Promise<{ p50: number; p99: number; probes: number; seconds: number }> {
+  const script = fileURLToPath(new URL('../services/sampler/serve-fixture.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`fixture server exited with ${code}`)));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const post = (body: object) => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
+    await post({ model: 'tiny-flow', n: 4 });
+    let running = true;
+    const t0 = performance.now();
+    const load = Promise.all(Array.from({ length: 32 }, (_, i) => post({ model: 'tiny-flow', n: 64, seed: i * 64, num_inference_steps: 50 }))).finally(() => (running = false));
+    const lat: number[] = [];
+    while (running) {
+      const t = performance.now();
+      await (await fetch(`${base}/v2/health/live`)).arrayBuffer();
+      lat.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await load;
+    lat.sort((a, b) => a - b);
+    return { p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))], probes: lat.length, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+}
+
+async function main(): Promise<void> {
+  const engine = new OrtEngine({ workers: 1 });
+  const fixture = tinyFlowModel('tiny-flow');
+  const memory = new MemoryModelSource().add(fixture.onnx, fixture.manifest);
+  const folder = new FolderModelSource(shippedModelsDir());
+  const fixtureFamilies = familyResolver({ flow: tinyFlowFamily });
+  const families: FamilyResolver = (m) => (m.name === 'tiny-flow' ? fixtureFamilies(m) : builtinFamilies(m));
+  const provider = new ModelProvider({ engine, sources: [folder, memory], families });
+  const app = createSamplerApp({ models: provider });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const names = [...(await folder.list()).map((m) => m.id), 'tiny-flow'].filter((n) => !ONLY || ONLY.includes(n));
+  console.log(`bench:sampler — batch ${BATCH}, ${SECONDS} s per measurement, ORT CPU, 1 worker`);
+  for (const name of names) {
+    let model: LoadedModel;
+    try {
+      model = await provider.get(name);
+    } catch (err) {
+      console.log(`\n${name}: skipped (${(err as Error).message})`);
+      continue;
+    }
+    const label = name === 'tiny-flow' ? 'tiny-flow (test fixture, 8×8)' : name;
+    const req = { n: BATCH, seed: 0, first: 0, classLabels: Array.from({ length: BATCH }, (_, i) => i % Math.max(1, model.manifest.conditioning.num_classes)) };
+    const evals = model.family.evaluationsPerSample(model.manifest, req);
+    const direct = await timeIt(() => model.family.sample(model.session, model.manifest, req));
+    const log: { feeds: Feeds; outputs?: string[] }[] = [];
+    await model.family.sample(recording(model.session, log), model.manifest, req);
+    const bare = await timeIt(async () => {
+      for (const r of log) await model.session.run(r.feeds, r.outputs);
+    });
+    const body = JSON.stringify({ model: name, n: BATCH, seed: 0 });
+    const request = () => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => {
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
+      return r.arrayBuffer();
+    });
+    const http1 = await timeIt(request);
+    const http2 = (await timeIt(() => Promise.all([request(), request()]))) / 2;
+    const batchOf = (t: HostTensor | undefined) => t?.dims[0] ?? 0;
+    console.log(`\n${label}: family ${model.manifest.family}, sampler ${model.manifest.sampler.kind}, ${evals} network evaluations per sample, ${log.length} session runs of batch ${batchOf(Object.values(log[0]?.feeds ?? {})[0])} per request`);
+    console.log(`  images/s at default settings (family sampler):     ${(BATCH / direct).toFixed(1)}`);
+    console.log(`  images/s, bare loop of the same ORT runs:          ${(BATCH / bare).toFixed(1)}`);
+    console.log(`  images/s over HTTP, 1 request in flight:           ${(BATCH / http1).toFixed(1)}   ratio HTTP/bare ${(bare / http1).toFixed(3)}  (overhead ${((1 - bare / http1) * 100).toFixed(1)}%, goal ≤ 10%)`);
+    console.log(`  images/s over HTTP, 2 requests in flight:          ${(BATCH / http2).toFixed(1)}   ratio HTTP/bare ${(bare / http2).toFixed(3)}  (overhead ${((1 - bare / http2) * 100).toFixed(1)}%)`);
+    const bytes = await (name === 'tiny-flow' ? memory : folder).resolve(name).then((v) => v!.bytes());
+    const train = await trainingRate(model, bytes).catch((err: Error) => `not measured (${err.message})`);
+    if (typeof train === 'string') console.log(`  training: ${train}`);
+    else console.log(`  training (family loss + Adam, tfjs, batch ${BATCH}): ${train.stepsPerSecond.toFixed(2)} steps/s, ${train.gflops.toFixed(2)} GFLOP/s effective (6·${train.parameters} params·batch)`);
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await engine.close();
+  const h = await healthUnderLoad();
+  console.log(`\n/v2/health/live under 32 concurrent requests (fixture, n = 64, 50 steps; ${h.seconds.toFixed(1)} s, ${h.probes} probes): p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms (goal < 200 ms)`);
+}
+
+await main();
