@@ -36,7 +36,7 @@ const HELP = `usage: neon sample --model NAME --n N --out DIR [flags]
   --class C          one class for every sample (default: sample j gets class j mod num_classes)
   --temperature T    autoregressive models: sampling temperature
   --top-k K          autoregressive models: top-k (0: off)
-  --shard i/N        only shard i of N: the contiguous samples [⌊iN_s/N⌋, ⌊(i+1)N_s/N⌋)
+  --shard i/N        only shard i of N: the contiguous samples [⌊i·n/N⌋, ⌊(i+1)·n/N⌋) of the n
   --shards N         shard count; i comes from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
   --out DIR          output folder (png format)
   --format F         png (default): DIR/<index>.png + shard json; set: a sample set artifact; both
