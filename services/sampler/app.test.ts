@@ -182,3 +182,14 @@ test('a model is loaded once and reused; refresh serves a replaced model at once
   assert.equal(provider.loadedCount, before + 1);
   assert.equal((await app.request('/v1/models/nope/refresh', { method: 'POST' })).status, 404);
 });
+
+test('beyond the queue a request is answered 429 in OpenAI shape', async () => {
+  const busy = createSamplerApp({ models: provider, limits: { maxActive: 1, maxQueue: 0 } });
+  const post = () => busy.request('/v1/images/generations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny-flow', n: 64, num_inference_steps: 200 }) });
+  const [a, b] = await Promise.all([post(), post()]);
+  assert.deepEqual([a.status, b.status].sort(), [200, 429]);
+  const refused = a.status === 429 ? a : b;
+  assert.equal(refused.headers.get('retry-after'), '1');
+  const json = await refused.json();
+  assert.deepEqual([json.error.type, json.error.code], ['rate_limit_error', 'queue_full']);
+});
