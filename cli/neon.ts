@@ -12,6 +12,7 @@ const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  run: async () => (await import('./run.ts')).runCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
 };

@@ -17,7 +17,7 @@ import { runs, trials, type RunRow, type TrialRow } from '../../shared/db/schema
 import { appendEvent, lastEventId, readEvents, type NeonEvent } from '../../shared/events/event-log.ts';
 import { waitForEvents } from '../../shared/events/subscribe.ts';
 import { enqueueJob } from '../../shared/jobs/job-queue.ts';
-import { resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
+import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
@@ -89,7 +89,7 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<{ run: R
       .returning();
     if (!row) {
       const existing = (await getRun(tx, id))!;
-      if (JSON.stringify(existing.config) !== JSON.stringify(config) || existing.baseVersionId !== resolved.version.id) {
+      if (canonicalJson(existing.config) !== canonicalJson(config) || existing.baseVersionId !== resolved.version.id) {
         throw new RunError(`run '${id}' already exists with another model or config`, 409, 'id');
       }
       return { run: existing, created: false };

@@ -72,3 +72,17 @@ export async function baseModelOf(db: Db, row: RunRow): Promise<BaseModel> {
   if (!v) throw new Error(`run ${row.id}: base version ${row.baseVersionId} is gone`);
   return { model: row.model, versionId: v.id, artifactId: v.artifactId, manifest: parseManifest(v.manifest, `${row.model}@${v.tag}`) };
 }
+
+/** The summary with its keys in the documented order (jsonb storage does not keep key order). */
+export function orderedSummary(s: RunSummary): RunSummary {
+  return {
+    run_id: s.run_id,
+    model: s.model,
+    base: { cfg: s.base.cfg, fid_select: s.base.fid_select, fid_report: s.base.fid_report },
+    best: { snapshot: s.best.snapshot, w: s.best.w, cfg: s.best.cfg, fid_select: s.best.fid_select, fid_report: s.best.fid_report },
+    promoted: s.promoted,
+    trials: s.trials.map((t) => ({ snapshot: t.snapshot, w: t.w, cfg: t.cfg, fid_select: t.fid_select })),
+    seeds: { select: s.seeds.select, report: s.seeds.report },
+    compute: { selftrain_ratio: s.compute.selftrain_ratio },
+  };
+}
