@@ -13,6 +13,7 @@ const commands: Record<string, Loader> = {
   fid: async () => (await import('./fid.ts')).fidCommand,
   export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  run: async () => (await import('./run.ts')).runCommand,
   sample: async () => (await import('./sample.ts')).sampleCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
