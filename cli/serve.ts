@@ -12,7 +12,8 @@ Environment: PORT (8080), HOST (0.0.0.0), NEON_HOME (./.neon: PGlite in db/, art
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
 NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
 NEON_ORT_THREADS, NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
-NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler).`;
+NEON_SAMPLER_RESOLVE_TTL_MS (2000), NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler),
+NEON_ORCHESTRATOR_WORKERS (1: run the Neon job workers and the orchestrator loop in the orchestrator).`;
 
 export const serveCommand: Command = {
   summary: 'serve the HTTP services (sampler, selftrain, merge, fid, orchestrator, or all in one)',

@@ -18,8 +18,12 @@ const EnvSchema = z.object({
   NEON_SAMPLER_MAX_ACTIVE: int(4, 1, 1024),
   NEON_SAMPLER_MAX_QUEUE: int(64, 0, 100_000),
   NEON_SAMPLER_MAX_N: int(64, 1, 4096),
+  /** How long a model reference's resolution is reused (promotions seen through events or refresh are immediate). */
+  NEON_SAMPLER_RESOLVE_TTL_MS: int(2000, 0, 86_400_000),
   /** Run the synthesize job worker in the sampler (1) or not (0). */
   NEON_SAMPLER_JOBS: z.enum(['0', '1']).default('1'),
+  /** Run the Neon job workers and the orchestrator loop in the orchestrator service (1) or not (0). */
+  NEON_ORCHESTRATOR_WORKERS: z.enum(['0', '1']).default('1'),
 });
 
 export interface ServeConfig {
@@ -29,7 +33,8 @@ export interface ServeConfig {
   home: string;
   modelsDir: string;
   ort: { provider: 'cpu' | 'cuda'; workers: number; threads?: number };
-  sampler: { maxActive: number; maxQueue: number; maxN: number; jobs: boolean };
+  sampler: { maxActive: number; maxQueue: number; maxN: number; jobs: boolean; resolveTtlMs: number };
+  orchestrator: { workers: boolean };
   /** The whole environment, for the database and auth configs that read their own variables. */
   env: Record<string, string | undefined>;
 }
@@ -53,7 +58,8 @@ export function serveConfigFromEnv(service: ServiceName, env: Record<string, str
     home: neonHome(env),
     modelsDir: shippedModelsDir(env),
     ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS },
-    sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1' },
+    sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1', resolveTtlMs: e.NEON_SAMPLER_RESOLVE_TTL_MS },
+    orchestrator: { workers: e.NEON_ORCHESTRATOR_WORKERS === '1' },
     env,
   };
 }

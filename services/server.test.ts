@@ -9,7 +9,7 @@ import { familyResolver } from '../shared/families/resolve-family.ts';
 import { tinyFlowFamily, tinyFlowModel, writeTinyFlowModel, TINY_CLASSES } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { enqueueJob } from '../shared/jobs/job-queue.ts';
 import { waitForJob } from '../shared/jobs/wait-for-job.ts';
-import { readEvents } from '../shared/events/event-log.ts';
+import { appendEvent, readEvents } from '../shared/events/event-log.ts';
 import { registerModelVersion, setAlias } from '../shared/registry/registry.ts';
 import { SampleSetReader } from '../shared/samples/sample-set.ts';
 import { decodePng } from '../shared/image/png.ts';
@@ -26,7 +26,7 @@ const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/js
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'neon-serve-'));
   await writeTinyFlowModel(join(dir, 'models'));
-  env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_API_TOKENS: TOKEN, NEON_ORT_THREADS: '1' };
+  env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_API_TOKENS: TOKEN, NEON_ORT_THREADS: '1', NEON_SAMPLER_RESOLVE_TTL_MS: '600000' };
   server = await createServer(serveConfigFromEnv('all', env), { families, log: () => {} });
 });
 
@@ -55,11 +55,11 @@ test('config: PORT defaults to 8080; a bad value names the variable', () => {
 
 test('serve all: shipped models registered and served; every app mounted; health for all', async () => {
   assert.deepEqual(server.registered.map((r) => r.name), ['tiny-flow']);
-  assert.match(server.registered[0].tag, /^base-[0-9a-f]{12}$/);
+  assert.equal(server.registered[0].tag, 'base');
   await waitReady(server);
   assert.deepEqual(await (await server.app.request('/v2/health/live')).json(), { live: true, service: 'all' });
   const list = await (await server.app.request('/v1/models')).json();
-  assert.deepEqual(list.data.map((m: any) => m.id).sort(), ['tiny-flow', 'tiny-flow@base']);
+  assert.deepEqual(list.data.map((m: any) => m.id).sort(), ['tiny-flow']);
   const res = await generate({ model: 'tiny-flow', n: 2, seed: 3 });
   assert.equal(res.status, 200);
   assert.equal((await res.json()).data.length, 2);
@@ -72,6 +72,12 @@ test('serve all: shipped models registered and served; every app mounted; health
   const fid = await server.app.request('/v1/fid', { method: 'POST', headers: auth, body: '{}' });
   assert.equal(fid.status, 400);
   assert.equal((await fid.json()).error.param, 'a');
+  // and the orchestrator's
+  const runs = await server.app.request('/v1/neon/runs');
+  assert.equal(runs.status, 200);
+  const bad = await server.app.request('/v1/neon/runs', { method: 'POST', headers: auth, body: '{}' });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.param, 'model');
 });
 
 test('with NEON_API_TOKENS, generation needs a bearer token; reads stay open', async () => {
@@ -121,13 +127,34 @@ test('a version promoted in the registry is served at once after refresh; name@b
   assert.equal(base.data[0].b64_json, before.data[0].b64_json);
 });
 
+test('a finished neon.promote job in the event log makes the sampler serve the promoted alias at once', async () => {
+  const db = server.database!.db;
+  const a = tinyFlowModel('tiny-flow', 5);
+  const b = tinyFlowModel('tiny-flow', 6);
+  const va = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-a', artifact: await server.store.put(a.onnx, 'onnx'), manifest: a.manifest as unknown as Record<string, unknown> });
+  const vb = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-b', artifact: await server.store.put(b.onnx, 'onnx'), manifest: b.manifest as unknown as Record<string, unknown> });
+  await setAlias(db, 'tiny-flow', 'neon', va.version.id);
+  const first = await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json();
+  assert.equal(first.version, 'neon-a');
+  await setAlias(db, 'tiny-flow', 'neon', vb.version.id);
+  // the resolution is cached (TTL 10 min here): still neon-a until the promotion event arrives
+  assert.equal((await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json()).version, 'neon-a');
+  await appendEvent(db, { type: 'job.succeeded', subject: 'run:test', payload: { job_type: 'neon.promote', result: { ref: 'tiny-flow@neon-b', alias: 'tiny-flow@neon' } } });
+  let version = '';
+  for (let i = 0; i < 200 && version !== 'neon-b'; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    version = (await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json()).version;
+  }
+  assert.equal(version, 'neon-b');
+});
+
 test('a restart on the same NEON_HOME registers nothing twice and keeps the promoted default', async () => {
   await server.close();
   server = await createServer(serveConfigFromEnv('sampler', { ...env, NEON_SAMPLER_JOBS: '0' }), { families, log: () => {} });
   assert.equal(server.registered.length, 1);
   await waitReady(server);
   const meta = await (await server.app.request('/v2/models/tiny-flow')).json();
-  assert.equal(meta.versions.length, 2);
+  assert.equal(meta.versions.length, 4);
   assert.equal(meta.parameters.version, 'neon-test');
   assert.deepEqual(await (await server.app.request('/v2/health/live')).json(), { live: true, service: 'sampler' });
   // the sampler alone mounts no merge routes

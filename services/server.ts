@@ -20,6 +20,7 @@ import { createSamplerApp } from './sampler/app.ts';
 import { createMergeApp } from './merge/app.ts';
 import { createFidApp } from './fid/app.ts';
 import { createHealthApp } from './health-app.ts';
+import { watchPromotions } from './sampler/promotion-watch.ts';
 import type { ServeConfig, ServiceName } from './serve-config.ts';
 
 export interface Server {
@@ -79,6 +80,7 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
         engine,
         sources: [new RegistryModelSource(database!.db, store), new FolderModelSource(config.modelsDir), ...(opts.extraSources ?? [])],
         families: opts.families ?? builtinFamilies,
+        resolveTtlMs: config.sampler.resolveTtlMs,
       });
       // load the shipped models before answering ready (a model whose family has no sampler is skipped)
       let loaded = false;
@@ -96,6 +98,12 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
       const samplerReady = () => loaded;
       readiness.push(samplerReady);
       apps.push(createSamplerApp({ models, store, ready: samplerReady, limits: { maxActive: config.sampler.maxActive, maxQueue: config.sampler.maxQueue, maxN: config.sampler.maxN } }));
+      const watchStop = new AbortController();
+      const watching = watchPromotions(database!, models, watchStop.signal, log).catch((err) => log(`promotion watch stopped: ${(err as Error).message}`));
+      closers.push(async () => {
+        watchStop.abort();
+        await watching;
+      });
       if (config.sampler.jobs) {
         const stop = new AbortController();
         const worker = runWorker({ database: database!, type: SYNTHESIZE_JOB, handler: synthesizeHandler({ models, store, db: database!.db }), signal: stop.signal });
@@ -107,10 +115,26 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     }
     if (has('merge')) apps.push(createMergeApp({ store }));
     if (has('fid')) apps.push(createFidApp({ store }));
-    // The self-training and orchestrator services mount their apps here (createSelftrainApp / createOrchestratorApp
-    // from services/<name>/app.ts, with { database, store, models }); until then they answer health only.
+    if (has('orchestrator')) {
+      const { createOrchestratorApp } = await import('./orchestrator/app.ts');
+      apps.push(createOrchestratorApp({ database: database!, auth: authConfigFromEnv(config.env) }));
+      if (config.orchestrator.workers) {
+        // the Neon job workers (synthesis, self-training, trials, promotion) and the orchestrator loop
+        const { createNeonRuntime } = await import('./orchestrator/runtime.ts');
+        const { startNeon } = await import('./orchestrator/workers.ts');
+        const runtime = createNeonRuntime({ store, ortWorkers: 1 });
+        const stop = new AbortController();
+        const running = startNeon({ database: database!, steps: runtime.steps, signal: stop.signal, onError: (err) => log(`orchestrator: ${(err as Error).message}`) });
+        closers.push(async () => {
+          stop.abort();
+          await running;
+          await runtime.close();
+        });
+      }
+    }
+    // The self-training service mounts its app here (createSelftrainApp from services/selftrain/app.ts, with
+    // { database, store }); until then it answers health only (its jobs run in the orchestrator's workers).
     if (has('selftrain')) apps.push(createHealthApp('selftrain'));
-    if (has('orchestrator')) apps.push(createHealthApp('orchestrator'));
 
     const root = new Hono();
     root.onError(onApiError);

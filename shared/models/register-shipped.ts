@@ -1,7 +1,8 @@
-// Registers the shipped models (a models folder: `<name>/model.onnx` + `model.json`) in the registry, idempotently:
-// the ONNX bytes go to the artifact store, the version is tagged `base-<first 12 hex of its content hash>` and the
-// alias `base` points at it. The bare name (the `default` alias) is set on a model's first version, and moved to a
-// newer shipped version only while it still points at a shipped one (a promoted version keeps it).
+// Registers the shipped models (a models folder: `<name>/model.onnx` + `model.json`) in the registry, idempotently
+// and compatibly with the orchestrator's ensureShippedModel: the ONNX bytes go to the artifact store, the version
+// (content hash over the artifact id and the parsed manifest, the registry's default) is tagged `base`. A shipped
+// model whose files changed since `base` was registered becomes `base-<12 hex of its content hash>`; the bare name
+// (the `default` alias) follows it only while it still points at a shipped version (a promoted one keeps it).
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
@@ -15,6 +16,8 @@ export interface RegisteredShipped {
   versionId: number;
   created: boolean;
 }
+
+const isShippedTag = (tag: string) => tag === 'base' || tag.startsWith('base-');
 
 export async function registerShippedModels(db: Db, store: ArtifactStore, dir: string): Promise<RegisteredShipped[]> {
   let names: string[];
@@ -32,17 +35,21 @@ export async function registerShippedModels(db: Db, store: ArtifactStore, dir: s
     } catch {
       continue;
     }
-    const manifest = parseManifest(JSON.parse(json), join(dir, folder, 'model.json'));
-    const raw = JSON.parse(json) as Record<string, unknown>;
-    const artifact = await store.put(onnx, 'onnx', { model: manifest.name, shipped: true });
-    const hash = versionContentHash(artifact.id, raw);
-    const tag = `base-${hash.slice(0, 12)}`;
-    const r = await registerModelVersion(db, { model: manifest.name, tag, artifact, manifest: raw, contentHash: hash });
-    const listing = await listModelVersions(db, manifest.name);
-    const current = listing?.versions.find((v) => v.id === listing.aliases[DEFAULT_ALIAS]);
-    if (current && current.id !== r.version.id && current.tag.startsWith('base-')) await setAlias(db, manifest.name, DEFAULT_ALIAS, r.version.id);
-    await setAlias(db, manifest.name, 'base', r.version.id);
-    out.push({ name: manifest.name, tag: r.version.tag, versionId: r.version.id, created: r.created });
+    const parsed = parseManifest(JSON.parse(json), join(dir, folder, 'model.json'));
+    const manifest = parsed as unknown as Record<string, unknown>;
+    const artifact = await store.put(onnx, 'onnx', { model: parsed.name, shipped: `models/${folder}` });
+    const hash = versionContentHash(artifact.id, manifest);
+    const before = await listModelVersions(db, parsed.name);
+    const same = before?.versions.find((v) => v.contentHash === hash);
+    if (same) {
+      out.push({ name: parsed.name, tag: same.tag, versionId: same.id, created: false });
+      continue;
+    }
+    const tag = before?.versions.some((v) => v.tag === 'base') ? `base-${hash.slice(0, 12)}` : 'base';
+    const r = await registerModelVersion(db, { model: parsed.name, tag, artifact, manifest });
+    const current = before?.versions.find((v) => v.id === before.aliases[DEFAULT_ALIAS]);
+    if (current && isShippedTag(current.tag)) await setAlias(db, parsed.name, DEFAULT_ALIAS, r.version.id);
+    out.push({ name: parsed.name, tag: r.version.tag, versionId: r.version.id, created: r.created });
   }
   return out;
 }
