@@ -1,5 +1,8 @@
-// Which GeneratorFamily samples a model: looked up by the manifest's family. The families live in
-// shared/families/<family>.ts; a model whose family has no sampler here cannot be served.
+// Which GeneratorFamily samples a model: the one exported by shared/families/<family>.ts for the manifest's family
+// (found by shape: an object whose `family` is that name, with `loss`, `sample` and `evaluationsPerSample`).
+// A model whose family has no module cannot be served.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Family, Manifest } from '../models/manifest.ts';
 import type { GeneratorFamily } from './generator-family.ts';
 
@@ -9,18 +12,37 @@ export class UnknownFamilyError extends Error {
   override name = 'UnknownFamilyError';
 }
 
-/** The project's families, loaded on first use. */
-const BUILTIN: Partial<Record<Family, () => Promise<GeneratorFamily>>> = {
-  // flow, edm and ar are registered here as their modules land (shared/families/<family>.ts).
-};
-
-/** A resolver over a table of families (default: the built-in ones). */
-export function familyResolver(table: Partial<Record<Family, GeneratorFamily | (() => Promise<GeneratorFamily>)>> = BUILTIN): FamilyResolver {
-  return async (manifest) => {
-    const f = table[manifest.family];
-    if (!f) throw new UnknownFamilyError(`model '${manifest.name}': no sampler for family '${manifest.family}'`);
-    return typeof f === 'function' ? f() : f;
-  };
+function isFamily(x: unknown, family: string): x is GeneratorFamily {
+  const f = x as GeneratorFamily;
+  return typeof x === 'object' && x !== null && f.family === family && typeof f.sample === 'function' && typeof f.loss === 'function' && typeof f.evaluationsPerSample === 'function';
 }
 
-export const builtinFamilies: FamilyResolver = familyResolver();
+const loaded = new Map<string, Promise<GeneratorFamily>>();
+
+/** The project's family modules, loaded on first use. */
+export const builtinFamilies: FamilyResolver = (manifest) => {
+  const name = manifest.family;
+  let p = loaded.get(name);
+  if (!p) {
+    p = (async () => {
+      const url = new URL(`./${name}.ts`, import.meta.url);
+      if (!existsSync(fileURLToPath(url))) throw new UnknownFamilyError(`model '${manifest.name}': no sampler for family '${name}' (shared/families/${name}.ts)`);
+      const found = Object.values((await import(url.href)) as Record<string, unknown>).find((v) => isFamily(v, name));
+      if (!found) throw new UnknownFamilyError(`model '${manifest.name}': shared/families/${name}.ts exports no GeneratorFamily '${name}'`);
+      return found;
+    })();
+    p.catch(() => loaded.delete(name));
+    loaded.set(name, p);
+  }
+  return p;
+};
+
+/** A resolver over a table of families (tests, the fixture); other families fall through to `fallback`. */
+export function familyResolver(table: Partial<Record<Family, GeneratorFamily>>, fallback?: FamilyResolver): FamilyResolver {
+  return async (manifest) => {
+    const f = table[manifest.family];
+    if (f) return f;
+    if (fallback) return fallback(manifest);
+    throw new UnknownFamilyError(`model '${manifest.name}': no sampler for family '${manifest.family}'`);
+  };
+}
