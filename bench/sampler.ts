@@ -197,6 +197,7 @@ async function main(): Promise<void> {
     console.log(`  images/s, bare loop of the same ORT runs:          ${(BATCH / bare).toFixed(1)}`);
     console.log(`  images/s over HTTP, 1 request in flight:           ${(BATCH / http1).toFixed(1)}   ratio HTTP/bare ${(bare / http1).toFixed(3)}  (overhead ${((1 - bare / http1) * 100).toFixed(1)}%, goal ≤ 10%)`);
     console.log(`  images/s over HTTP, 2 requests in flight:          ${(BATCH / http2).toFixed(1)}   ratio HTTP/bare ${(bare / http2).toFixed(3)}  (overhead ${((1 - bare / http2) * 100).toFixed(1)}%)`);
+    console.log(`  of which: serving (HTTP/family sampler) ${(direct / http1).toFixed(3)}, sampler loop (family sampler/bare ORT runs) ${(bare / direct).toFixed(3)}`);
     const bytes = await (name === 'tiny-flow' ? memory : folder).resolve(name).then((v) => v!.bytes());
     const train = await trainingRate(model, bytes).catch((err: Error) => `not measured (${err.message})`);
     if (typeof train === 'string') console.log(`  training: ${train}`);
