@@ -11,7 +11,9 @@ type Loader = () => Promise<Command>;
 const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
+  export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  run: async () => (await import('./run.ts')).runCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
 };
