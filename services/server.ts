@@ -70,7 +70,7 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     const readiness: (() => boolean | Promise<boolean>)[] = [];
 
     if (has('sampler')) {
-      for (const r of await registerShippedModels(database!.db, store, config.modelsDir)) {
+      for (const r of await registerShippedModels(database!.db, store, config.modelsDir, (f, why) => log(`models/${f} skipped: ${why}`))) {
         registered.push({ name: r.name, tag: r.tag });
         log(`model ${r.name}@${r.tag}${r.created ? ' registered' : ''}`);
       }

@@ -110,8 +110,8 @@ export class FolderModelSource implements ModelSource {
           const s = await stat(join(dir, 'model.onnx'));
           const manifest = parseManifest(JSON.parse(json), join(dir, 'model.json'));
           out.set(manifest.name, { name: manifest.name, dir, manifest, createdAt: s.mtime });
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        } catch {
+          // not a model folder (no model.json / model.onnx, or a manifest that does not parse): not served
         }
       }
       return out;

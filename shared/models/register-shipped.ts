@@ -19,7 +19,8 @@ export interface RegisteredShipped {
 
 const isShippedTag = (tag: string) => tag === 'base' || tag.startsWith('base-');
 
-export async function registerShippedModels(db: Db, store: ArtifactStore, dir: string): Promise<RegisteredShipped[]> {
+/** Folders without model.onnx + model.json are not models; a manifest that does not parse is reported to `onSkip`. */
+export async function registerShippedModels(db: Db, store: ArtifactStore, dir: string, onSkip: (folder: string, why: string) => void = () => {}): Promise<RegisteredShipped[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -35,7 +36,13 @@ export async function registerShippedModels(db: Db, store: ArtifactStore, dir: s
     } catch {
       continue;
     }
-    const parsed = parseManifest(JSON.parse(json), join(dir, folder, 'model.json'));
+    let parsed;
+    try {
+      parsed = parseManifest(JSON.parse(json), join(dir, folder, 'model.json'));
+    } catch (err) {
+      onSkip(folder, (err as Error).message);
+      continue;
+    }
     const manifest = parsed as unknown as Record<string, unknown>;
     const artifact = await store.put(onnx, 'onnx', { model: parsed.name, shipped: `models/${folder}` });
     const hash = versionContentHash(artifact.id, manifest);
