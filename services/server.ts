@@ -17,7 +17,7 @@ import { registerShippedModels } from '../shared/models/register-shipped.ts';
 import { runWorker } from '../shared/jobs/worker.ts';
 import { SYNTHESIZE_JOB, synthesizeHandler } from '../shared/samples/synthesize-job.ts';
 import { createSamplerApp } from './sampler/app.ts';
-import { createMergeApp } from './merge/app.ts';
+import { createMergeApp, mergeJobHandler, MERGE_JOB } from './merge/app.ts';
 import { createFidApp } from './fid/app.ts';
 import { createHealthApp } from './health-app.ts';
 import { watchPromotions } from './sampler/promotion-watch.ts';
@@ -43,7 +43,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
-const NEEDS_DB: readonly ServiceName[] = ['sampler', 'selftrain', 'orchestrator', 'all'];
+const NEEDS_DB: readonly ServiceName[] = ['sampler', 'selftrain', 'merge', 'orchestrator', 'all'];
 
 export async function createServer(config: ServeConfig, opts: ServerOptions = {}): Promise<Server> {
   const log = opts.log ?? ((l: string) => console.error(l));
@@ -113,7 +113,18 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
         });
       }
     }
-    if (has('merge')) apps.push(createMergeApp({ store }));
+    if (has('merge')) {
+      apps.push(createMergeApp({ store, database }));
+      if (database) {
+        // merges are jobs: this process runs them (a merge-only service scales out as more workers)
+        const stop = new AbortController();
+        const worker = runWorker({ database, type: MERGE_JOB, handler: mergeJobHandler({ store, database }), signal: stop.signal });
+        closers.push(async () => {
+          stop.abort();
+          await worker;
+        });
+      }
+    }
     if (has('fid')) apps.push(createFidApp({ store }));
     if (has('orchestrator')) {
       const { createOrchestratorApp } = await import('./orchestrator/app.ts');
