@@ -81,7 +81,7 @@ test('console in Chromium: models, generate images, start a smoke run and watch 
     assert.equal(chosen.length, 2);
     assert.equal(chosen[0][0], 'base θr');
     assert.equal(chosen[1][0], 'Neon (chosen)');
-    for (const cell of [...chosen[0].slice(3), ...chosen[1].slice(2)]) assert.ok(Number.isFinite(Number(cell)), `a number, got '${cell}'`);
+    for (const cell of [...chosen[0].slice(3), ...chosen[1].slice(2)]) assert.ok(Number.isFinite(Number(cell)), `a number, got ${JSON.stringify(chosen)}`);
     assert.match((await page.textContent('#promoted')) ?? '', /Promoted as toy-ddpm@neon-browser-run/);
     assert.ok(Number(await page.textContent('#trials-done')) >= 3, 'trial events arrived');
     assert.ok((await page.$$('#events li')).length >= 5);
@@ -103,7 +103,7 @@ test('console in Chromium: models, generate images, start a smoke run and watch 
     assert.ok(shape.width >= 400 && shape.width <= 1200 && shape.height >= 200 && shape.height <= 800, JSON.stringify(shape));
     assert.ok(shape.lines >= 2, `a line per snapshot (smoke: 2 snapshots), got ${shape.lines}`);
     assert.ok(shape.points >= 2 * shape.lines, `points on the lines, got ${shape.points}`);
-    assert.ok(shape.markers <= 1);
+    assert.equal(shape.markers, 1, 'the chosen point circled once');
     assert.match(shape.text, /step 20, cfg/);
     assert.match(shape.text, /FID against w/);
     const phases = await page.$$eval('#phases li', (lis) => lis.map((li) => [li.textContent, li.className]));

@@ -50,14 +50,15 @@ export function curveSeries(points: TrialPoint[], best?: { snapshot: number | nu
     }
     line.pts.push([p.w, p.fid]);
   }
+  let marked = false; // the chosen point once (a base winner, w = 0, lies on every line of its cfg)
   const out: Series[] = [...lines.values()]
     .sort((a, b) => (a.snapshot ?? 0) - (b.snapshot ?? 0) || a.cfg - b.cfg)
     .map((l) => {
       const pts = l.pts.sort((a, b) => a[0] - b[0]);
       const s: Series = { label: `step ${l.snapshot}, cfg ${l.cfg}`, points: pts };
-      if (best && best.cfg === l.cfg && (best.snapshot === l.snapshot || (best.snapshot === null && best.w === 0))) {
+      if (!marked && best && best.cfg === l.cfg && (best.snapshot === l.snapshot || (best.snapshot === null && best.w === 0))) {
         const hit = pts.find(([w]) => w === best.w);
-        if (hit) s.marker = hit;
+        if (hit) [s.marker, marked] = [hit, true];
       }
       return s;
     });

@@ -135,6 +135,7 @@ async function showResult(run) {
   if (!models.length) await loadModels();
   const m = models.find((x) => x.name === run.model);
   $('#compare').hidden = false;
+  $('#compare .pair').hidden = !(s.promoted && isImageModel(m));
   if (!s.promoted) return void ($('#compare-note').textContent = 'No promoted version to compare.');
   if (!isImageModel(m)) return void ($('#compare-note').textContent = `${run.model} does not make images: no sample grids (its FID is over points).`);
   const baseTag = (m.versions.find((v) => v.id === run.base_version_id) || { tag: 'base' }).tag;
