@@ -129,6 +129,9 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     if (has('orchestrator')) {
       const { createOrchestratorApp } = await import('./orchestrator/app.ts');
       apps.push(createOrchestratorApp({ database: database!, auth: authConfigFromEnv(config.env) }));
+      // the web console at / (it calls the sampler's generation API, which `all` mounts beside it)
+      const { createConsoleApp } = await import('./console/app.ts');
+      apps.push(createConsoleApp({ database: database! }));
       if (config.orchestrator.workers) {
         // the Neon job workers (synthesis, self-training, trials, promotion) and the orchestrator loop
         const { createNeonRuntime } = await import('./orchestrator/runtime.ts');
