@@ -1,7 +1,8 @@
 // The web console in real headless Chromium (the Debian `chromium` package, driven by playwright-core): the
 // all-in-one server on a free 127.0.0.1 port with a fresh NEON_HOME; the page generates images through the API
 // (the token field's bearer token on the POST), starts a smoke run on the 2-d toy and follows its events to the end,
-// and shows the FID-versus-w curves and the chosen point. Saves docs/img/console.png (the run page).
+// and shows the FID-versus-w curves and the chosen point. Saves a screenshot of the run page: to docs/img/console.png
+// (the README's) with NEON_UPDATE_SCREENSHOT=1, otherwise to a temporary file, so a test run leaves the tree clean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -111,7 +112,8 @@ test('console in Chromium: models, generate images, start a smoke run and watch 
     assert.deepEqual(pageErrors, []);
 
     await mkdir(join(REPO_ROOT, 'docs', 'img'), { recursive: true });
-    await page.screenshot({ path: join(REPO_ROOT, 'docs', 'img', 'console.png'), fullPage: true });
+    const shot = process.env.NEON_UPDATE_SCREENSHOT === '1' ? join(REPO_ROOT, 'docs', 'img', 'console.png') : join(tmpdir(), `neon-console-${process.pid}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
   } finally {
     await context?.close();
     await new Promise<void>((r) => http.close(() => r()));
