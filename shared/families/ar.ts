@@ -9,10 +9,9 @@ import type { OrtModel } from '../engine/ort/ort-engine.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
 import type { Rng } from '../random/prng.ts';
-import { sampleRng } from '../random/prng.ts';
 import { drawToken } from '../samplers/ar-sampling.ts';
 import { guidedCall } from '../samplers/guidance.ts';
-import { dropLabels, nullClassOf, ortNetCall, requestLabels, sampleDims } from './family-io.ts';
+import { dropLabels, nullClassOf, ortNetCall, requestLabels, sampleDims, sampleStream } from './family-io.ts';
 
 export function levelsOf(m: Manifest): number {
   if (!m.data.vocab) throw new Error(`${m.name}: an autoregressive manifest needs data.vocab`);
@@ -66,7 +65,7 @@ export const arFamily: GeneratorFamily = {
     const topK = req.topK ?? m.sampler.top_k ?? 0;
     if (!(tau > 0)) throw new Error(`temperature must be positive; got ${tau}`);
     const net = ortNetCall(session, m, [dim], { withT: false });
-    const rngs = Array.from({ length: req.n }, (_, i) => sampleRng(req.seed, (req.first ?? 0) + i));
+    const rngs = Array.from({ length: req.n }, (_, i) => sampleStream(req, i));
     const x = new Float32Array(req.n * dim);
     const levels = new Uint8Array(req.n * dim);
     const noT = new Float32Array(req.n);

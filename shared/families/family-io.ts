@@ -3,7 +3,7 @@
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
 import { f32, i64, type Feeds } from '../engine/tensor.ts';
 import type { Manifest } from '../models/manifest.ts';
-import { sampleRng } from '../random/prng.ts';
+import { sampleRng, type Rng } from '../random/prng.ts';
 import type { SampleRequest } from './generator-family.ts';
 import type { NetCall } from '../samplers/guidance.ts';
 
@@ -29,10 +29,18 @@ export function requestLabels(m: Manifest, req: SampleRequest): Int32Array {
   return out;
 }
 
-/** Standard normals for each sample from its own stream (seed, first + i). */
+/**
+ * The generator of sample i of a request: the stream of seed s + first + i, so image i of seed s is image 0
+ * of seed s + i, whatever the batch.
+ */
+export function sampleStream(req: SampleRequest, i: number): Rng {
+  return sampleRng((req.seed + (req.first ?? 0) + i) >>> 0, 0);
+}
+
+/** Standard normals for each sample from its own stream. */
 export function requestNoise(req: SampleRequest, dim: number): Float32Array {
   const out = new Float32Array(req.n * dim);
-  for (let i = 0; i < req.n; i++) sampleRng(req.seed, (req.first ?? 0) + i).normals(out.subarray(i * dim, (i + 1) * dim));
+  for (let i = 0; i < req.n; i++) sampleStream(req, i).normals(out.subarray(i * dim, (i + 1) * dim));
   return out;
 }
 
