@@ -11,6 +11,7 @@ type Loader = () => Promise<Command>;
 const commands: Record<string, Loader> = {
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
+  export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
