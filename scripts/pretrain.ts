@@ -30,4 +30,4 @@ const files = await pretrain(tf, {
   onProgress: (p) => process.stderr.write(`[${family}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${p.seconds.toFixed(0)} s\n`),
 });
 const t = files.manifest.training!;
-console.log(JSON.stringify({ family, out, sha256: files.sha256, steps: t.steps, seconds: t.seconds, flops: t.flops, bytes: files.bytes.length }));
+console.log(JSON.stringify({ family, out, sha256: files.hash, steps: t.steps, seconds: t.seconds, flops: t.flops, bytes: files.bytes.length }));

@@ -3,7 +3,7 @@
 import { buildNetwork, baseManifest, type FmnistFamily } from '../models/fmnist-models.ts';
 import { parseManifest, type Manifest } from '../models/manifest.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
-import { withWeights } from '../train/model-files.ts';
+import { withWeights } from '../train/with-weights.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';
 import { Rng } from '../random/prng.ts';
 import { loadFashionMnist } from '../data/fashion-mnist.ts';

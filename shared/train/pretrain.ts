@@ -14,7 +14,8 @@ import { encodePng } from '../image/png.ts';
 import { sampleGrid } from '../image/sample-grid.ts';
 import { fromImageSet } from './image-dataset.ts';
 import { trainLoop, type TrainConfig, type TrainProgress } from './train-loop.ts';
-import { withWeights, writeModelDir, type ModelFiles } from './model-files.ts';
+import { saveModelVersion, withWeights } from './with-weights.ts';
+import type { ModelFiles } from '../models/model-files.ts';
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
 
 export interface PretrainOptions {
@@ -51,7 +52,7 @@ export async function pretrain(tf: TF, o: PretrainOptions): Promise<ModelFiles> 
       training: { steps: r.steps, batch: cfg.batch, lr: cfg.lr, seed: o.seed, flops: r.flops, seconds: Math.round(r.seconds * 10) / 10, dataset: data.id },
       lineage: { ...manifest.lineage, run: `pretrain ${o.family} seed ${o.seed}` },
     };
-    const files = await writeModelDir(o.out, withWeights(model, r.weights), trained);
+    const files = await saveModelVersion(o.out, withWeights(model, r.weights), trained);
     await writeFile(join(o.out, 'losses.json'), JSON.stringify({ ema: cfg.ema ?? 0, parameters: r.parameters, losses: r.losses }) + '\n');
     if (o.grid !== false) await writeSampleGrid(files, join(o.out, 'samples.png'));
     return files;

@@ -9,7 +9,8 @@ import { familyFor } from '../families/registry.ts';
 import type { Manifest } from '../models/manifest.ts';
 import type { LabeledImages } from './image-dataset.ts';
 import { trainLoop, type Snapshot, type TrainConfig, type TrainProgress } from './train-loop.ts';
-import { withWeights, writeModelDir, type ModelFiles } from './model-files.ts';
+import { saveModelVersion, withWeights } from './with-weights.ts';
+import type { ModelFiles } from '../models/model-files.ts';
 
 export interface SelfTrainOptions {
   base: ModelFiles;
@@ -30,7 +31,7 @@ export function snapshotManifest(base: ModelFiles, snap: Pick<Snapshot, 'step' |
     name: `${b.name}-self-${snap.step}`,
     description: `${b.name} self-trained on sample set ${o.sampleSet} for ${snap.step} steps`,
     lineage: {
-      base: base.sha256,
+      base: base.hash,
       self_train: { step: snap.step, sample_set: o.sampleSet, compute_fraction: pretrainFlops ? snap.flops / pretrainFlops : undefined },
       run: `self-train ${b.name} seed ${o.config.seed}`,
     },
@@ -44,7 +45,7 @@ export async function selfTrain(tf: TF, o: SelfTrainOptions): Promise<ModelFiles
   const graph = new TfGraph(tf, o.base.model);
   const versions: ModelFiles[] = [];
   const write = async (s: Snapshot) => {
-    const v = await writeModelDir(join(o.out, `step-${s.step}`), withWeights(o.base.model, s.weights), snapshotManifest(o.base, s, { sampleSet: o.samples.id, config: o.config }));
+    const v = await saveModelVersion(join(o.out, `step-${s.step}`), withWeights(o.base.model, s.weights), snapshotManifest(o.base, s, { sampleSet: o.samples.id, config: o.config }));
     versions.push(v);
     o.onVersion?.(v, s.step);
   };
