@@ -2,6 +2,9 @@
 // FiLM conditioning (Perez et al. 2018) on a noise-level embedding plus a class embedding (the last row of the
 // table is the null class for classifier-free guidance). Patches would need more FLOPs per parameter than the
 // 2-core training budget allows; a whole-image MLP trains fastest per CPU-second.
+// The MLP's width is a bottleneck no per-pixel noise can pass, yet both targets (the velocity x₁ − x₀, EDM's
+// F = (y − c_skip·x)/c_out) are (a smooth image) + (a scalar times the input x); so the output is
+//   out = MLP(x, t, y) + g(t)·x,  g(t) = Linear(e) a per-sample scalar gate (zero at initialisation).
 //   inputs:  x [N, C, H, W] (the network input, already scaled by the family), t [N, 1] (noise conditioning), y [N] int64
 //   output:  out [N, C, H, W]
 import { GraphBuilder } from '../onnx/graph-builder.ts';
@@ -37,7 +40,8 @@ export function buildDenoiserMlp(name: string, s: DenoiserSpec): ModelProto {
   const ce = L.embed('class_embed', y, s.numClasses + 1, s.embed);
   const e = L.silu(g.op('Add', [te, ce]));
 
-  let h = L.linear('in', g.op('Reshape', [x, g.constInt64([-1, D])]), D, s.width);
+  const xFlat = g.op('Reshape', [x, g.constInt64([-1, D])]);
+  let h = L.linear('in', xFlat, D, s.width);
   for (let b = 0; b < s.blocks; b++) {
     // h ← h + MLP((1 + γ)·LN(h) + β), [γ, β] = Linear(e)
     const [gamma, beta] = g.opN('Split', [L.linear(`blocks.${b}.film`, e, s.embed, 2 * s.width, 0), g.constInt64([s.width, s.width])], 2, { axis: 1 });
@@ -45,7 +49,8 @@ export function buildDenoiserMlp(name: string, s: DenoiserSpec): ModelProto {
     const m = L.linear(`blocks.${b}.fc2`, L.silu(L.linear(`blocks.${b}.fc1`, a, s.width, s.hidden)), s.hidden, s.width);
     h = g.op('Add', [h, m]);
   }
-  const o = L.linear('out', L.silu(L.layerNorm(h, s.width)), s.width, D, 0);
+  const skipGate = L.linear('skip_gate', e, s.embed, 1, 0);
+  const o = g.op('Add', [L.linear('out', L.silu(L.layerNorm(h, s.width)), s.width, D, 0), g.op('Mul', [skipGate, xFlat])]);
   g.output(g.op('Reshape', [o, g.constInt64([-1, C, H, W])], {}, 'out'), ['N', C, H, W]);
   return g.build({ docString: `residual FiLM MLP denoiser: width ${s.width}, hidden ${s.hidden}, ${s.blocks} blocks` });
 }
