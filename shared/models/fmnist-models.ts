@@ -43,7 +43,7 @@ export function baseManifest(family: FmnistFamily, model: ModelProto): ManifestI
         description: 'Class-conditional rectified flow on Fashion-MNIST (velocity prediction, residual FiLM MLP)',
         data: { shape: FMNIST_SHAPE, range: [-1, 1] },
         loss: { kind: 'flow-matching', params: { t: 'uniform' } },
-        sampler: { kind: 'heun', steps: 10, guidance_scale: 2 },
+        sampler: { kind: 'heun', steps: 10, guidance_scale: 3 },
       };
     case 'edm':
       return {
@@ -51,7 +51,7 @@ export function baseManifest(family: FmnistFamily, model: ModelProto): ManifestI
         description: 'Class-conditional EDM diffusion on Fashion-MNIST (Karras et al. 2022 preconditioning, residual FiLM MLP)',
         data: { shape: FMNIST_SHAPE, range: [-1, 1] },
         loss: { kind: 'edm', params: { sigma_data: EDM_DEFAULTS.sigmaData, p_mean: EDM_DEFAULTS.pMean, p_std: EDM_DEFAULTS.pStd } },
-        sampler: { kind: 'edm-heun', steps: 18, guidance_scale: 2, params: { sigma_min: EDM_DEFAULTS.sigmaMin, sigma_max: EDM_DEFAULTS.sigmaMax, rho: EDM_DEFAULTS.rho } },
+        sampler: { kind: 'edm-heun', steps: 18, guidance_scale: 3, params: { sigma_min: EDM_DEFAULTS.sigmaMin, sigma_max: EDM_DEFAULTS.sigmaMax, rho: EDM_DEFAULTS.rho } },
       };
     case 'ar':
       return {
