@@ -43,15 +43,12 @@ test('bad inputs exit non-zero with a message naming the file', () => {
   r = neon(['fid', join(FID_FIXTURES, 'd16_n500_a.npz'), join(FID_FIXTURES, 'd64_n2000_b.npz')]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /dimensions differ: .*d16_n500_a\.npz has d = 16, .*d64_n2000_b\.npz has d = 64/);
-  // the default extractor is not shipped yet: the command says so
+  // a folder through the default (shipped) extractor against statistics of another dimension
   mkdirSync(join(dir, 'imgs'));
   writeFileSync(join(dir, 'imgs', 'x.png'), encodePng({ width: 2, height: 2, channels: 1, data: new Uint8Array(4) }));
   r = neon(['fid', join(dir, 'imgs'), join(FID_FIXTURES, 'd16_n500_b.npz')]);
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /'fmnist' extractor is not shipped yet/);
-  r = neon(['fid', 'fmnist:train', 'fmnist:test']);
-  assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /reference statistics for 'fmnist:train' are not shipped yet/);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /dimensions differ: .*imgs has d = 128, .*d16_n500_b\.npz has d = 16/);
 });
 
 test('--shard i/N and --shards N with JOB_COMPLETION_INDEX', () => {
@@ -102,4 +99,18 @@ test('folder statistics in shards merge to the one-pass statistics; --pr on two 
     const viaStats = neon(['fid', join(dir, 'a.npz'), join(dir, 'b'), '--json', ...ex]);
     assert.ok(relErr(JSON.parse(viaStats.last).fid, out.fid) < 1e-9);
   });
+});
+
+test('`neon fid fmnist:train fmnist:test --json` reproduces the FID documented in docs/FID.md from the shipped statistics', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'FID.md'), 'utf8');
+  const m = /\{"fid":([0-9.e+-]+),"n_a":60000,"n_b":10000\}/.exec(docs);
+  assert.ok(m, 'docs/FID.md records the output of `neon fid fmnist:train fmnist:test --json`');
+  const r = neon(['fid', 'fmnist:train', 'fmnist:test', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.last);
+  assert.equal(out.n_a, 60000);
+  assert.equal(out.n_b, 10000);
+  assert.ok(relErr(out.fid, Number(m[1])) < 1e-9, `fid ${out.fid} vs documented ${m[1]}`);
+  const record = JSON.parse(readFileSync(join(ROOT, 'models', 'fmnist', 'training.json'), 'utf8'));
+  assert.ok(relErr(out.fid, record.fid_train_test) < 1e-9, `fid ${out.fid} vs training.json ${record.fid_train_test}`);
 });

@@ -13,6 +13,7 @@ const commands: Record<string, Loader> = {
   fid: async () => (await import('./fid.ts')).fidCommand,
   export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  run: async () => (await import('./run.ts')).runCommand,
   stats: async () => (await import('./stats.ts')).statsCommand,
   toy: async () => (await import('./toy.ts')).toyCommand,
 };

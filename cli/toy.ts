@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from './neon.ts';
-import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags } from './flags.ts';
+import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags, parseNumber } from './flags.ts';
 import { Progress } from './progress.ts';
 import { runToy, TOY_DEFAULTS, type ToyConfig, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
@@ -22,6 +22,7 @@ each w by the Fréchet distance of 100k samples to the target.
   --w GRID              w values: start:stop:step or a list (default -2:2:0.25; must include 0)
   --seed N              seed of the whole run (default 0)
   --json                print one JSON object on the last line of stdout
+  --refine STEP         after the grid, also score best ± STEP, as the official procedure (default 0.1; 0: off)
   --n-eval N            samples per Fréchet distance (default 100000)
   --pretrain-steps N    Adam steps on the real points (default per family)
   --self-train-steps N  Adam steps on the synthetic points (default per family)`;
@@ -31,7 +32,7 @@ export const toyCommand: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       boolean: ['json', 'help'],
-      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps'],
+      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps', 'refine'],
     });
     if (flags.booleans.has('help')) {
       console.log(HELP);
@@ -56,6 +57,7 @@ export const toyCommand: Command = {
       nEval: intFlag(flags, 'n-eval', { min: 100 }) ?? defaults.nEval,
       pretrainSteps: intFlag(flags, 'pretrain-steps', { min: 1 }) ?? defaults.pretrainSteps,
       selfTrainSteps: intFlag(flags, 'self-train-steps', { min: 1 }) ?? defaults.selfTrainSteps,
+      refine: refineFlag(flags) ?? defaults.refine,
     };
     const json = flags.booleans.has('json');
     const progress = new Progress();
@@ -82,16 +84,25 @@ export const toyCommand: Command = {
   },
 };
 
+function refineFlag(flags: ReturnType<typeof parseFlags>): number | undefined {
+  const raw = flags.values.get('refine');
+  if (raw === undefined) return undefined;
+  const v = parseNumber(raw, '--refine');
+  if (v < 0) throw new UsageError(`--refine must be 0 or positive, got ${raw}`);
+  return v;
+}
+
 function printTable(r: ToyResult, cfg: ToyConfig): void {
   const sym = r.family === 'diffusion' ? 'ζ' : 'τ';
   const keys = Object.keys(r.curves);
   console.log(`\n${r.family} toy, seed ${cfg.seed}: base FID ${r.base_fid.toFixed(4)} (θr at the most mode-seeking ${sym})`);
   console.log(['w'.padStart(7), ...keys.map((k) => `FID ${sym}=${k}`.padStart(14))].join(''));
-  for (const w of cfg.wGrid) {
+  const ws = [...new Set(keys.flatMap((k) => Object.keys(r.curves[k].fid_by_w).map(Number)))].sort((a, b) => a - b);
+  for (const w of ws) {
     const cells = keys.map((k) => {
       const c = r.curves[k];
       const v = c.fid_by_w[String(w)];
-      return `${v.toFixed(4)}${c.best_w === w ? '*' : ' '}`.padStart(14);
+      return v === undefined ? ''.padStart(14) : `${v.toFixed(4)}${c.best_w === w ? '*' : ' '}`.padStart(14);
     });
     console.log([String(w).padStart(7), ...cells].join(''));
   }
@@ -109,7 +120,7 @@ async function writePlot(r: ToyResult, cfg: ToyConfig): Promise<string> {
   const svg = linePlotSvg(
     Object.entries(r.curves).map(([k, c]) => ({
       label: `${sym} = ${k}`,
-      points: cfg.wGrid.map((w) => [w, c.fid_by_w[String(w)]] as [number, number]),
+      points: Object.entries(c.fid_by_w).map(([w, f]) => [Number(w), f] as [number, number]).sort((a, b) => a[0] - b[0]),
       marker: [c.best_w, c.best_fid],
     })),
     { title: `Neon on the ${r.family} toy (seed ${cfg.seed})`, xLabel: 'w', yLabel: 'Fréchet distance to the target', logY: true },

@@ -1,6 +1,6 @@
 // Names the command line and the service accept for extractors (`--extractor NAME|PATH`) and for datasets whose
 // reference statistics the project ships (`fmnist:train`, `fmnist:test`). Shipped files live under models/ in the
-// repository; a name whose files are not there yet is an error that says so (never a stand-in).
+// repository; a name whose files are missing is an error that says so (never a stand-in).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,7 @@ const EXTRACTORS: Record<string, ShippedExtractor> = {
   fmnist: {
     model: 'models/fmnist/extractor.onnx',
     contract: 'models/fmnist/contract.json',
-    note: "the project's Fashion-MNIST classifier (penultimate features); it is trained by the project's training script once the training engine lands",
+    note: "the project's Fashion-MNIST classifier (penultimate features), made by npm run train:classifier (scripts/train-fmnist-classifier.ts)",
   },
 };
 
@@ -42,13 +42,13 @@ export function isDatasetName(s: string): boolean {
   return /^[a-z0-9_-]+:[a-z0-9_-]+$/i.test(s) && !existsSync(s);
 }
 
-/** Path of a dataset's shipped reference statistics; throws UnavailableError if unknown or not shipped yet. */
+/** Path of a dataset's shipped reference statistics; throws UnavailableError if unknown or missing. */
 export function datasetStatsPath(name: string, root = REPO_ROOT): { path: string; extractor: string } {
   const ds = DATASETS[name];
   if (!ds) throw new UnavailableError(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')})`);
   const path = join(root, ds.stats);
   if (!existsSync(path)) {
-    throw new UnavailableError(`reference statistics for '${name}' are not shipped yet (${ds.stats}): they are computed with the '${ds.extractor}' extractor, which ${EXTRACTORS[ds.extractor]?.note ?? 'is not available'}`);
+    throw new UnavailableError(`reference statistics for '${name}' are missing (${ds.stats}): they are computed with the '${ds.extractor}' extractor, ${EXTRACTORS[ds.extractor]?.note ?? 'which is not available'}`);
   }
   return { path, extractor: ds.extractor };
 }
@@ -70,7 +70,7 @@ export async function resolveExtractor(spec: string = DEFAULT_EXTRACTOR, root = 
   if (shipped) {
     const model = join(root, shipped.model);
     if (!existsSync(model)) {
-      throw new UnavailableError(`the '${spec}' extractor is not shipped yet (${shipped.model}): ${shipped.note}. Pass --extractor PATH.onnx, e.g. pytorch-fid's Inception-v3 exported to ONNX (docs/FID.md)`);
+      throw new UnavailableError(`the '${spec}' extractor is missing (${shipped.model}): ${shipped.note}. Pass --extractor PATH.onnx, e.g. pytorch-fid's Inception-v3 exported to ONNX (docs/FID.md)`);
     }
     const ex = await createOnnxExtractor(model, readContract(join(root, shipped.contract)));
     ex.name = spec;

@@ -34,16 +34,20 @@ export interface ToyConfig {
   repeats: number;
   schedule: 'constant' | 'cosine';
   selfTrainLr: number;
+  /** Self-training continues the pretraining optimizer's second moments (and step count) instead of a fresh Adam. */
+  continueOptimizer: boolean;
+  /** The official procedure's refinement: after the grid, also score best ± refine (0: off). */
+  refine: number;
 }
 
 export const TOY_DEFAULTS: Record<ToyFamilyName, Omit<ToyConfig, 'seed' | 'wGrid'> & { wGrid: number[] }> = {
   diffusion: {
     family: 'diffusion', knobs: [0.9, 1.1], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 50_000, pretrainSteps: 12_000, selfTrainSteps: 500, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3,
+    nGradient: 50_000, pretrainSteps: 12_000, selfTrainSteps: 1000, lr: 1e-3, batch: 1000, repeats: 4, schedule: 'constant', selfTrainLr: 5e-4, continueOptimizer: false, refine: 0.1,
   },
   ar: {
     family: 'ar', knobs: [0.5, 1.6], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 50_000, pretrainSteps: 6_000, selfTrainSteps: 500, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3,
+    nGradient: 50_000, pretrainSteps: 6_000, selfTrainSteps: 100, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3, continueOptimizer: false, refine: 0.1,
   },
 };
 
@@ -115,6 +119,7 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       net.setWeights(base);
       const st = net.fit(family, S, 2, {
         lr: cfg.selfTrainLr, steps: cfg.selfTrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.selfTrain(ki)),
+        initialState: cfg.continueOptimizer ? { step: state.step, v: state.v } : undefined,
         onStep: (step, loss) => progress({ stage: 'self-train', knob, done: step, total: cfg.selfTrainSteps, detail: `loss ${loss.toFixed(4)}` }),
       });
       st.dispose();
@@ -133,8 +138,18 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
         progress({ stage: 'sweep', knob, done: i + 1, total: cfg.wGrid.length, detail: `w ${w}: ${fid_by_w[String(w)].toFixed(4)}` });
       }
       const baseFid = fid_by_w['0'] ?? (await fidOf(base, knob));
-      let bestW = cfg.wGrid[0];
-      for (const w of cfg.wGrid) if (fid_by_w[String(w)] < fid_by_w[String(bestW)]) bestW = w;
+      const argmin = () => Object.keys(fid_by_w).map(Number).reduce((a, b) => (fid_by_w[String(b)] < fid_by_w[String(a)] ? b : a));
+      let bestW = argmin();
+      // refine ±step around the grid's best point (the paper's selection procedure), on the same seeds
+      if (cfg.refine > 0) {
+        for (const w of [bestW - cfg.refine, bestW + cfg.refine].map((v) => Math.round(v * 1e10) / 1e10)) {
+          if (fid_by_w[String(w)] === undefined) {
+            fid_by_w[String(w)] = await fidOf(neonMerge(base, self, w), knob);
+            progress({ stage: 'refine', knob, detail: `w ${w}: ${fid_by_w[String(w)].toFixed(4)}` });
+          }
+        }
+        bestW = argmin();
+      }
       curves[key] = { base_fid: baseFid, best_w: bestW, best_fid: fid_by_w[String(bestW)], fid_by_w };
     }
     const modeSeeking = cfg.family === 'diffusion' ? Math.max(...cfg.knobs) : Math.min(...cfg.knobs);

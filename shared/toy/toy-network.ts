@@ -6,7 +6,7 @@ import { floatTensor } from '../onnx/tensor-data.ts';
 import type { OrtEngine, OrtModel } from '../engine/ort/ort-engine.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import { TfGraph } from '../engine/tf/tf-graph.ts';
-import { Adam, type AdamConfig } from '../engine/tf/adam.ts';
+import { Adam, type AdamConfig, type AdamState } from '../engine/tf/adam.ts';
 import type { Rng } from '../random/prng.ts';
 import type { Weights } from '../neon/neon-merge.ts';
 
@@ -26,6 +26,8 @@ export interface FitOptions extends AdamConfig {
   repeats?: number;
   /** Learning-rate schedule over the steps: constant, or cosine decay to zero. */
   schedule?: 'constant' | 'cosine';
+  /** Optimizer state to start from (fine-tuning continues the pretraining optimizer's second moments). */
+  initialState?: Partial<AdamState>;
   onStep?: (step: number, loss: number) => void;
 }
 
@@ -61,6 +63,7 @@ export class ToyNetwork {
   fit(family: ToyFamily, data: Float32Array, rowWidth: number, o: FitOptions): Adam {
     const { tf } = this;
     const opt = new Adam(tf, o);
+    if (o.initialState) opt.loadState(this.graph.params, o.initialState);
     const n = data.length / rowWidth;
     const batch = Math.min(o.batch, n);
     const repeats = o.repeats ?? 1;

@@ -66,6 +66,23 @@ export class Adam {
     });
   }
 
+  /**
+   * Starts from a saved state (e.g. the pretraining optimizer's, when fine-tuning), so the first steps are
+   * scaled by a well-estimated second moment instead of the ±lr of a fresh Adam. Moments not given start at 0.
+   */
+  loadState(params: Map<string, tfc.Variable>, state: Partial<AdamState>): void {
+    const { tf } = this;
+    this.step = state.step ?? 0;
+    for (const [name, p] of params) {
+      const m = state.m?.get(name);
+      const v = state.v?.get(name);
+      this.m.get(name)?.dispose();
+      this.v.get(name)?.dispose();
+      this.m.set(name, tf.variable(m ? tf.tensor(m, p.shape, 'float32') : tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(v ? tf.tensor(v, p.shape, 'float32') : tf.zerosLike(p), false));
+    }
+  }
+
   /** The optimizer state as plain arrays (for preconditioning and checkpoints). */
   state(): AdamState {
     const m = new Map<string, Float32Array>();

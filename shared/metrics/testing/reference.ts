@@ -1,17 +1,9 @@
 // Slow, obviously correct references for the tests: a seeded generator, random covariances, the cyclic Jacobi
 // eigenvalue method (Golub & Van Loan §8.5) and the Fréchet distance through it.
+import { mulberry32 } from '../../random/prng.ts';
 
-/** mulberry32: a small seeded generator of uniforms in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of uniforms in [0, 1) (the project's mulberry32). */
+export const rng = mulberry32;
 
 /** A random symmetric PSD d×d matrix of the given rank: G Gᵀ with G d×rank. */
 export function randomSpd(d: number, rank: number, r: () => number): Float64Array {

@@ -1,0 +1,105 @@
+// The orchestrator over HTTP, end to end on the 2-d toy: create a run (behind bearer auth), let the workers and
+// the loop advance it, follow it over server-sent events, read the result, and find the promoted version in the
+// registry. Also pins the sweep's bookkeeping: trial rows match the selection procedure replayed on their FIDs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../shared/db/database.ts';
+import { ArtifactStore } from '../../shared/store/artifact-store.ts';
+import { resolveModel } from '../../shared/registry/registry.ts';
+import { planSweep, pointKey } from '../../shared/neon/sweep.ts';
+import { createOrchestratorApp } from './app.ts';
+import { createNeonRuntime } from './runtime.ts';
+import { ensureToyModel, TOY_MODEL } from './models.ts';
+import { startNeon } from './workers.ts';
+import { sweepGrid } from './orchestrator.ts';
+import { runConfigSchema } from '../../shared/neon/run-config.ts';
+
+const CONFIG = {
+  synthesis: { n: 256, seeds: { first: 0, count: 256 } },
+  selftrain: { steps: 20, snapshot_every: 10, batch: 64, lr: 3e-4 },
+  sweep: { w_grid: [0, 0.5, 1, 2], cfg_grid: [1.1], batch: 256 },
+  selection: { seeds: { first: 10_000, count: 256 } },
+  report: { seeds: { first: 20_000, count: 512 } },
+};
+
+test('POST a run, follow its events, read the result, find the promoted model', { timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'neon-orch-app-'));
+  const database = await openDatabase({ memory: true });
+  const store = new ArtifactStore(join(dir, 'artifacts'));
+  const runtime = createNeonRuntime({ store });
+  const stop = new AbortController();
+  let workers: Promise<void> | undefined;
+  try {
+    const app = createOrchestratorApp({ database, auth: { tokens: ['s3cret'] }, pollMs: 100 });
+    const auth = { authorization: 'Bearer s3cret', 'content-type': 'application/json' };
+    const post = (body: unknown, headers: Record<string, string> = auth) => app.request('/v1/neon/runs', { method: 'POST', headers, body: JSON.stringify(body) });
+
+    assert.equal((await post({ model: TOY_MODEL }, { 'content-type': 'application/json' })).status, 401);
+    const missing = await post({ model: TOY_MODEL, preset: 'smoke' });
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error.param, 'model');
+
+    await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 300 });
+    const bad = await post({ model: TOY_MODEL, preset: 'smoke', config: { selection: CONFIG.selection, report: { seeds: { first: 10_100, count: 10 } } } });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error.message, /report.seeds: overlaps selection.seeds/);
+    assert.equal((await post({ model: TOY_MODEL, preset: 'huge' })).status, 400);
+
+    const created = await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' });
+    assert.equal(created.status, 201);
+    assert.equal((await created.json()).state, 'pending');
+    assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' })).status, 200, 'same id and config: the same run');
+    assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: { ...CONFIG, promote: false }, id: 'app-run' })).status, 409);
+
+    workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, pollMs: 100 });
+    const sse = await app.request('/v1/neon/runs/app-run/events');
+    assert.equal(sse.status, 200);
+    const text = await sse.text(); // ends after the run's final event
+    const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    assert.equal(types[0], 'neon.run.created');
+    assert.equal(types[types.length - 1], 'neon.run.succeeded');
+    const phases = [...text.matchAll(/"type":"neon\.run\.phase".*?"to":"([a-z-]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(phases, ['synthesizing', 'self-training', 'sweeping', 'reporting', 'promoting']);
+
+    const got = await (await app.request('/v1/neon/runs/app-run')).json();
+    assert.equal(got.state, 'succeeded');
+    const r = got.result;
+    assert.deepEqual(Object.keys(r), ['run_id', 'model', 'base', 'best', 'promoted', 'trials', 'seeds', 'compute']);
+    assert.deepEqual(r.seeds, { select: [10_000, 10_255], report: [20_000, 20_511] });
+    assert.equal(r.promoted, `${TOY_MODEL}@neon-app-run`);
+    assert.ok(r.compute.selftrain_ratio > 0 && r.compute.selftrain_ratio < 0.05);
+    assert.ok(Number.isFinite(r.best.fid_report) && Number.isFinite(r.base.fid_report));
+
+    // the trials are exactly the selection procedure replayed on their own FIDs
+    const config = runConfigSchema.parse(got.config);
+    const selected = got.trials.filter((t: { phase: string }) => t.phase === 'select');
+    const results = new Map<string, number>(selected.map((t: { key: string; fid_select: number }) => [t.key.slice('select:'.length), t.fid_select]));
+    const plan = planSweep(sweepGrid(config), results);
+    assert.ok(plan.done);
+    assert.equal(plan.visited.length, selected.length, 'no trial outside the procedure');
+    assert.equal(pointKey(plan.best!), pointKey(r.best));
+    assert.equal(plan.base!.cfg, r.base.cfg);
+    const report = got.trials.filter((t: { phase: string }) => t.phase === 'report');
+    assert.ok(report.length >= 1 && report.length <= 2);
+
+    const promoted = await resolveModel(database.db, `${TOY_MODEL}@neon`);
+    assert.equal(promoted?.version.tag, 'neon-app-run');
+    assert.equal(promoted?.version.w, r.best.w);
+    assert.equal(promoted?.version.snapshot, r.best.snapshot);
+    assert.ok(await store.has(promoted!.version.artifactId));
+
+    const list = await (await app.request('/v1/neon/runs')).json();
+    assert.deepEqual(list.data.map((x: { id: string }) => x.id), ['app-run']);
+    assert.equal((await app.request('/v1/neon/runs/nope')).status, 404);
+    assert.equal((await app.request('/v2/health/ready')).status, 200);
+  } finally {
+    stop.abort();
+    await workers;
+    await runtime.close();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,197 @@
+// The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path:
+//   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample-set artifact
+//   self-train: θr fine-tuned on S with the family's own loss, snapshots every k steps     → ONNX artifacts θs(k)
+//   trial:      θneon(w) = (1+w)·θr − w·θs(k) (mergeCheckpoints) → samples on the selection/report seeds →
+//               features → float64 statistics → Fréchet distance to the reference
+//   materialize: θneon(w*) as an ONNX artifact, for the registry
+import { rm } from 'node:fs/promises';
+import type { TF } from '../../shared/engine/tf/tf-backend.ts';
+import { TfGraph } from '../../shared/engine/tf/tf-graph.ts';
+import type { OrtEngine, OrtModel } from '../../shared/engine/ort/ort-engine.ts';
+import type { GeneratorFamily, SampleRequest } from '../../shared/families/generator-family.ts';
+import type { Manifest } from '../../shared/models/manifest.ts';
+import { decodeModel, encodeModel } from '../../shared/onnx/onnx-proto.ts';
+import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
+import { FeatureStats } from '../../shared/metrics/feature-stats.ts';
+import { frechetDistance } from '../../shared/metrics/frechet-distance.ts';
+import { snapshotSteps, synthesisSeeds, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
+import { trainOnData } from '../../shared/neon/train-loop.ts';
+import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
+import { putSampleSet, readSampleSet } from './sample-set.ts';
+import type { FidScorer } from './scorer.ts';
+import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
+
+export interface FamilyStepsDeps {
+  store: ArtifactStore;
+  /** The tfjs namespace (loaded once). */
+  tf: () => Promise<TF>;
+  ort: OrtEngine;
+  /** The family implementation of a model. */
+  family: (manifest: Manifest) => Promise<GeneratorFamily>;
+  /** The feature path of a model's trials. */
+  scorer: (manifest: Manifest) => Promise<FidScorer>;
+}
+
+/** Labels of a seed range: sample i gets class i mod K (balanced, and a function of the seed index alone). */
+function classLabels(manifest: Manifest, first: number, n: number): number[] | undefined {
+  const K = manifest.conditioning.num_classes;
+  if (K === 0) return undefined;
+  return Array.from({ length: n }, (_, i) => (first + i) % K);
+}
+
+async function sampleRange(
+  family: GeneratorFamily,
+  session: OrtModel,
+  manifest: Manifest,
+  seed: number,
+  range: SeedRange,
+  batch: number,
+  settings: Omit<SampleRequest, 'n' | 'seed' | 'first' | 'classLabels'>,
+  onBatch: (images: Uint8Array, labels: Int32Array, count: number, done: number) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let done = 0; done < range.count; ) {
+    signal.throwIfAborted();
+    const count = Math.min(batch, range.count - done);
+    const first = range.first + done;
+    const out = await family.sample(session, manifest, { ...settings, n: count, seed, first, classLabels: classLabels(manifest, first, count) });
+    done += count;
+    await onBatch(out.images, out.labels, count, done);
+  }
+}
+
+export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
+  const { store, ort } = deps;
+
+  async function withSession<T>(bytes: Uint8Array, fn: (s: OrtModel) => Promise<T>): Promise<T> {
+    const session = await ort.load(bytes);
+    try {
+      return await fn(session);
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** θneon(w) as ONNX bytes (merged through the merge core into a temporary file of the store). */
+  async function mergedBytes(base: BaseModel, snapshot: TrialInput['snapshot'], w: number): Promise<Uint8Array> {
+    if (!snapshot || w === 0) return new Uint8Array(await store.read(base.artifactId));
+    const tmp = await store.tempPath('.onnx');
+    try {
+      await mergeOne(base, snapshot.artifact, w, tmp);
+      const { readFile } = await import('node:fs/promises');
+      return new Uint8Array(await readFile(tmp));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async function mergeOne(base: BaseModel, snapshotArtifact: string, w: number, out: string) {
+    return mergeCheckpoints({
+      base: store.pathOf(base.artifactId),
+      self: store.pathOf(snapshotArtifact),
+      ws: [w],
+      outputs: [out],
+      formats: { base: 'onnx', self: 'onnx' },
+      labels: { base: base.artifactId, self: snapshotArtifact },
+    });
+  }
+
+  return {
+    async synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult> {
+      const started = performance.now();
+      const family = await deps.family(base.manifest);
+      const range = synthesisSeeds(config);
+      const per = base.manifest.data.shape.reduce((a, b) => a * b, 1);
+      const images = new Uint8Array(range.count * per);
+      const labels = new Int32Array(range.count);
+      const s = config.synthesis.sampler;
+      await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
+        sampleRange(family, session, base.manifest, config.seed, range, config.synthesis.batch,
+          { guidanceScale: s.guidance_scale, steps: s.steps, temperature: s.temperature, topK: s.top_k },
+          async (img, lab, count, done) => {
+            images.set(img.subarray(0, count * per), (done - count) * per);
+            labels.set(lab.subarray(0, count), done - count);
+            await ctx.progress({ done, total: range.count });
+          }, ctx.signal),
+      );
+      const m = await putSampleSet(store, images, labels, {
+        n: range.count, shape: base.manifest.data.shape, model: base.model, base_artifact: base.artifactId, seed: config.seed, seeds: range, sampler: s,
+      });
+      return { sample_set: m.id, n: range.count, seconds: (performance.now() - started) / 1000 };
+    },
+
+    async selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult> {
+      const started = performance.now();
+      const tf = await deps.tf();
+      const family = await deps.family(base.manifest);
+      const data = await readSampleSet(store, sampleSet);
+      const st = config.selftrain;
+      const steps = snapshotSteps(st.steps, st.snapshot_every);
+      const graph = new TfGraph(tf, decodeModel(new Uint8Array(await store.read(base.artifactId))));
+      const snapshots: SelfTrainResult['snapshots'] = [];
+      try {
+        let lastReport = 0;
+        await trainOnData(tf, graph, family, base.manifest, data, {
+          steps: st.steps, lr: st.lr, batch: st.batch, seed: st.seed, signal: ctx.signal, snapshotAt: new Set(steps),
+          onStep: async (step, loss) => {
+            if (step - lastReport >= Math.max(1, Math.floor(st.steps / 20)) || step === st.steps) {
+              lastReport = step;
+              await ctx.progress({ done: step, total: st.steps, loss });
+            }
+          },
+          onSnapshot: async (step) => {
+            const m = await store.put(encodeModel(graph.toModel()), 'onnx', {
+              model: base.model, base_artifact: base.artifactId, sample_set: sampleSet, step, selftrain: st,
+            });
+            snapshots.push({ step, artifact: m.id });
+          },
+        });
+      } finally {
+        graph.dispose();
+      }
+      const pre = base.manifest.training;
+      const pretrainExamples = pre?.steps && pre.batch ? pre.steps * pre.batch : undefined;
+      return {
+        snapshots,
+        selftrain_ratio: pretrainExamples ? (st.steps * Math.min(st.batch, data.n)) / pretrainExamples : null,
+        seconds: (performance.now() - started) / 1000,
+      };
+    },
+
+    async trial(base: BaseModel, config: RunConfig, input: TrialInput, ctx: StepContext): Promise<TrialResult> {
+      const started = performance.now();
+      const family = await deps.family(base.manifest);
+      const scorer = await deps.scorer(base.manifest);
+      const bytes = await mergedBytes(base, input.snapshot, input.w);
+      let stats: FeatureStats | undefined;
+      const s = config.sweep.sampler;
+      await withSession(bytes, (session) =>
+        sampleRange(family, session, base.manifest, config.seed, input.seeds, config.sweep.batch,
+          { guidanceScale: input.cfg, steps: s.steps, temperature: s.temperature, topK: s.top_k },
+          async (images, _labels, count, done) => {
+            const { features, dim } = await scorer.features(images, count, base.manifest);
+            (stats ??= new FeatureStats(dim)).add(features, count);
+            await ctx.progress({ done, total: input.seeds.count });
+          }, ctx.signal),
+      );
+      const fid = frechetDistance(stats!.gaussian(), scorer.reference).fid;
+      return { fid, n: input.seeds.count, features: scorer.name, seconds: (performance.now() - started) / 1000 };
+    },
+
+    async materialize(base: BaseModel, snapshot: TrialInput['snapshot'], w: number): Promise<MaterializeResult> {
+      if (!snapshot || w === 0) {
+        const m = await store.manifest(base.artifactId);
+        if (!m) throw new Error(`base artifact ${base.artifactId} is missing from the store`);
+        return { artifact: m };
+      }
+      const tmp = await store.tempPath('.onnx');
+      try {
+        const r = await mergeOne(base, snapshot.artifact, w, tmp);
+        const m = await store.adopt(tmp, 'onnx', { neon_merge: r.outputs[0].recipe, base_artifact: base.artifactId, snapshot: snapshot.step, w });
+        return { artifact: m };
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// What each job of a Neon run does, as one interface the job handlers call. The orchestrator only sequences
+// them; `createFamilySteps` (family-steps.ts) implements them for any GeneratorFamily with a feature path.
+// Every step is a function of its inputs (artifact ids, config, seeds), and writes content-addressed artifacts,
+// so running it again after a crash gives the same ids and the same numbers.
+import type { Manifest } from '../../shared/models/manifest.ts';
+import type { RunConfig, SeedRange } from '../../shared/neon/run-config.ts';
+
+export interface BaseModel {
+  /** `name` of the model (registry). */
+  model: string;
+  versionId: number;
+  /** The ONNX artifact of θr. */
+  artifactId: string;
+  manifest: Manifest;
+}
+
+export type StepProgress = (p: Record<string, unknown>) => Promise<void>;
+
+export interface StepContext {
+  signal: AbortSignal;
+  progress: StepProgress;
+}
+
+export interface SynthesisResult {
+  /** The sample set artifact (S). */
+  sample_set: string;
+  n: number;
+  seconds: number;
+}
+
+export interface SelfTrainResult {
+  /** θs(k): one ONNX artifact per snapshot step. */
+  snapshots: { step: number; artifact: string }[];
+  /** Self-training examples seen / pretraining examples seen (same network: the compute ratio); null if unknown. */
+  selftrain_ratio: number | null;
+  seconds: number;
+}
+
+export interface TrialInput {
+  /** θs(k) of the trial, or null for the base model (w = 0). */
+  snapshot: { step: number; artifact: string } | null;
+  w: number;
+  cfg: number;
+  seeds: SeedRange;
+}
+
+export interface TrialResult {
+  fid: number;
+  n: number;
+  /** The feature space the FID was measured in. */
+  features: string;
+  seconds: number;
+}
+
+export interface MaterializeResult {
+  /** The merged ONNX artifact θneon(w) (the base itself for w = 0). */
+  artifact: { id: string; kind: string; bytes: number; config: Record<string, unknown> };
+}
+
+export interface NeonSteps {
+  synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult>;
+  selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult>;
+  trial(base: BaseModel, config: RunConfig, input: TrialInput, ctx: StepContext): Promise<TrialResult>;
+  materialize(base: BaseModel, snapshot: { step: number; artifact: string } | null, w: number): Promise<MaterializeResult>;
+}

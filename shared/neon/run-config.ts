@@ -1,0 +1,184 @@
+// A Neon run's configuration (zod-validated): the base model, synthesis, self-training, the sweep grid, and the
+// selection and report seeds. Seeds are ranges of per-sample indices of one sampling stream (`seed`): sample i
+// uses the generator of (seed, i), so ranges that do not overlap are disjoint seeds. Synthesis, selection and
+// report ranges must be pairwise disjoint (the report FID is measured on seeds no decision has seen).
+import { z } from 'zod';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const positiveInt = z.number().int().positive();
+
+export const seedRangeSchema = z.object({
+  /** The first sample index. */
+  first: z.number().int().min(0),
+  /** How many samples (indices first … first + count − 1). */
+  count: positiveInt,
+});
+export type SeedRange = z.infer<typeof seedRangeSchema>;
+
+export const samplerSettingsSchema = z.object({
+  /** Guidance scale (classifier-free guidance; the score scale ζ for the 2-d toy). Default: the model's. */
+  guidance_scale: finite.min(0).optional(),
+  steps: positiveInt.optional(),
+  temperature: finite.positive().optional(),
+  top_k: z.number().int().min(0).optional(),
+});
+
+export const runConfigSchema = z
+  .object({
+    /** The sampling stream of every seed range below. */
+    seed: z.number().int().min(0).default(0),
+    synthesis: z.object({
+      /** Size of the synthetic set S. */
+      n: positiveInt,
+      /** Sample indices of S (default: first 0, count n). */
+      seeds: seedRangeSchema.optional(),
+      sampler: samplerSettingsSchema.default({}),
+      /** Samples per sampler call. */
+      batch: positiveInt.default(256),
+    }),
+    selftrain: z.object({
+      steps: positiveInt,
+      lr: finite.positive(),
+      batch: positiveInt,
+      /** A snapshot θs(k) every this many steps (and at the last step). */
+      snapshot_every: positiveInt,
+      /** The training noise / minibatch stream. */
+      seed: z.number().int().min(0).default(0),
+    }),
+    sweep: z.object({
+      /** Snapshot steps to sweep (default: every snapshot). */
+      snapshots: z.array(positiveInt).min(1).optional(),
+      w_grid: z.array(finite).min(1),
+      /** Guidance scales (default: the model's default guidance scale alone). */
+      cfg_grid: z.array(finite.min(0)).min(1).optional(),
+      tolerance: finite.min(0).default(0.03),
+      refine_step: finite.min(0).default(0.1),
+      /** Sampler settings of every trial besides the guidance scale (default: the model's). */
+      sampler: samplerSettingsSchema.omit({ guidance_scale: true }).default({}),
+      /** Samples per sampler call. */
+      batch: positiveInt.default(256),
+    }),
+    selection: z.object({ seeds: seedRangeSchema }),
+    report: z.object({ seeds: seedRangeSchema }),
+    /** Register the chosen point as `<model>@neon-<run>` and move `<model>@neon` to it. */
+    promote: z.boolean().default(true),
+  })
+  .superRefine((c, ctx) => {
+    const ranges: [string, SeedRange][] = [
+      ['synthesis.seeds', c.synthesis.seeds ?? { first: 0, count: c.synthesis.n }],
+      ['selection.seeds', c.selection.seeds],
+      ['report.seeds', c.report.seeds],
+    ];
+    if (c.synthesis.seeds && c.synthesis.seeds.count !== c.synthesis.n) {
+      ctx.addIssue({ code: 'custom', path: ['synthesis', 'seeds', 'count'], message: `must equal synthesis.n (${c.synthesis.n})` });
+    }
+    for (let i = 0; i < ranges.length; i++) {
+      for (let j = i + 1; j < ranges.length; j++) {
+        const [na, a] = ranges[i];
+        const [nb, b] = ranges[j];
+        if (overlaps(a, b)) ctx.addIssue({ code: 'custom', path: nb.split('.'), message: `overlaps ${na}: seed ranges must be disjoint` });
+      }
+    }
+    if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
+    for (const s of c.sweep.snapshots ?? []) {
+      if (!snapshotSteps(c.selftrain.steps, c.selftrain.snapshot_every).includes(s)) {
+        ctx.addIssue({ code: 'custom', path: ['sweep', 'snapshots'], message: `${s} is not a snapshot step (every ${c.selftrain.snapshot_every} up to ${c.selftrain.steps})` });
+      }
+    }
+  });
+
+export type RunConfig = z.output<typeof runConfigSchema>;
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+function overlaps(a: SeedRange, b: SeedRange): boolean {
+  return a.first < b.first + b.count && b.first < a.first + a.count;
+}
+
+/** The steps at which self-training keeps a snapshot: every `every` steps, and the last one. */
+export function snapshotSteps(steps: number, every: number): number[] {
+  const out: number[] = [];
+  for (let s = every; s <= steps; s += every) out.push(s);
+  if (out[out.length - 1] !== steps) out.push(steps);
+  return out;
+}
+
+export function synthesisSeeds(c: RunConfig): SeedRange {
+  return c.synthesis.seeds ?? { first: 0, count: c.synthesis.n };
+}
+
+/** [first, last] of a range, as the run's JSON reports it. */
+export function seedBounds(r: SeedRange): [number, number] {
+  return [r.first, r.first + r.count - 1];
+}
+
+export const PRESETS = ['smoke', 'default', 'paper'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/**
+ * The presets, before the model's defaults fill the gaps (cfg grid, sampler settings).
+ *  - smoke: minutes on a laptop CPU, for tests and a first look;
+ *  - default: the sizes behind docs/RESULTS.md;
+ *  - paper: the paper's sizes (EDM CIFAR-10: |S| = 6k; official selection 10k and report 50k images; w grid 0–3).
+ */
+export function preset(name: PresetName): RunConfigInput {
+  switch (name) {
+    case 'smoke':
+      return {
+        synthesis: { n: 512, seeds: { first: 0, count: 512 }, batch: 256 },
+        selftrain: { steps: 40, lr: 1e-4, batch: 64, snapshot_every: 20 },
+        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], tolerance: 0.03, refine_step: 0.1, batch: 256 },
+        selection: { seeds: { first: 100_000, count: 512 } },
+        report: { seeds: { first: 200_000, count: 1024 } },
+      };
+    case 'default':
+      return {
+        synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
+        selftrain: { steps: 600, lr: 1e-4, batch: 128, snapshot_every: 200 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        selection: { seeds: { first: 100_000, count: 5000 } },
+        report: { seeds: { first: 200_000, count: 10_000 } },
+      };
+    case 'paper':
+      return {
+        synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
+        selftrain: { steps: 2000, lr: 1e-4, batch: 256, snapshot_every: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        selection: { seeds: { first: 100_000, count: 10_000 } },
+        report: { seeds: { first: 200_000, count: 50_000 } },
+      };
+  }
+}
+
+/** Deep-merges plain objects (arrays and scalars of `over` replace). */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (over === undefined) return base;
+  if (!isPlain(base) || !isPlain(over)) return over as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge((base as Record<string, unknown>)[k], v);
+  return out as T;
+}
+
+function isPlain(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export class RunConfigError extends Error {
+  override name = 'RunConfigError';
+  constructor(
+    message: string,
+    readonly path: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** A preset with overrides, validated; the error names the first offending field. */
+export function resolveRunConfig(name: PresetName, overrides?: unknown): RunConfig {
+  const r = runConfigSchema.safeParse(deepMerge(preset(name), overrides));
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue.path.length > 0 ? issue.path.join('.') : null;
+    throw new RunConfigError(`${path ?? 'config'}: ${issue.message}`, path);
+  }
+  return r.data;
+}
