@@ -59,7 +59,7 @@ export function baseManifest(family: FmnistFamily, model: ModelProto): ManifestI
         description: `Class-conditional autoregressive model (MADE) over raster-ordered pixels quantized to ${AR_LEVELS} levels`,
         data: { shape: FMNIST_SHAPE, range: [-1, 1], vocab: AR_LEVELS },
         loss: { kind: 'cross-entropy', params: {} },
-        sampler: { kind: 'ancestral', guidance_scale: 1.5, temperature: 1, top_k: 0 },
+        sampler: { kind: 'ancestral', guidance_scale: 4, temperature: 0.8, top_k: 0 },
       };
   }
 }
