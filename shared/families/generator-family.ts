@@ -17,7 +17,7 @@ export interface TrainingBatch {
 
 export interface SampleRequest {
   n: number;
-  /** Sample i uses the generator of (seed, first + i): the same whatever the batch. */
+  /** Sample i uses the generator of seed + first + i: the same whatever the batch. */
   seed: number;
   first?: number;
   /** One label per sample (or one for all); the null class or undefined for unconditional. */

@@ -1,0 +1,31 @@
+// Classifier-free guidance (Ho & Salimans 2022, eq. 6 written for any prediction):
+//   f̃(x, c) = f(x, ∅) + s·(f(x, c) − f(x, ∅))
+// with the conditional and unconditional rows run in ONE batched network call. s = 1 is the conditional
+// prediction; rows labelled with the null class are unconditional whatever s is.
+
+/** The network on n rows: inputs x (n·dim), noise conditioning t (n) and labels y (n); output n·outDim. */
+export type NetCall = (x: Float32Array, t: Float32Array, y: Int32Array, n: number) => Promise<Float32Array>;
+
+/** f(x, c) + (s − 1)·(f(x, c) − f(x, ∅)) as one call on 2n rows (or n rows when no row needs the second half). */
+export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: { alwaysBatch?: boolean } = {}): Promise<Float32Array> {
+  const needsUncond = opts.alwaysBatch || (s !== 1 && y.some((c) => c !== nullClass));
+  if (!needsUncond) return net(x, t, y, n);
+  const x2 = new Float32Array(2 * x.length);
+  x2.set(x);
+  x2.set(x, x.length);
+  const t2 = new Float32Array(2 * n);
+  t2.set(t);
+  t2.set(t, n);
+  const y2 = new Int32Array(2 * n).fill(nullClass);
+  y2.set(y);
+  const out = await net(x2, t2, y2, 2 * n);
+  const outDim = out.length / (2 * n);
+  return cfgCombine(out.subarray(0, n * outDim), out.subarray(n * outDim), s);
+}
+
+/** f_u + s·(f_c − f_u), elementwise. */
+export function cfgCombine(cond: Float32Array, uncond: Float32Array, s: number): Float32Array {
+  const out = new Float32Array(cond.length);
+  for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + s * (cond[i] - uncond[i]);
+  return out;
+}
