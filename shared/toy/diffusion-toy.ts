@@ -3,6 +3,7 @@
 // DDIM (η = 1, 20 steps) whose score is scaled by ζ.
 import type * as tfc from '@tensorflow/tfjs-core';
 import { cosineAlphaBar } from '../diffusion/cosine-schedule.ts';
+import { ddpmEpsLoss } from '../diffusion/ddpm-loss.ts';
 import { ddimSample } from '../samplers/ddim.ts';
 import { buildMlp } from '../models/toy-mlp.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
@@ -35,26 +36,7 @@ export class DiffusionToy implements ToyFamily {
 
   /** The DDPM ε-loss on a batch, with its noise draws from `rng`. */
   loss(tf: TF, net: ToyNetwork, x0: Float32Array, rng: Rng): tfc.Scalar {
-    const n = x0.length / 2;
-    const xt = new Float32Array(2 * n);
-    const eps = new Float32Array(2 * n);
-    const tIn = new Float32Array(n);
-    const T = this.config.T;
-    for (let i = 0; i < n; i++) {
-      const t = rng.int(T);
-      const a = Math.sqrt(this.alphaBar[t]);
-      const b = Math.sqrt(1 - this.alphaBar[t]);
-      for (let d = 0; d < 2; d++) {
-        const e = rng.normal();
-        eps[2 * i + d] = e;
-        xt[2 * i + d] = a * x0[2 * i + d] + b * e;
-      }
-      tIn[i] = t / (T - 1);
-    }
-    return tf.tidy(() => {
-      const pred = net.graph.run({ x: tf.tensor2d(xt, [n, 2]), t: tf.tensor2d(tIn, [n, 1]) })[net.graph.outputNames[0]];
-      return tf.mean(tf.square(tf.sub(pred, tf.tensor2d(eps, [n, 2])))) as tfc.Scalar;
-    });
+    return ddpmEpsLoss(tf, net.graph, x0, 2, this.alphaBar, rng);
   }
 
   /** n samples from weights θ with DDIM (η, 20 steps) at score scale ζ (sample i from seed's stream i). */

@@ -6,6 +6,7 @@
 // step²/12 ≈ 3·10⁻⁴, is far below the Fréchet distances the sweep compares).
 import type * as tfc from '@tensorflow/tfjs-core';
 import { cosineAlphaBar } from '../diffusion/cosine-schedule.ts';
+import { ddpmEpsLoss } from '../diffusion/ddpm-loss.ts';
 import { ddimSample } from '../samplers/ddim.ts';
 import { buildMlp } from '../models/toy-mlp.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
@@ -52,27 +53,7 @@ export const toyDiffusionFamily: GeneratorFamily = {
 
   loss(tf: TF, graph: TfGraph, manifest: Manifest, batch: TrainingBatch, rng: Rng): tfc.Scalar {
     const { T, range } = toyParams(manifest);
-    const alphaBar = alphaBarOf(T);
-    const x0 = dequantize(batch.images.subarray(0, 2 * batch.n), range);
-    const n = batch.n;
-    const xt = new Float32Array(2 * n);
-    const eps = new Float32Array(2 * n);
-    const tIn = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = rng.int(T);
-      const a = Math.sqrt(alphaBar[t]);
-      const b = Math.sqrt(1 - alphaBar[t]);
-      for (let d = 0; d < 2; d++) {
-        const e = rng.normal();
-        eps[2 * i + d] = e;
-        xt[2 * i + d] = a * x0[2 * i + d] + b * e;
-      }
-      tIn[i] = t / (T - 1);
-    }
-    return tf.tidy(() => {
-      const pred = graph.run({ x: tf.tensor2d(xt, [n, 2]), t: tf.tensor2d(tIn, [n, 1]) })[graph.outputNames[0]];
-      return tf.mean(tf.square(tf.sub(pred, tf.tensor2d(eps, [n, 2])))) as tfc.Scalar;
-    });
+    return ddpmEpsLoss(tf, graph, dequantize(batch.images.subarray(0, 2 * batch.n), range), 2, alphaBarOf(T), rng);
   },
 
   async sample(session: OrtModel, manifest: Manifest, req: SampleRequest): Promise<SampleResult> {
