@@ -133,7 +133,7 @@ export function preset(name: PresetName): RunConfigInput {
     case 'default':
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
-        selftrain: { steps: 600, lr: 1e-4, batch: 128, snapshot_every: 200 },
+        selftrain: { steps: 300, lr: 1e-4, batch: 128, snapshot_every: 100 },
         sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
         selection: { seeds: { first: 100_000, count: 5000 } },
         report: { seeds: { first: 200_000, count: 10_000 } },
