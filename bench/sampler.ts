@@ -8,9 +8,6 @@
 // and /v2/health/live p99 on that server while 32 generation requests (n = 64, default settings) run (goal < 200 ms).
 // Flags: --seconds S (time per measurement, default 3), --models a,b (only these). ORT operator threads:
 // NEON_ORT_THREADS, default cores − 1 (the HTTP side needs a core; on a 2-core box a spinning 2-thread pool starves it).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { OrtEngine, type OrtModel } from '../shared/engine/ort/ort-engine.ts';
 import type { Feeds, HostTensor } from '../shared/engine/tensor.ts';
@@ -21,6 +18,7 @@ import { FolderModelSource, MemoryModelSource } from '../shared/models/model-sou
 import { shippedModelsDir } from '../shared/models/shipped-models.ts';
 import { decodeModel } from '../shared/onnx/onnx-proto.ts';
 import { Rng } from '../shared/random/prng.ts';
+import { startFixtureServer, type FixtureServer } from '../services/sampler/fixture-process.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -101,31 +99,9 @@ async function trainingRate(model: LoadedModel, bytes: Uint8Array): Promise<{ st
   return { stepsPerSecond: 1 / dt, gflops: (6 * parameters * BATCH) / dt / 1e9, parameters };
 }
 
-interface SamplerServer {
-  base: string;
-  close(): Promise<void>;
-}
-
-/** The sampler over the shipped models and the fixture, in its own process (services/sampler/serve-fixture.ts). */
-async function startServer(): Promise<SamplerServer> {
-  const script = fileURLToPath(new URL('../services/sampler/serve-fixture.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEON_SERVE_SHIPPED: '1', NEON_ORT_THREADS: String(THREADS) } });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`sampler server exited with ${code}`)));
-  });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    close: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
+/** The sampler over the shipped models and the fixture, in its own process. */
+function startServer(): Promise<FixtureServer> {
+  return startFixtureServer({ NEON_SERVE_SHIPPED: '1', NEON_ORT_THREADS: String(THREADS) });
 }
 
 async function healthUnderLoad(base: string, model: string): Promise<{ p50: number; p99: number; probes: number; seconds: number }> {

@@ -4,25 +4,12 @@
 // a loaded 2-core box alone can delay a process by a few hundred ms. The idle p99 is printed beside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
-
-const SCRIPT = fileURLToPath(new URL('./serve-fixture.ts', import.meta.url));
+import { startFixtureServer } from './fixture-process.ts';
 
 test('32 concurrent generations all succeed while /v2/health/live stays responsive', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startFixtureServer();
   try {
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const { base } = server;
     const generate = (body: Record<string, unknown>) =>
       fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const warm = await generate({ model: 'tiny-flow', n: 2 });
@@ -60,7 +47,6 @@ test('32 concurrent generations all succeed while /v2/health/live stays responsi
     assert.ok(sorted.length >= 5, `only ${sorted.length} probes ran: the load finished too fast to measure`);
     assert.ok(p99 < 1000, `health p99 ${p99.toFixed(1)} ms under load`);
   } finally {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await once(child, 'exit');
+    await server.close();
   }
 });
