@@ -1,15 +1,19 @@
 // bench:sampler — in one run, per model (the shipped ones whose family has a sampler, and the tiny test fixture):
-//   1. images/s at the model's default settings (family sampler on the ORT engine, batch 64);
+//   1. images/s at the model's default settings (family sampler on the ORT engine, batch 64, in lanes as served);
 //   2. the sampler's network throughput (POST /v1/images/generations, n = 64, over HTTP on 127.0.0.1 to a sampler
 //      server in its own process) against a bare loop of the same ORT session runs (the very feeds the sampler
 //      made, replayed, on an engine with the same threads), and their ratio (goal: overhead ≤ 10%);
 //   3. training steps/s and effective GFLOP/s (6 · parameters · examples per step) of the family's loss with Adam
 //      on the tfjs engine, batch 64;
 // and /v2/health/live p99 on that server while 32 generation requests (n = 64, default settings) run (goal < 200 ms).
-// Flags: --seconds S (time per measurement, default 3), --models a,b (only these). ORT operator threads:
+// The sampler runs a request in lanes (shared/families/sample-lanes.ts) as the server does; "one lane" is the same
+// request as a single batch, for comparison. The bare loop replays the lanes' runs one after another, so a ratio
+// above 1 means the overlap of the lanes hid the round trips to the worker as well as the sampler's own work.
+// Flags: --seconds S (time per measurement, default 3), --models a,b (only these), --load-model m (the load test's). ORT operator threads:
 // NEON_ORT_THREADS, default cores − 1 (the HTTP side needs a core; on a 2-core box a spinning 2-thread pool starves it).
 import { availableParallelism } from 'node:os';
-import { OrtEngine, type OrtModel } from '../shared/engine/ort/ort-engine.ts';
+import { OrtEngine, type OrtModel, type RunOptions } from '../shared/engine/ort/ort-engine.ts';
+import { sampleInLanes } from '../shared/families/sample-lanes.ts';
 import type { Feeds, HostTensor } from '../shared/engine/tensor.ts';
 import { builtinFamilies, familyResolver, type FamilyResolver } from '../shared/families/resolve-family.ts';
 import { tinyFlowFamily, tinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
@@ -63,9 +67,10 @@ async function interleaved(fns: (() => Promise<unknown>)[]): Promise<number[]> {
 function recording(session: OrtModel, log: { feeds: Feeds; outputs?: string[] }[]): OrtModel {
   return new Proxy(session, {
     get(target, prop, recv) {
-      if (prop === 'run') return (feeds: Feeds, outputs?: string[]) => {
-        log.push({ feeds, outputs });
-        return target.run(feeds, outputs);
+      // the sampler may move its feeds to the worker: the log keeps copies
+      if (prop === 'run') return (feeds: Feeds, outputs?: string[], opts?: RunOptions) => {
+        log.push({ feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { ...t, data: t.data.slice() }])) as Feeds, outputs });
+        return target.run(feeds, outputs, opts);
       };
       return Reflect.get(target, prop, recv);
     },
@@ -149,7 +154,7 @@ async function main(): Promise<void> {
     const req = { n: BATCH, seed: 0, first: 0, classLabels: Array.from({ length: BATCH }, (_, i) => i % Math.max(1, model.manifest.conditioning.num_classes)) };
     const evals = model.family.evaluationsPerSample(model.manifest, req);
     const log: { feeds: Feeds; outputs?: string[] }[] = [];
-    await model.family.sample(recording(model.session, log), model.manifest, req);
+    await sampleInLanes(model.family, recording(model.session, log), model.manifest, req);
     const body = JSON.stringify({ model: name, n: BATCH, seed: 0 });
     const request = () => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => {
       if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
@@ -158,18 +163,20 @@ async function main(): Promise<void> {
     // interleaved rounds (direct, bare, HTTP, HTTP×2), medians: the load of a shared machine drifts, and this way
     // every kind sees the same drift
     const kinds = {
-      direct: () => model.family.sample(model.session, model.manifest, req),
+      direct: () => sampleInLanes(model.family, model.session, model.manifest, req),
+      oneLane: () => model.family.sample(model.session, model.manifest, req),
       bare: async () => {
         for (const r of log) await model.session.run(r.feeds, r.outputs);
       },
       http1: request,
       http2: () => Promise.all([request(), request()]),
     };
-    const [direct, bare, http1, http2x] = await interleaved(Object.values(kinds));
+    const [direct, oneLane, bare, http1, http2x] = await interleaved(Object.values(kinds));
     const http2 = http2x / 2;
     const batchOf = (t: HostTensor | undefined) => t?.dims[0] ?? 0;
     console.log(`\n${label}: family ${model.manifest.family}, sampler ${model.manifest.sampler.kind}, ${evals} network evaluations per sample, ${log.length} session runs of batch ${batchOf(Object.values(log[0]?.feeds ?? {})[0])} per request`);
     console.log(`  images/s at default settings (family sampler):     ${(BATCH / direct).toFixed(1)}`);
+    console.log(`  images/s, the same sampler in one lane:            ${(BATCH / oneLane).toFixed(1)}   (lanes ÷ one lane ${(oneLane / direct).toFixed(3)})`);
     console.log(`  images/s, bare loop of the same ORT runs:          ${(BATCH / bare).toFixed(1)}`);
     console.log(`  images/s over HTTP, 1 request in flight:           ${(BATCH / http1).toFixed(1)}   ratio HTTP/bare ${(bare / http1).toFixed(3)}  (overhead ${((1 - bare / http1) * 100).toFixed(1)}%, goal ≤ 10%)`);
     console.log(`  images/s over HTTP, 2 requests in flight:          ${(BATCH / http2).toFixed(1)}   ratio HTTP/bare ${(bare / http2).toFixed(3)}  (overhead ${((1 - bare / http2) * 100).toFixed(1)}%)`);
@@ -180,7 +187,8 @@ async function main(): Promise<void> {
     else console.log(`  training (family loss + Adam, tfjs, batch ${BATCH}): ${train.stepsPerSecond.toFixed(2)} steps/s, ${train.gflops.toFixed(2)} GFLOP/s effective (6·${train.parameters} params·batch)`);
   }
   await engine.close();
-  const loadModel = names[0];
+  // the load test uses an image model that answers in well under a second (the AR model takes seconds per request)
+  const loadModel = arg('load-model') ?? (names.includes('fmnist-edm') ? 'fmnist-edm' : names[0]);
   const h = await healthUnderLoad(base, loadModel);
   await server.close();
   console.log(`\n/v2/health/live while 32 concurrent requests (${loadModel}, n = 64, default settings) run: ${h.seconds.toFixed(1)} s, ${h.probes} probes, p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms (goal < 200 ms)`);

@@ -9,6 +9,7 @@ import type { TF } from '../../shared/engine/tf/tf-backend.ts';
 import { TfGraph } from '../../shared/engine/tf/tf-graph.ts';
 import type { OrtEngine, OrtModel } from '../../shared/engine/ort/ort-engine.ts';
 import type { GeneratorFamily, SampleRequest } from '../../shared/families/generator-family.ts';
+import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
 import type { Manifest } from '../../shared/models/manifest.ts';
 import { decodeModel, encodeModel } from '../../shared/onnx/onnx-proto.ts';
 import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
@@ -54,7 +55,7 @@ async function sampleRange(
     signal.throwIfAborted();
     const count = Math.min(batch, range.count - done);
     const first = range.first + done;
-    const out = await family.sample(session, manifest, { ...settings, n: count, seed, first, classLabels: classLabels(manifest, first, count) });
+    const out = await sampleInLanes(family, session, manifest, { ...settings, n: count, seed, first, classLabels: classLabels(manifest, first, count) });
     done += count;
     await onBatch(out.images, out.labels, count, done);
   }

@@ -14,6 +14,7 @@ import { imagesToPng } from '../../shared/samples/png-encode.ts';
 import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/models/model-provider.ts';
 import { UnknownFamilyError } from '../../shared/families/resolve-family.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
+import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { isArtifactId } from '../../shared/store/artifact-store.ts';
 import { Limiter, QueueFullError } from './limiter.ts';
@@ -181,7 +182,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     const req = toSampleRequest(model, body, seed);
     let result;
     try {
-      result = await limiter.run(() => model.family.sample(model.session, model.manifest, req));
+      result = await limiter.run(() => sampleInLanes(model.family, model.session, model.manifest, req));
     } catch (err) {
       if (err instanceof QueueFullError) {
         const e = new ApiError(429, err.message, null, 'queue_full', 'rate_limit_error');

@@ -14,7 +14,12 @@ export function f32(data: Float32Array, dims: number[]): HostTensor {
 }
 
 export function i64(values: ArrayLike<number> | BigInt64Array, dims: number[]): HostTensor {
-  const data = values instanceof BigInt64Array ? values : BigInt64Array.from(Array.from(values, (v) => BigInt(v)));
+  let data: BigInt64Array;
+  if (values instanceof BigInt64Array) data = values;
+  else {
+    data = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+  }
   checkSize(data.length, dims);
   return { type: 'int64', data, dims };
 }
@@ -25,3 +30,13 @@ function checkSize(n: number, dims: number[]): void {
 }
 
 export type Feeds = Record<string, HostTensor>;
+
+/** The distinct whole buffers of some tensors (a view into a larger buffer is copied, not moved). */
+export function wholeBuffers(tensors: Iterable<HostTensor>): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of tensors) {
+    const b = t.data.buffer;
+    if (b instanceof ArrayBuffer && t.data.byteOffset === 0 && b.byteLength === t.data.byteLength) seen.add(b);
+  }
+  return [...seen];
+}

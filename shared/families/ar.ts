@@ -10,7 +10,7 @@ import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
 import type { Rng } from '../random/prng.ts';
 import { drawToken } from '../samplers/ar-sampling.ts';
-import { guidedCall } from '../samplers/guidance.ts';
+import { condAndUncond } from '../samplers/guidance.ts';
 import { dropLabels, nullClassOf, ortNetCall, requestLabels, sampleDims, sampleStream } from './family-io.ts';
 
 export function levelsOf(m: Manifest): number {
@@ -69,10 +69,14 @@ export const arFamily: GeneratorFamily = {
     const x = new Float32Array(req.n * dim);
     const levels = new Uint8Array(req.n * dim);
     const noT = new Float32Array(req.n);
+    const logits = new Float32Array(K);
     for (let p = 0; p < dim; p++) {
-      const logits = await guidedCall(net, x, noT, labels, req.n, s, nullClassOf(m));
+      // every position's logits come back; guidance combines only those of pixel p
+      const { cond, uncond } = await condAndUncond(net, x, noT, labels, req.n, s, nullClassOf(m));
       for (let i = 0; i < req.n; i++) {
-        const k = drawToken(logits.subarray((i * dim + p) * K, (i * dim + p + 1) * K), tau, topK, rngs[i].uniform());
+        const at = (i * dim + p) * K;
+        for (let j = 0; j < K; j++) logits[j] = uncond ? uncond[at + j] + s * (cond[at + j] - uncond[at + j]) : cond[at + j];
+        const k = drawToken(logits, tau, topK, rngs[i].uniform());
         levels[i * dim + p] = k;
         x[i * dim + p] = levelValue(k, K);
       }

@@ -1,7 +1,7 @@
 // EDM diffusion (Karras et al. 2022). The graph is the raw network F_θ; the preconditioning lives here:
 //   D_θ(x; σ) = c_skip(σ)·x + c_out(σ)·F_θ(c_in(σ)·x; c_noise(σ), y)                     (eq. 7, Table 1)
 //   L(θ) = E_{σ, y, n} λ(σ)·‖D_θ(y + n; σ) − y‖²,  ln σ ~ N(P_mean, P_std²), n ~ N(0, σ²I)  (eq. 8, Table 1)
-// sampled with the deterministic Heun sampler (Algorithm 2) and classifier-free guidance on D.
+// sampled with the deterministic Heun sampler (Algorithm 2) and classifier-free guidance on D (applied to F, the same).
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from './generator-family.ts';
 import type { Manifest } from '../models/manifest.ts';
@@ -38,7 +38,7 @@ export function edmDenoiser(F: NetCall, sigmaData: number): NetCall {
       for (let j = i * dim; j < (i + 1) * dim; j++) xin[j] = ci * x[j];
       noise[i] = cNoise(sigma[i]);
     }
-    const f = await F(xin, noise, y, n);
+    const f = await F(xin, noise, y, n, true);
     const D = new Float32Array(x.length);
     for (let i = 0; i < n; i++) {
       const cs = cSkip(sigma[i], sigmaData);
@@ -92,8 +92,12 @@ export const edmFamily: GeneratorFamily = {
     const labels = requestLabels(m, req);
     const s = req.guidanceScale ?? m.sampler.guidance_scale ?? 1;
     const N = req.steps ?? m.sampler.steps ?? 18;
-    const D = edmDenoiser(ortNetCall(session, m, shape, { withT: true }), c.sigmaData);
-    const denoise = (x: Float32Array, sigma: number) => guidedCall(D, x, new Float32Array(req.n).fill(sigma), labels, req.n, s, nullClassOf(m));
+    // guidance on D equals guidance on F, since D is affine in F with the same c_skip, c_out for both halves:
+    // D̃ = c_skip·x + c_out·(F(∅) + s·(F(c) − F(∅))); guiding F leaves half the preconditioning arithmetic
+    const F = ortNetCall(session, m, shape, { withT: true });
+    const guidedF: NetCall = (xin, noise, y, n, handOver) => guidedCall(F, xin, noise, y, n, s, nullClassOf(m), {}, handOver);
+    const D = edmDenoiser(guidedF, c.sigmaData);
+    const denoise = (x: Float32Array, sigma: number) => D(x, new Float32Array(req.n).fill(sigma), labels, req.n);
     const x = await edmHeunSample(denoise, requestNoise(req, dim), N, c);
     return { images: rangeToPixels(x, m.data.range ?? [-1, 1]), labels };
   },

@@ -49,21 +49,25 @@ export function sampleDims(m: Manifest): { shape: number[]; dim: number } {
   return { shape: m.data.shape, dim: m.data.shape.reduce((a, b) => a * b, 1) };
 }
 
-/** The network (inputs x, t, y) as a NetCall on ORT, split into chunks of at most MAX_ROWS_PER_CALL rows. */
+/**
+ * The network (inputs x, t, y) as a NetCall on ORT, split into chunks of at most MAX_ROWS_PER_CALL rows. Each
+ * chunk's feeds are copied once, here (or not at all when x is handed over whole), and moved to the worker.
+ */
 export function ortNetCall(session: OrtModel, m: Manifest, xShape: number[], opts: { withT: boolean }): NetCall {
   const io = m.io;
   const out = io.outputs.out ?? Object.values(io.outputs)[0];
-  return async (x, t, y, n) => {
+  return async (x, t, y, n, handOver = false) => {
     const dim = x.length / n;
     const parts: Float32Array[] = [];
     for (let s = 0; s < n; s += MAX_ROWS_PER_CALL) {
       const k = Math.min(MAX_ROWS_PER_CALL, n - s);
+      const whole = handOver && k === n && x.byteOffset === 0 && x.buffer.byteLength === x.byteLength;
       const feeds: Feeds = {
-        [io.inputs.x]: f32(x.slice(s * dim, (s + k) * dim), [k, ...xShape]),
+        [io.inputs.x]: f32(whole ? x : x.slice(s * dim, (s + k) * dim), [k, ...xShape]),
         [io.inputs.y]: i64(y.subarray(s, s + k), [k]),
       };
       if (opts.withT) feeds[io.inputs.t] = f32(t.slice(s, s + k), [k, 1]);
-      const r = await session.run(feeds, [out]);
+      const r = await session.run(feeds, [out], { transfer: true });
       parts.push(r[out].data as Float32Array);
     }
     if (parts.length === 1) return parts[0];

@@ -3,13 +3,26 @@
 // with the conditional and unconditional rows run in ONE batched network call. s = 1 is the conditional
 // prediction; rows labelled with the null class are unconditional whatever s is.
 
-/** The network on n rows: inputs x (n·dim), noise conditioning t (n) and labels y (n); output n·outDim. */
-export type NetCall = (x: Float32Array, t: Float32Array, y: Int32Array, n: number) => Promise<Float32Array>;
+/**
+ * The network on n rows: inputs x (n·dim), noise conditioning t (n) and labels y (n); output n·outDim. With
+ * `handOver` the caller gives x away (it built x for this call and will not read it again), so the call may move
+ * it instead of copying it.
+ */
+export type NetCall = (x: Float32Array, t: Float32Array, y: Int32Array, n: number, handOver?: boolean) => Promise<Float32Array>;
 
 /** f(x, c) + (s − 1)·(f(x, c) − f(x, ∅)) as one call on 2n rows (or n rows when no row needs the second half). */
-export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: { alwaysBatch?: boolean } = {}): Promise<Float32Array> {
+export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: { alwaysBatch?: boolean } = {}, handOver = false): Promise<Float32Array> {
+  const { cond, uncond } = await condAndUncond(net, x, t, y, n, s, nullClass, opts, handOver);
+  return uncond ? cfgCombine(cond, uncond, s) : cond;
+}
+
+/**
+ * The two predictions guidance combines, f(x, c) and f(x, ∅), from one call on 2n rows; `uncond` is absent when
+ * no row needs it (s = 1, or every row unconditional). For callers that combine only part of the output.
+ */
+export async function condAndUncond(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: { alwaysBatch?: boolean } = {}, handOver = false): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
   const needsUncond = opts.alwaysBatch || (s !== 1 && y.some((c) => c !== nullClass));
-  if (!needsUncond) return net(x, t, y, n);
+  if (!needsUncond) return { cond: await net(x, t, y, n, handOver) };
   const x2 = new Float32Array(2 * x.length);
   x2.set(x);
   x2.set(x, x.length);
@@ -18,9 +31,9 @@ export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array,
   t2.set(t, n);
   const y2 = new Int32Array(2 * n).fill(nullClass);
   y2.set(y);
-  const out = await net(x2, t2, y2, 2 * n);
+  const out = await net(x2, t2, y2, 2 * n, true);
   const outDim = out.length / (2 * n);
-  return cfgCombine(out.subarray(0, n * outDim), out.subarray(n * outDim), s);
+  return { cond: out.subarray(0, n * outDim), uncond: out.subarray(n * outDim) };
 }
 
 /** f_u + s·(f_c − f_u), elementwise. */

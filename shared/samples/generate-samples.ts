@@ -2,6 +2,7 @@
 // from the generator (seed, j) with class labelOf(j), so any split into shards or batches gives the same samples.
 import type { LoadedModel } from '../models/model-provider.ts';
 import { requestFor, type SamplerSettings } from './sample-settings.ts';
+import { sampleInLanes } from '../families/sample-lanes.ts';
 
 export interface SampleBatch {
   /** Global index of the batch's first sample. */
@@ -21,7 +22,7 @@ export async function* generateSamples(
   for (let first = range.start; first < range.end; first += batchSize) {
     signal?.throwIfAborted();
     const n = Math.min(batchSize, range.end - first);
-    const r = await model.family.sample(model.session, model.manifest, requestFor(model.manifest, settings, first, n));
+    const r = await sampleInLanes(model.family, model.session, model.manifest, requestFor(model.manifest, settings, first, n));
     yield { first, n, images: r.images, labels: r.labels };
   }
 }

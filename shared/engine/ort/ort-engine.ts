@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Feeds, HostTensor } from '../tensor.ts';
+import { wholeBuffers, type Feeds, type HostTensor } from '../tensor.ts';
 import type { Reply, Request, SessionOptions } from './ort-protocol.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('../worker-bootstrap.mjs', import.meta.url));
@@ -65,6 +65,11 @@ class OrtWorkerHandle {
   }
 }
 
+export interface RunOptions {
+  /** Move the feeds' buffers to the worker instead of copying them. */
+  transfer?: boolean;
+}
+
 /** A model loaded on every worker of an engine. */
 export class OrtModel {
   constructor(
@@ -74,9 +79,12 @@ export class OrtModel {
     readonly outputNames: string[],
   ) {}
 
-  /** Runs the model; feeds are copied to the worker (the caller keeps its arrays). */
-  run(feeds: Feeds, outputs?: string[]): Promise<Record<string, HostTensor>> {
-    return this.engine.run(this, feeds, outputs);
+  /**
+   * Runs the model. Feeds are copied to the worker (the caller keeps its arrays), or, with `transfer`, moved
+   * there without a copy (their buffers are detached here: for feeds built for this one call).
+   */
+  run(feeds: Feeds, outputs?: string[], opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
+    return this.engine.run(this, feeds, outputs, opts);
   }
 
   release(): Promise<void> {
@@ -112,9 +120,9 @@ export class OrtEngine {
     return new OrtModel(this, session, r.inputNames, r.outputNames);
   }
 
-  async run(model: OrtModel, feeds: Feeds, outputs?: string[]): Promise<Record<string, HostTensor>> {
+  async run(model: OrtModel, feeds: Feeds, outputs?: string[], opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
     const w = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-    const r = await w.request({ kind: 'run', session: model.id, feeds, outputs });
+    const r = await w.request({ kind: 'run', session: model.id, feeds, outputs }, opts.transfer ? wholeBuffers(Object.values(feeds)) : []);
     if (r.kind !== 'result') throw new Error('onnxruntime: unexpected reply to run');
     return r.outputs;
   }

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { Reply, Request } from './ort-protocol.ts';
-import type { HostTensor } from '../tensor.ts';
+import { wholeBuffers, type HostTensor } from '../tensor.ts';
 
 ort.env.logLevel = 'error';
 
@@ -14,15 +14,6 @@ function toOrt(t: HostTensor): ort.Tensor {
 
 function fromOrt(t: ort.Tensor): HostTensor {
   return { type: t.type as HostTensor['type'], data: t.data as HostTensor['data'], dims: [...t.dims] };
-}
-
-function transferables(outputs: Record<string, HostTensor>): ArrayBuffer[] {
-  const seen = new Set<ArrayBuffer>();
-  for (const t of Object.values(outputs)) {
-    const b = t.data.buffer;
-    if (b instanceof ArrayBuffer && b.byteLength === t.data.byteLength) seen.add(b);
-  }
-  return [...seen];
 }
 
 async function handle(msg: Request): Promise<Reply> {
@@ -44,11 +35,8 @@ async function handle(msg: Request): Promise<Reply> {
       for (const [k, v] of Object.entries(msg.feeds)) feeds[k] = toOrt(v);
       const out = msg.outputs ? await s.run(feeds, msg.outputs) : await s.run(feeds);
       const outputs: Record<string, HostTensor> = {};
-      for (const [k, v] of Object.entries(out)) {
-        const t = fromOrt(v);
-        // copy out of ORT's buffer so it can be transferred
-        outputs[k] = { ...t, data: t.data.slice() as HostTensor['data'] };
-      }
+      // onnxruntime-node gives each output its own JS-owned buffer: it is moved to the caller, not copied
+      for (const [k, v] of Object.entries(out)) outputs[k] = fromOrt(v);
       return { kind: 'result', seq: msg.seq, outputs };
     }
     case 'release': {
@@ -69,6 +57,6 @@ parentPort!.on('message', (msg: Request) => {
     } catch (err) {
       reply = { kind: 'error', seq: msg.seq, message: err instanceof Error ? err.message : String(err) };
     }
-    parentPort!.postMessage(reply, reply.kind === 'result' ? transferables(reply.outputs) : []);
+    parentPort!.postMessage(reply, reply.kind === 'result' ? wholeBuffers(Object.values(reply.outputs)) : []);
   });
 });
