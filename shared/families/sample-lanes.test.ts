@@ -20,6 +20,9 @@ test('lanes cover the request: contiguous firsts, sliced labels, no lane under t
   assert.deepEqual(laneRequests({ n: 40, seed: 3, classLabels: [4] }, 2).map((l) => [l.first, l.n, l.classLabels]), [[0, 20, [4]], [20, 20, [4]]]);
   assert.equal(laneRequests({ n: 2 * MIN_LANE_SAMPLES - 1, seed: 0 }, 2).length, 1);
   assert.equal(laneRequests({ n: 64, seed: 0 }, 1).length, 1);
+  // small samples: 64 of 8×8 stay one batch, 64 of 28×28 split
+  assert.equal(laneRequests({ n: 64, seed: 0 }, 2, 64).length, 1);
+  assert.equal(laneRequests({ n: 64, seed: 0 }, 2, 784).length, 2);
 });
 
 for (const name of FMNIST_FAMILIES) {

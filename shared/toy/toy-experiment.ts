@@ -79,15 +79,19 @@ export function makeFamily(name: ToyFamilyName, seed: number): ToyFamily {
   return name === 'diffusion' ? new DiffusionToy(DIFFUSION_TOY_DEFAULTS, seed) : new ArToy(AR_TOY_DEFAULTS, seed);
 }
 
-/** Seeds of each stream of the run, kept apart so that no two stages share random numbers. */
-function seeds(seed: number) {
+/**
+ * Seeds of each stream of the run, kept apart so that no two stages share random numbers. A knob's streams are
+ * keyed by its value (in thousandths), so its curve is the same whatever other knobs the run has.
+ */
+export function toySeeds(seed: number) {
   const s = (k: number) => (seed * 7919 + k) >>> 0;
-  return { init: s(1), real: s(2), pretrain: s(3), evalNoise: s(4), gradient: s(5), realFresh: s(6), synthetic: (i: number) => s(100 + i), selfTrain: (i: number) => s(200 + i), synFresh: (i: number) => s(300 + i) };
+  const byKnob = (stream: number) => (knob: number) => s(stream * 1_000_000 + Math.round(knob * 1000));
+  return { init: s(1), real: s(2), pretrain: s(3), evalNoise: s(4), gradient: s(5), realFresh: s(6), synthetic: byKnob(1), selfTrain: byKnob(2), synFresh: byKnob(3) };
 }
 
 export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: ToyProgress = () => {}): Promise<ToyResult> {
   const started = performance.now();
-  const sd = seeds(cfg.seed);
+  const sd = toySeeds(cfg.seed);
   const family = makeFamily(cfg.family, sd.init);
   const net = new ToyNetwork(tf, ort, family.model);
   try {
@@ -111,14 +115,14 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
 
     const curves: Record<string, ToyCurve> = {};
     const cosine: Record<string, number> = {};
-    for (const [ki, knob] of cfg.knobs.entries()) {
+    for (const knob of cfg.knobs) {
       const key = String(knob);
       // 2. the synthetic set S from θr with the knob's sampler; θs: θr fine-tuned on S
       progress({ stage: 'synthesize', knob });
-      const S = await family.sample(net, base, cfg.nSynthetic, knob, sd.synthetic(ki));
+      const S = await family.sample(net, base, cfg.nSynthetic, knob, sd.synthetic(knob));
       net.setWeights(base);
       const st = net.fit(family, S, 2, {
-        lr: cfg.selfTrainLr, steps: cfg.selfTrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.selfTrain(ki)),
+        lr: cfg.selfTrainLr, steps: cfg.selfTrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.selfTrain(knob)),
         initialState: cfg.continueOptimizer ? { step: state.step, v: state.v } : undefined,
         onStep: (step, loss) => progress({ stage: 'self-train', knob, done: step, total: cfg.selfTrainSteps, detail: `loss ${loss.toFixed(4)}` }),
       });
@@ -127,7 +131,7 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       net.setWeights(base);
 
       // 3. the synthetic population gradient at θr (same noise draws as the real one) and the cosine
-      const synFresh = await family.sample(net, base, cfg.nGradient, knob, sd.synFresh(ki));
+      const synFresh = await family.sample(net, base, cfg.nGradient, knob, sd.synFresh(knob));
       const gSyn = net.gradient(family, synFresh, 2, new Rng(sd.gradient));
       cosine[key] = preconditionedCosine(gReal, gSyn, vHat);
 
