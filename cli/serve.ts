@@ -11,7 +11,7 @@ const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--
 Environment: PORT (8080), HOST (0.0.0.0), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
 NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
-NEON_ORT_THREADS, NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
+NEON_ORT_THREADS, NEON_ORT_SPINNING (1; 0: idle operator threads sleep), NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
 NEON_SAMPLER_RESOLVE_TTL_MS (2000), NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler),
 NEON_ORCHESTRATOR_WORKERS (1: run the Neon job workers and the orchestrator loop in the orchestrator).`;
 

@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   /** ORT worker threads (each holds every loaded model). */
   NEON_ORT_WORKERS: int(1, 1, 64),
   NEON_ORT_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  /** Let ORT's operator threads spin while waiting for work (1, onnxruntime's default) or sleep (0: nodes shared with other work). */
+  NEON_ORT_SPINNING: z.enum(['0', '1']).default('1'),
   NEON_SAMPLER_MAX_ACTIVE: int(4, 1, 1024),
   NEON_SAMPLER_MAX_QUEUE: int(64, 0, 100_000),
   NEON_SAMPLER_MAX_N: int(64, 1, 4096),
@@ -32,7 +34,7 @@ export interface ServeConfig {
   host: string;
   home: string;
   modelsDir: string;
-  ort: { provider: 'cpu' | 'cuda'; workers: number; threads?: number };
+  ort: { provider: 'cpu' | 'cuda'; workers: number; threads?: number; spinning: boolean };
   sampler: { maxActive: number; maxQueue: number; maxN: number; jobs: boolean; resolveTtlMs: number };
   orchestrator: { workers: boolean };
   /** The whole environment, for the database and auth configs that read their own variables. */
@@ -57,7 +59,7 @@ export function serveConfigFromEnv(service: ServiceName, env: Record<string, str
     host: e.HOST,
     home: neonHome(env),
     modelsDir: shippedModelsDir(env),
-    ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS },
+    ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS, spinning: e.NEON_ORT_SPINNING === '1' },
     sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1', resolveTtlMs: e.NEON_SAMPLER_RESOLVE_TTL_MS },
     orchestrator: { workers: e.NEON_ORCHESTRATOR_WORKERS === '1' },
     env,

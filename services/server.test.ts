@@ -51,6 +51,9 @@ test('config: PORT defaults to 8080; a bad value names the variable', () => {
   assert.equal(serveConfigFromEnv('sampler', { PORT: '9000' }).port, 9000);
   assert.throws(() => serveConfigFromEnv('sampler', { PORT: 'eighty' }), /PORT/);
   assert.throws(() => serveConfigFromEnv('sampler', { NEON_ORT_PROVIDER: 'tpu' }), /NEON_ORT_PROVIDER/);
+  assert.equal(serveConfigFromEnv('sampler', {}).ort.spinning, true);
+  assert.equal(serveConfigFromEnv('sampler', { NEON_ORT_SPINNING: '0' }).ort.spinning, false);
+  assert.throws(() => serveConfigFromEnv('sampler', { NEON_ORT_SPINNING: 'off' }), /NEON_ORT_SPINNING/);
 });
 
 test('serve all: shipped models registered and served; every app mounted; health for all', async () => {

@@ -74,7 +74,7 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
         registered.push({ name: r.name, tag: r.tag });
         log(`model ${r.name}@${r.tag}${r.created ? ' registered' : ''}`);
       }
-      engine = new OrtEngine({ workers: config.ort.workers, threadsPerSession: config.ort.threads, provider: config.ort.provider });
+      engine = new OrtEngine({ workers: config.ort.workers, threadsPerSession: config.ort.threads, provider: config.ort.provider, spinning: config.ort.spinning });
       closers.push(() => engine!.close());
       models = new ModelProvider({
         engine,

@@ -15,6 +15,8 @@ export interface OrtEngineOptions {
   /** Operator threads per session. Default: available cores / workers. */
   threadsPerSession?: number;
   provider?: 'cpu' | 'cuda';
+  /** Operator threads spin while idle (onnxruntime's default, fastest on dedicated cores) or sleep. Default true. */
+  spinning?: boolean;
 }
 
 /** A request before it is numbered (Omit distributed over the union). */
@@ -104,6 +106,7 @@ export class OrtEngine {
     this.options = {
       intraOpNumThreads: opts.threadsPerSession ?? Math.max(1, Math.floor(availableParallelism() / n)),
       provider: opts.provider ?? 'cpu',
+      spinning: opts.spinning ?? true,
     };
   }
 

@@ -6,6 +6,8 @@ export interface SessionOptions {
   intraOpNumThreads: number;
   /** 'cpu' here; 'cuda' on GPU nodes. */
   provider: 'cpu' | 'cuda';
+  /** Operator threads spin while idle (true) or sleep (false). */
+  spinning: boolean;
 }
 
 export type Request =
