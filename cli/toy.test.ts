@@ -36,7 +36,11 @@ test('bad input exits 2 with one line naming the flag', () => {
   }
 });
 
-test('reduced diffusion toy: ζ = 1.1 wants w > 0 and Neon beats the base; the signs order as in the paper', () => {
+// What it asserts is what holds whatever the draws: the mode-seeking side (ζ = 1.1: w > 0, a large gain, a negative
+// cosine) and that ζ = 0.9 wants less extrapolation than ζ = 1.1. Not the sign of ζ = 0.9's best w or cosine: with
+// the toy's 20-step sampler, ζ = 0.9 is close to calibrated (shared/toy/exact-score.test.ts), and on one θr a new
+// draw of the synthetic set moves its optimum from −0.1 to +0.4 (README, "The toy").
+test('reduced diffusion toy: ζ = 1.1 wants w > 0, Neon beats the base, its cosine is negative; ζ = 0.9 wants less', () => {
   const r = neon(['toy', '--family', 'diffusion', '--w', '-1:1.5:0.25', '--seed', '0', '--n-eval', '20000', '--json']);
   assert.equal(r.code, 0, r.stderr.slice(-2000));
   const out = lastJson(r.stdout);
@@ -46,7 +50,7 @@ test('reduced diffusion toy: ζ = 1.1 wants w > 0 and Neon beats the base; the s
   assert.ok(hi.best_w > 0, `ζ=1.1 best w ${hi.best_w}`);
   assert.ok(hi.best_fid <= 0.3 * hi.base_fid, `ζ=1.1 best ${hi.best_fid} vs base ${hi.base_fid}`);
   assert.ok(lo.best_w < hi.best_w, `ζ=0.9 best w ${lo.best_w} should be below ζ=1.1's ${hi.best_w}`);
-  assert.ok(out.cosine['1.1'] < out.cosine['0.9'], `cosines ${JSON.stringify(out.cosine)}`);
+  assert.ok(out.cosine['1.1'] < 0, `cosines ${JSON.stringify(out.cosine)}`);
   assert.equal(out.base_fid, hi.base_fid);
   assert.ok(Object.keys(hi.fid_by_w).length >= 11 && Object.keys(hi.fid_by_w).length <= 13);
   assert.ok(typeof out.seconds === 'number');
