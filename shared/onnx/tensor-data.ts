@@ -1,6 +1,6 @@
 // Tensor payloads: reading an initializer's values (raw_data, typed fields, or external data files)
 // and making initializers from typed arrays.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve, dirname, isAbsolute, relative } from 'node:path';
 import { DataType, DATA_TYPE_BYTES, type TensorProto } from './onnx-proto.ts';
 
@@ -38,13 +38,25 @@ function readExternal(t: TensorProto, modelPath?: string): Uint8Array {
   const file = resolve(dir, location);
   const rel = relative(dir, file);
   if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`tensor '${t.name}': external data location escapes the model folder`);
-  const data = readFileSync(file);
-  const offset = Number(info.get('offset') ?? 0);
-  const length = info.has('length') ? Number(info.get('length')) : data.length - offset;
-  if (!(offset >= 0 && length >= 0 && offset + length <= data.length)) {
-    throw new Error(`tensor '${t.name}': external data range ${offset}+${length} is outside '${location}' (${data.length} bytes)`);
+  // only the tensor's range is read: one external file often holds every tensor of a large model
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const offset = Number(info.get('offset') ?? 0);
+    const length = info.has('length') ? Number(info.get('length')) : size - offset;
+    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= size)) {
+      throw new Error(`tensor '${t.name}': external data range ${offset}+${length} is outside '${location}' (${size} bytes)`);
+    }
+    const out = new Uint8Array(length);
+    for (let got = 0; got < length; ) {
+      const r = readSync(fd, out, got, length - got, offset + got);
+      if (r === 0) throw new Error(`tensor '${t.name}': '${location}' ended at ${offset + got} bytes while reading`);
+      got += r;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
   }
-  return new Uint8Array(data.buffer, data.byteOffset + offset, length);
 }
 
 function typedFieldBytes(t: TensorProto, n: number): Uint8Array {
