@@ -95,7 +95,7 @@ export const edmFamily: GeneratorFamily = {
     // guidance on D equals guidance on F, since D is affine in F with the same c_skip, c_out for both halves:
     // D̃ = c_skip·x + c_out·(F(∅) + s·(F(c) − F(∅))); guiding F leaves half the preconditioning arithmetic
     const F = ortNetCall(session, m, shape, { withT: true });
-    const guidedF: NetCall = (xin, noise, y, n, handOver) => guidedCall(F, xin, noise, y, n, s, nullClassOf(m), {}, handOver);
+    const guidedF: NetCall = (xin, noise, y, n, handOver) => guidedCall(F, xin, noise, y, n, s, nullClassOf(m), { handOver });
     const D = edmDenoiser(guidedF, c.sigmaData);
     const denoise = (x: Float32Array, sigma: number) => D(x, new Float32Array(req.n).fill(sigma), labels, req.n);
     const x = await edmHeunSample(denoise, requestNoise(req, dim), N, c);

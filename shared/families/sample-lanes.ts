@@ -5,6 +5,7 @@
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
 import type { Manifest } from '../models/manifest.ts';
 import type { GeneratorFamily, SampleRequest, SampleResult } from './generator-family.ts';
+import { sampleDims } from './family-io.ts';
 
 /** Lanes per request by default: two keep the worker busy while this thread works on the other. */
 export const DEFAULT_LANES = 2;
@@ -34,7 +35,7 @@ export function laneRequests(req: SampleRequest, lanes: number, dim = MIN_LANE_E
 }
 
 export async function sampleInLanes(family: GeneratorFamily, session: OrtModel, manifest: Manifest, req: SampleRequest, lanes = DEFAULT_LANES): Promise<SampleResult> {
-  const parts = laneRequests(req, lanes, manifest.data.shape.reduce((a, b) => a * b, 1));
+  const parts = laneRequests(req, lanes, sampleDims(manifest).dim);
   if (parts.length === 1) return family.sample(session, manifest, req);
   const results = await Promise.all(parts.map((p) => family.sample(session, manifest, p)));
   const images = new Uint8Array(results.reduce((a, r) => a + r.images.length, 0));
