@@ -40,7 +40,7 @@ export class DiffusionToy implements ToyFamily {
   }
 
   /** n samples from weights θ with DDIM (η, 20 steps) at score scale ζ (sample i from seed's stream i). */
-  async sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number): Promise<Float32Array> {
+  async sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number, opts: { antithetic?: boolean } = {}): Promise<Float32Array> {
     const session = await net.session(weights);
     const T = this.config.T;
     try {
@@ -50,7 +50,7 @@ export class DiffusionToy implements ToyFamily {
           return out[session.outputNames[0]].data as Float32Array;
         },
         n,
-        { alphaBar: this.alphaBar, steps: this.config.samplerSteps, eta: this.config.eta, zeta: knob, dim: 2, seed },
+        { alphaBar: this.alphaBar, steps: this.config.samplerSteps, eta: this.config.eta, zeta: knob, dim: 2, seed, antithetic: opts.antithetic },
       );
     } finally {
       await session.release();
