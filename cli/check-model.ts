@@ -1,8 +1,8 @@
 // `neon check-model`: operator support, forward parity (onnxruntime vs tfjs) and — given a batch with a target —
 // the loss mean((output − target)²) and its gradient for every float initializer, written by parameter name.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from './neon.ts';
 import { UsageError, parseFlags } from './flags.ts';
 import { batchFromArrays, checkModel, randomBatch, type Batch } from '../shared/engine/model-check.ts';
@@ -105,6 +105,7 @@ export const checkModelCommand: Command = {
         throw new UsageError(`unsupported operator '${u.op}' at node '${u.node}' (opset ${u.opset})${more}`);
       }
       if (gradsOut && r.grads) {
+        await mkdir(dirname(resolve(gradsOut)), { recursive: true });
         await writeSafetensors(
           gradsOut,
           [...r.grads].map(([name, g]) => ({ name, dtype: 'F32' as const, shape: g.dims, data: new Uint8Array(g.data.buffer, g.data.byteOffset, g.data.byteLength) })),
