@@ -3,7 +3,7 @@
 // database. Runs are resumable: `--run-id ID` again after a crash picks the run up where its event log left it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.ts';
 import { Progress } from './progress.ts';
 import { openDatabase } from '../shared/db/database.ts';

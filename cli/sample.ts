@@ -6,7 +6,7 @@
 //        DIR/shard-<i>-of-<N>.json (settings, model version, labels of the shard's samples).
 //   set: a sample set artifact in $NEON_HOME/artifacts (shared/samples/sample-set.ts); its id is printed.
 import { join } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { choiceFlag, intFlag, parseFlags, parseNumber, UsageError } from './flags.ts';
 import { parseShard } from './fid.ts';
 import { Progress } from './progress.ts';
