@@ -11,7 +11,7 @@ import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { encodeModel } from '../../shared/onnx/onnx-proto.ts';
 import { registerModelVersion, resolveModel, type ResolvedModel } from '../../shared/registry/registry.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
-import { trainOnData } from '../../shared/neon/train-loop.ts';
+import { trainLoop } from '../../shared/train/train-loop.ts';
 import { sampleTarget } from '../../shared/toy/gaussian-target.ts';
 import { quantize, toyDiffusionFamily, toyDiffusionModel } from '../../shared/toy/toy-generator-family.ts';
 import { datasetStatsPath, REPO_ROOT, resolveExtractor } from '../../shared/features/registry.ts';
@@ -82,7 +82,8 @@ export async function ensureToyModel(db: Db, store: ArtifactStore, tf: TF, o: To
   const graph = new TfGraph(tf, model);
   try {
     const images = quantize(sampleTarget(nReal, seed + 2));
-    await trainOnData(tf, graph, toyDiffusionFamily, manifest, { images, labels: new Int32Array(nReal), n: nReal }, { steps, lr, batch, seed: seed + 3 });
+    const data = { images, labels: new Int32Array(nReal), n: nReal, shape: manifest.data.shape, id: manifest.training!.dataset! };
+    await trainLoop(tf, graph, toyDiffusionFamily, manifest, data, { steps, lr, batch, seed: seed + 3, batches: 'draws' });
     const m = await store.put(encodeModel(graph.toModel()), 'onnx', { model: TOY_MODEL, pretrain: manifest.training });
     await registerModelVersion(db, { model: TOY_MODEL, tag: 'base', artifact: m, manifest: manifest as unknown as Record<string, unknown> });
   } finally {

@@ -1,5 +1,6 @@
-// A training set of uint8 images (n × C × H × W) with integer labels, and minibatches drawn from it by
-// shuffled epochs (each image once per epoch, order from the seeded generator).
+// A training set of uint8 images (n × C × H × W) with integer labels, and the two ways of drawing minibatches
+// from it: shuffled epochs (each image once per epoch, order from the seeded generator) and uniform draws with
+// replacement.
 import type { ImageSet } from '../data/fashion-mnist.ts';
 import type { TrainingBatch } from '../families/generator-family.ts';
 import type { Rng } from '../random/prng.ts';
@@ -8,8 +9,8 @@ export interface LabeledImages {
   images: Uint8Array;
   labels: ArrayLike<number>;
   n: number;
-  /** [C, H, W] */
-  shape: [number, number, number];
+  /** Per-example shape ([C, H, W] for images, [2] for the toy's points). */
+  shape: readonly number[];
   /** Where the set came from (dataset name or sample-set id). */
   id: string;
 }
@@ -26,6 +27,33 @@ export function fromImageSet(s: ImageSet, id: string): LabeledImages {
   return { images, labels: s.labels, n, shape: [C, H, W], id };
 }
 
+function sampleDim(data: LabeledImages): number {
+  return data.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Minibatches of min(batch, n) examples, each drawn uniformly with replacement from `rng`. */
+export class UniformDraws {
+  constructor(
+    private readonly data: LabeledImages,
+    private readonly rng: Rng,
+  ) {}
+
+  next(batch: number): TrainingBatch {
+    const { data } = this;
+    const dim = sampleDim(data);
+    const b = Math.min(batch, data.n);
+    const images = new Uint8Array(b * dim);
+    const labels = new Int32Array(b);
+    for (let i = 0; i < b; i++) {
+      const r = this.rng.int(data.n);
+      images.set(data.images.subarray(r * dim, (r + 1) * dim), i * dim);
+      labels[i] = data.labels[r];
+    }
+    return { images, labels, n: b };
+  }
+}
+
+/** Minibatches by shuffled epochs. */
 export class BatchSampler {
   private order: Int32Array;
   private pos: number;
@@ -39,7 +67,7 @@ export class BatchSampler {
 
   next(batch: number): TrainingBatch {
     const { data } = this;
-    const dim = data.shape[0] * data.shape[1] * data.shape[2];
+    const dim = sampleDim(data);
     const b = Math.min(batch, data.n);
     const images = new Uint8Array(b * dim);
     const labels = new Int32Array(b);
