@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { OrtEngine, type OrtModel, type RunOptions } from '../shared/engine/ort/ort-engine.ts';
 import { sampleInLanes } from '../shared/families/sample-lanes.ts';
 import type { Feeds, HostTensor } from '../shared/engine/tensor.ts';
-import { builtinFamilies, familyResolver, type FamilyResolver } from '../shared/families/resolve-family.ts';
+import { builtinFamilies, familyResolver, type FamilyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { ModelProvider, type LoadedModel } from '../shared/models/model-provider.ts';
 import { FolderModelSource, MemoryModelSource } from '../shared/models/model-source.ts';

@@ -11,7 +11,7 @@ import { choiceFlag, intFlag, parseFlags, parseNumber, UsageError } from './flag
 import { parseShard } from './fid.ts';
 import { Progress } from './progress.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies, type FamilyResolver } from '../shared/families/resolve-family.ts';
+import { builtinFamilies, type FamilyResolver } from '../shared/families/registry.ts';
 import { ModelNotFoundError, ModelProvider } from '../shared/models/model-provider.ts';
 import { FolderModelSource, RegistryModelSource, type ModelSource } from '../shared/models/model-source.ts';
 import { isModelDir, modelDirSource } from '../shared/models/model-dir.ts';

@@ -10,7 +10,7 @@ import { ApiError, onApiError } from '../shared/http/errors.ts';
 import { ArtifactStore } from '../shared/store/artifact-store.ts';
 import type { Database } from '../shared/db/database.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies, type FamilyResolver } from '../shared/families/resolve-family.ts';
+import { builtinFamilies, type FamilyResolver } from '../shared/families/registry.ts';
 import { ModelProvider } from '../shared/models/model-provider.ts';
 import { FolderModelSource, RegistryModelSource, type ModelSource } from '../shared/models/model-source.ts';
 import { registerShippedModels } from '../shared/models/register-shipped.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
-import { familyResolver } from '../../shared/families/resolve-family.ts';
+import { familyResolver } from '../../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel, TINY_CLASSES } from '../../shared/families/test-fixtures/tiny-flow.ts';
 import { decodePng } from '../../shared/image/png.ts';
 import { ModelProvider } from '../../shared/models/model-provider.ts';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
 import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/models/model-provider.ts';
-import { UnknownFamilyError } from '../../shared/families/resolve-family.ts';
+import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';

@@ -4,7 +4,7 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies, familyResolver, type FamilyResolver } from '../../shared/families/resolve-family.ts';
+import { builtinFamilies, familyResolver, type FamilyResolver } from '../../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel } from '../../shared/families/test-fixtures/tiny-flow.ts';
 import { ModelProvider } from '../../shared/models/model-provider.ts';
 import { FolderModelSource, MemoryModelSource, type ModelSource } from '../../shared/models/model-source.ts';

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies } from '../../shared/families/resolve-family.ts';
+import { builtinFamilies } from '../../shared/families/registry.ts';
 import { decodePng } from '../../shared/image/png.ts';
 import { ModelProvider } from '../../shared/models/model-provider.ts';
 import { FolderModelSource } from '../../shared/models/model-source.ts';

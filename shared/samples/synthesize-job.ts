@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { PermanentJobError } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/worker.ts';
 import { ModelNotFoundError, type ModelProvider } from '../models/model-provider.ts';
-import { UnknownFamilyError } from '../families/resolve-family.ts';
+import { UnknownFamilyError } from '../families/registry.ts';
 import { recordArtifact } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import { generateSamples } from './generate-samples.ts';

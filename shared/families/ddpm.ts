@@ -15,7 +15,7 @@ import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
 import { f32 } from '../engine/tensor.ts';
-import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from '../families/generator-family.ts';
+import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from './generator-family.ts';
 import type { Manifest, ManifestInput } from '../models/manifest.ts';
 
 export const TOY_RANGE: [number, number] = [-8, 8];
@@ -48,7 +48,7 @@ function alphaBarOf(T: number): Float64Array {
   return a;
 }
 
-export const toyDiffusionFamily: GeneratorFamily = {
+export const ddpmFamily: GeneratorFamily = {
   family: 'ddpm',
 
   loss(tf: TF, graph: TfGraph, manifest: Manifest, batch: TrainingBatch, rng: Rng): tfc.Scalar {
