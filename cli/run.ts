@@ -15,7 +15,7 @@ import { resolveModel } from '../shared/registry/registry.ts';
 import { PRESETS, type PresetName } from '../shared/neon/run-config.ts';
 import { createNeonRuntime } from '../services/orchestrator/runtime.ts';
 import { ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
-import { registerShippedModel } from '../shared/models/register-shipped.ts';
+import { registerShippedModel } from '../shared/serving/register-shipped.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
 import { createRun, RunError } from '../services/orchestrator/orchestrator.ts';
 import { FINAL_RUN_STATES, getRun, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';

@@ -17,7 +17,7 @@ import { FeatureStats } from '../../shared/metrics/feature-stats.ts';
 import { frechetDistance } from '../../shared/metrics/frechet-distance.ts';
 import { snapshotSteps, synthesisSeeds, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
 import { selfTrainGraph } from '../../shared/train/self-train.ts';
-import { withWeights } from '../../shared/train/with-weights.ts';
+import { withWeights } from '../../shared/models/with-weights.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { SampleSetReader, SampleSetWriter } from '../../shared/samples/sample-set.ts';
 import { resolveSettings } from '../../shared/samples/sample-settings.ts';

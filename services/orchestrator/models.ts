@@ -1,6 +1,6 @@
 // Which feature path a model's runs use, and getting the 2-d toy base model into the registry (pretrained here on its
 // known target). Families resolve through shared/families/registry.ts, shipped models register through
-// shared/models/register-shipped.ts.
+// shared/serving/register-shipped.ts.
 import type { Db } from '../../shared/db/database.ts';
 import type { TF } from '../../shared/engine/tf/tf-backend.ts';
 import { TfGraph } from '../../shared/engine/tf/tf-graph.ts';

@@ -7,8 +7,8 @@ import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
 import { familyResolver } from '../../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel, TINY_CLASSES } from '../../shared/families/test-fixtures/tiny-flow.ts';
 import { decodePng } from '../../shared/image/png.ts';
-import { ModelProvider } from '../../shared/models/model-provider.ts';
-import { MemoryModelSource } from '../../shared/models/model-source.ts';
+import { ModelProvider } from '../../shared/serving/model-provider.ts';
+import { MemoryModelSource } from '../../shared/serving/model-source.ts';
 import { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { createSamplerApp } from './app.ts';
 

@@ -11,7 +11,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
-import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/models/model-provider.ts';
+import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';

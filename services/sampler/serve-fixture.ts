@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
 import { builtinFamilies, familyResolver, type FamilyResolver } from '../../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel } from '../../shared/families/test-fixtures/tiny-flow.ts';
-import { ModelProvider } from '../../shared/models/model-provider.ts';
-import { FolderModelSource, MemoryModelSource, type ModelSource } from '../../shared/models/model-source.ts';
-import { shippedModelsDir } from '../../shared/models/shipped-models.ts';
+import { ModelProvider } from '../../shared/serving/model-provider.ts';
+import { FolderModelSource, MemoryModelSource, type ModelSource } from '../../shared/serving/model-source.ts';
+import { shippedModelsDir } from '../../shared/serving/shipped-models.ts';
 import { createSamplerApp } from './app.ts';
 
 const engine = new OrtEngine({ workers: 1, threadsPerSession: Number(process.env.NEON_ORT_THREADS ?? 1) });

@@ -9,7 +9,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { cosineAlphaBar } from '../diffusion/cosine-schedule.ts';
 import { ddpmEpsLoss } from '../diffusion/ddpm-loss.ts';
 import { ddimSample } from '../samplers/ddim.ts';
-import { buildMlp } from '../models/toy-mlp.ts';
+import { buildMlp } from '../networks/toy-mlp.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
 import type { Rng } from '../random/prng.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';

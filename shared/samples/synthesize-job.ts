@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { PermanentJobError } from '../jobs/job-queue.ts';
 import type { JobHandler } from '../jobs/worker.ts';
-import { ModelNotFoundError, type ModelProvider } from '../models/model-provider.ts';
+import { ModelNotFoundError, type ModelProvider } from '../serving/model-provider.ts';
 import { UnknownFamilyError } from '../families/registry.ts';
 import { recordArtifact } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';

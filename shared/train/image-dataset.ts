@@ -1,31 +1,8 @@
-// A training set of uint8 images (n × C × H × W) with integer labels, and the two ways of drawing minibatches
-// from it: shuffled epochs (each image once per epoch, order from the seeded generator) and uniform draws with
-// replacement.
-import type { ImageSet } from '../data/fashion-mnist.ts';
+// The two ways of drawing minibatches from a labelled image set: shuffled epochs (each image once per epoch,
+// order from the seeded generator) and uniform draws with replacement.
+import type { LabeledImages } from '../data/labeled-images.ts';
 import type { TrainingBatch } from '../families/generator-family.ts';
 import type { Rng } from '../random/prng.ts';
-
-export interface LabeledImages {
-  images: Uint8Array;
-  labels: ArrayLike<number>;
-  n: number;
-  /** Per-example shape ([C, H, W] for images, [2] for the toy's points). */
-  shape: readonly number[];
-  /** Where the set came from (dataset name or sample-set id). */
-  id: string;
-}
-
-/** An HWC image set (as the readers give it) in CHW layout. */
-export function fromImageSet(s: ImageSet, id: string): LabeledImages {
-  const { n, height: H, width: W, channels: C } = s;
-  let images = s.images;
-  if (C > 1) {
-    images = new Uint8Array(s.images.length);
-    for (let i = 0; i < n; i++)
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) images[((i * C + c) * H + y) * W + x] = s.images[((i * H + y) * W + x) * C + c];
-  }
-  return { images, labels: s.labels, n, shape: [C, H, W], id };
-}
 
 function sampleDim(data: LabeledImages): number {
   return data.shape.reduce((a, b) => a * b, 1);

@@ -8,9 +8,9 @@ import { TfGraph } from '../engine/tf/tf-graph.ts';
 import { familyFor } from '../families/registry.ts';
 import type { GeneratorFamily } from '../families/generator-family.ts';
 import type { Manifest } from '../models/manifest.ts';
-import type { LabeledImages } from './image-dataset.ts';
+import type { LabeledImages } from '../data/labeled-images.ts';
 import { trainLoop, type Snapshot, type TrainConfig, type TrainHooks, type TrainProgress, type TrainResult } from './train-loop.ts';
-import { saveModelVersion, withWeights } from './with-weights.ts';
+import { saveModelVersion, withWeights } from '../models/with-weights.ts';
 import type { ModelFiles } from '../models/model-files.ts';
 
 export interface SelfTrainOptions {

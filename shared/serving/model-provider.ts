@@ -7,7 +7,7 @@ import type { GeneratorFamily } from '../families/generator-family.ts';
 import type { FamilyResolver } from '../families/registry.ts';
 import { onnxSignature, type OnnxSignature } from '../onnx/onnx-signature.ts';
 import { parseModelRef } from '../registry/registry.ts';
-import type { Manifest } from './manifest.ts';
+import type { Manifest } from '../models/manifest.ts';
 import type { ModelListing, ModelSource, ResolvedVersion } from './model-source.ts';
 
 export interface LoadedModel {

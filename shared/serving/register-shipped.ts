@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
 import { DEFAULT_ALIAS, listModelVersions, registerModelVersion, setAlias, versionContentHash } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
-import { parseManifest } from './manifest.ts';
+import { parseManifest } from '../models/manifest.ts';
 
 export interface RegisteredShipped {
   name: string;
