@@ -5,6 +5,7 @@ import { UsageError } from './flags.ts';
 type Loader = () => Promise<Command>;
 
 const commands: Record<string, Loader> = {
+  'check-model': async () => (await import('./check-model.ts')).checkModelCommand,
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
   export: async () => (await import('./export.ts')).exportCommand,

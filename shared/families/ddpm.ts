@@ -58,6 +58,8 @@ export interface PointSamplerOptions {
   n: number;
   seed: number;
   first?: number;
+  /** Antithetic noise pairs (see ddimSample). */
+  antithetic?: boolean;
 }
 
 /** n points from the ε-prediction network of a session by DDIM at score scale ζ (point i from (seed, first + i)). */
@@ -69,7 +71,7 @@ export function ddpmPoints(session: OrtModel, o: PointSamplerOptions): Promise<F
       return out[session.outputNames[0]].data as Float32Array;
     },
     o.n,
-    { alphaBar: o.alphaBar, steps: o.steps, eta: o.eta, zeta: o.zeta, dim: 2, seed: o.seed, first: o.first ?? 0 },
+    { alphaBar: o.alphaBar, steps: o.steps, eta: o.eta, zeta: o.zeta, dim: 2, seed: o.seed, first: o.first ?? 0, antithetic: o.antithetic },
   );
 }
 

@@ -58,11 +58,15 @@ export class ArToy implements ToyFamily {
     });
   }
 
-  /** n samples at temperature τ (sample i from seed's stream i). */
-  async sample(net: ToyNetwork, weights: Weights, n: number, tau: number, seed: number): Promise<Float32Array> {
+  /**
+   * n samples at temperature τ (sample i from seed's stream i). `antithetic`: samples 2k and 2k+1 share stream k,
+   * the odd one with every uniform u replaced by 1 − u.
+   */
+  async sample(net: ToyNetwork, weights: Weights, n: number, tau: number, seed: number, opts: { antithetic?: boolean } = {}): Promise<Float32Array> {
     const session = await net.session(weights);
     const K = this.config.bins;
-    const rngs = Array.from({ length: n }, (_, i) => sampleRng(seed, i));
+    const rngs = Array.from({ length: n }, (_, i) => sampleRng(seed, opts.antithetic ? Math.floor(i / 2) : i));
+    const u = (i: number) => (opts.antithetic && i % 2 === 1 ? 1 - rngs[i].uniform() : rngs[i].uniform());
     const out = new Float32Array(2 * n);
     const ctx = new Float32Array(2 * n);
     try {
@@ -71,8 +75,8 @@ export class ArToy implements ToyFamily {
         const logits = res[session.outputNames[0]].data as Float32Array;
         const p = new Float64Array(K);
         for (let i = 0; i < n; i++) {
-          const k = drawToken(logits, i * K, K, tau, rngs[i].uniform(), p);
-          out[2 * i + pos] = this.centre(k) + (rngs[i].uniform() - 0.5) * this.width;
+          const k = drawToken(logits, i * K, K, tau, u(i), p);
+          out[2 * i + pos] = this.centre(k) + (u(i) - 0.5) * this.width;
           if (pos === 0) {
             ctx[2 * i] = this.centre(k) / 2;
             ctx[2 * i + 1] = 1;

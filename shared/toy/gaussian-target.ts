@@ -7,17 +7,27 @@ export const TARGET_COV: [[number, number], [number, number]] = [
   [1, 2],
 ];
 
-/** n points from the target: x = L·z with L the Cholesky factor of Σ. */
-export function sampleTarget(n: number, seed: number): Float32Array {
+/**
+ * n points from the target: x = L·z with L the Cholesky factor of Σ. `antithetic`: points come in pairs
+ * (L·z, −L·z), each still a draw from the target (the target is centred), for lower-variance averages.
+ */
+export function sampleTarget(n: number, seed: number, opts: { antithetic?: boolean } = {}): Float32Array {
   const rng = new Rng(seed);
   const [[a, b], [, d]] = TARGET_COV;
   const l11 = Math.sqrt(a);
   const l21 = b / l11;
   const l22 = Math.sqrt(d - l21 * l21);
   const out = new Float32Array(2 * n);
+  let z1 = 0;
+  let z2 = 0;
   for (let i = 0; i < n; i++) {
-    const z1 = rng.normal();
-    const z2 = rng.normal();
+    if (opts.antithetic && i % 2 === 1) {
+      z1 = -z1;
+      z2 = -z2;
+    } else {
+      z1 = rng.normal();
+      z2 = rng.normal();
+    }
     out[2 * i] = l11 * z1;
     out[2 * i + 1] = l21 * z1 + l22 * z2;
   }

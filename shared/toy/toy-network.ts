@@ -16,7 +16,8 @@ export interface ToyFamily {
   readonly name: string;
   readonly model: ModelProto;
   loss(tf: TF, net: ToyNetwork, batch: Float32Array, rng: Rng): tfc.Scalar;
-  sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number): Promise<Float32Array>;
+  /** n samples with the knob's sampler; `antithetic`: samples in mirrored pairs (see ddimSample). */
+  sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number, opts?: { antithetic?: boolean }): Promise<Float32Array>;
 }
 
 export interface FitOptions extends AdamConfig {

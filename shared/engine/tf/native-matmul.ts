@@ -2,41 +2,13 @@
 // through a synchronous native call. tfjs-wasm's own kernel is single-threaded SIMD128 and about 10x slower
 // when an operand is transposed, which is what most backward passes ask for (dA = dY·Bᵀ, dB = Aᵀ·dY).
 // Here every variant (plain or transposed) runs at MLAS speed on all cores; tfjs keeps the autodiff.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { GraphBuilder } from '../../onnx/graph-builder.ts';
-import { encodeModel } from '../../onnx/onnx-proto.ts';
+import { loadSyncSession, ort, runSync, type SyncSession } from './native-session.ts';
 
 type TF = typeof tfc;
-
-interface NativeSession {
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, null>, options: object): Record<string, ort.Tensor>;
-  loadModel(buffer: ArrayBufferLike, offset: number, length: number, options: object): void;
-  outputMetadata: { name: string }[];
-}
-
-interface Binding {
-  binding: { InferenceSession: new () => NativeSession };
-  initOrt(): void;
-}
-
-let binding: Binding | undefined;
-function nativeBinding(): Binding {
-  if (!binding) {
-    const require = createRequire(import.meta.url);
-    ort.env.logLevel = 'error';
-    binding = require('onnxruntime-node/dist/binding') as Binding;
-    binding.initOrt();
-  }
-  return binding;
-}
-
-interface Variant {
-  session: NativeSession;
-  output: string;
-}
+type Variant = SyncSession;
 
 /** One small ORT session per (batched?, transposeA, transposeB): Y = op(A)·op(B). */
 class MatMulSessions {
@@ -62,17 +34,7 @@ class MatMulSessions {
         y = g.op('MatMul', [a, b]);
         g.output(y, ['bo', 'm', 'n']);
       }
-      const bytes = encodeModel(g.build());
-      const session = new (nativeBinding().binding.InferenceSession)();
-      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionProviders: ['cpu'],
-        // several small sessions share the cores: threads that spin after a run would starve the next one
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
-      v = { session, output: session.outputMetadata[0].name };
+      v = loadSyncSession(g.build(), this.threads);
       this.variants.set(key, v);
     }
     return v;
@@ -119,7 +81,7 @@ export function installNativeMatMul(tf: TF, threads = availableParallelism()): v
       const bData = be.typedArrayFromHeap(b);
       const aT = new ort.Tensor('float32', aData, batched ? [batchA, ar, ac] : [ar, ac]);
       const bT = new ort.Tensor('float32', bData, batched ? [batchB, br, bc] : [br, bc]);
-      const result = variant.session.run({ a: aT, b: bT }, { [variant.output]: null }, {})[variant.output];
+      const result = runSync(variant, { a: aT, b: bT });
       const out = be.makeOutput([...outer, m, n], 'float32');
       be.typedArrayFromHeap(out).set(result.data as Float32Array);
       return out;

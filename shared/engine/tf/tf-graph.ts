@@ -1,38 +1,12 @@
 // The differentiable interpreter: runs an ONNX graph on TensorFlow.js. FLOAT initializers become
 // tf.Variables named after them (the model's parameters), so tfjs's autodiff gives their gradients.
 import type * as tfc from '@tensorflow/tfjs-core';
-import { AttrType, DataType, type ModelProto, type TensorProto } from '../../onnx/onnx-proto.ts';
-import { floatTensor, tensorBytes, tensorToFloat32 } from '../../onnx/tensor-data.ts';
-import { ONNX_OPS, type Value } from './onnx-ops.ts';
+import { AttrType, DataType, type ModelProto } from '../../onnx/onnx-proto.ts';
+import { floatTensor, tensorToFloat32 } from '../../onnx/tensor-data.ts';
+import { ONNX_OPS } from './onnx-ops.ts';
+import { DEFAULT_OPSET, tensorValue as constantValue, type Value } from './op-context.ts';
 import type { TF } from './tf-backend.ts';
-
-function intsOf(t: TensorProto, modelPath?: string): number[] {
-  const b = tensorBytes(t, modelPath);
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  switch (t.dataType) {
-    case DataType.INT64:
-      return Array.from({ length: b.length / 8 }, (_, i) => Number(dv.getBigInt64(i * 8, true)));
-    case DataType.INT32:
-      return Array.from({ length: b.length / 4 }, (_, i) => dv.getInt32(i * 4, true));
-    case DataType.BOOL:
-    case DataType.UINT8:
-      return Array.from(b);
-    default:
-      throw new Error(`tensor '${t.name}': not an integer type (${t.dataType})`);
-  }
-}
-
-function constantValue(tf: TF, t: TensorProto, modelPath?: string): Value {
-  if (t.dataType === DataType.FLOAT) return { tensor: tf.tensor(tensorToFloat32(t, modelPath), t.dims, 'float32') };
-  if (t.dataType === DataType.DOUBLE) {
-    const b = tensorBytes(t, modelPath);
-    const f64 = new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-    return { tensor: tf.tensor(Float32Array.from(f64), t.dims, 'float32') };
-  }
-  const ints = intsOf(t, modelPath);
-  const dtype = t.dataType === DataType.BOOL ? 'bool' : 'int32';
-  return { tensor: tf.tensor(ints, t.dims, dtype), ints };
-}
+import { installZeroGradients } from './zero-gradients.ts';
 
 export interface TfGraphOptions {
   /** Path of the .onnx file, for external data. */
@@ -48,6 +22,8 @@ export class TfGraph {
   readonly params = new Map<string, tfc.Variable>();
   private readonly constants = new Map<string, Value>();
   private readonly paramShapes = new Map<string, number[]>();
+  /** The model's version of the default ONNX domain. */
+  readonly opset: number;
 
   constructor(
     readonly tf: TF,
@@ -55,6 +31,8 @@ export class TfGraph {
     opts: TfGraphOptions = {},
   ) {
     const g = model.graph;
+    installZeroGradients(tf);
+    this.opset = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? DEFAULT_OPSET;
     // tfjs variable names are global: prefix them so several graphs (base, self-trained) can coexist
     const prefix = `graph${++graphCounter}/`;
     for (const init of g.initializer) {
@@ -112,7 +90,7 @@ export class TfGraph {
         if (!v) throw new Error(`node '${node.name}' (${node.opType}): input '${n}' is not computed yet`);
         return v;
       });
-      const out = ONNX_OPS[node.opType]({ tf: this.tf, node, inputs });
+      const out = ONNX_OPS[node.opType]({ tf: this.tf, node, inputs, opset: this.opset });
       node.output.forEach((name, i) => {
         if (name !== '' && out[i]) env.set(name, out[i]);
       });

@@ -1,0 +1,180 @@
+// Convolutions as native tfjs kernels: onnxruntime's own Conv and ConvTranspose (MLAS, every core) run the
+// forward product and both backward products, called synchronously on tfjs's buffers. tfjs keeps the autodiff
+// through the gradients registered here; tfjs-wasm itself has no filter-gradient kernel at all.
+//
+//   NeonConv(x, w)            y = Conv(x, w)                     (NCHW…, weights [M, C/group, k…])
+//   NeonConvTranspose(x, w)   y = ConvTranspose(x, w)            (weights [C, M/group, k…])
+//   NeonConvFilterGrad(x, g)  ∂⟨g, Conv(x, w)⟩/∂w                 (a convolution of x by g, per group)
+//
+// d/dx Conv = ConvTranspose(g, w) with the output padding that restores x's size; d/dw Conv = FilterGrad(x, g).
+// ConvTranspose is Conv's adjoint, so d/dx ConvTranspose = Conv(g, w) and d/dw ConvTranspose = FilterGrad(g, x).
+import { availableParallelism } from 'node:os';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { GraphBuilder } from '../../onnx/graph-builder.ts';
+import { adjointOutputPadding } from './conv-geometry.ts';
+import { readFloats, writeOutput } from './kernel-io.ts';
+import { loadSyncSession, ort, runSync, type SyncSession } from './native-session.ts';
+
+type TF = typeof tfc;
+
+/** A convolution's window attributes, as the kernels take them (explicit pads). */
+export interface ConvAttrs {
+  strides: number[];
+  pads: number[];
+  dilations: number[];
+  group: number;
+}
+
+interface TransposeAttrs extends ConvAttrs {
+  outputPadding: number[];
+}
+
+interface FilterGradAttrs extends ConvAttrs {
+  kernelShape: number[];
+}
+
+export const CONV_KERNEL = 'NeonConv';
+export const CONV_TRANSPOSE_KERNEL = 'NeonConvTranspose';
+export const CONV_FILTER_GRAD_KERNEL = 'NeonConvFilterGrad';
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+function convModel(rank: number, a: ConvAttrs) {
+  const g = new GraphBuilder('conv');
+  const x = g.input('x', ['n', 'c', ...range(rank - 2).map((i) => `s${i}`)]);
+  const w = g.input('w', ['m', 'cg', ...range(rank - 2).map((i) => `k${i}`)]);
+  g.output(g.op('Conv', [x, w], { strides: a.strides, pads: a.pads, dilations: a.dilations, group: a.group }));
+  return g.build();
+}
+
+function convTransposeModel(rank: number, a: TransposeAttrs) {
+  const g = new GraphBuilder('conv-transpose');
+  const x = g.input('x', ['n', 'c', ...range(rank - 2).map((i) => `s${i}`)]);
+  const w = g.input('w', ['c', 'mg', ...range(rank - 2).map((i) => `k${i}`)]);
+  g.output(g.op('ConvTranspose', [x, w], { strides: a.strides, pads: a.pads, dilations: a.dilations, group: a.group, output_padding: a.outputPadding }));
+  return g.build();
+}
+
+/**
+ * dW[m, c, k] = Σ_n,o g[n, m, o] · x[n, c, o·stride + k·dilation − pad] as one convolution: the batch becomes the
+ * channels being summed, x's channels within a group become the batch, and g is the kernel (stride and dilation
+ * trade places). Per group: x [N, G·Cg, S] → [Cg, G·N, S]; g [N, G·Mg, O] → [G·Mg, N, O]; Conv(group G) →
+ * [Cg, M, K′] → crop to K → [M, Cg, K].
+ */
+function filterGradModel(xShape: number[], gShape: number[], a: FilterGradAttrs) {
+  const r = xShape.length - 2;
+  const [n, c] = xShape;
+  const m = gShape[1];
+  const grp = a.group;
+  const cg = c / grp;
+  const mg = m / grp;
+  const b = new GraphBuilder('conv-filter-grad');
+  const x = b.input('x', xShape);
+  const gy = b.input('g', gShape);
+  const sp = range(r, 3);
+  const xs = b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [x, b.constInt64([n, grp, cg, ...xShape.slice(2)])])], { perm: [2, 1, 0, ...sp] }), b.constInt64([cg, grp * n, ...xShape.slice(2)])]);
+  const gs = grp === 1 ? b.op('Transpose', [gy], { perm: [1, 0, ...range(r, 2)] }) : b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [gy, b.constInt64([n, grp, mg, ...gShape.slice(2)])])], { perm: [1, 2, 0, ...sp] }), b.constInt64([m, n, ...gShape.slice(2)])]);
+  let dw = b.op('Conv', [xs, gs], { strides: a.dilations, dilations: a.strides, pads: a.pads, group: grp });
+  // the correlation can run past the kernel's extent (input elements beyond the last window): crop
+  dw = b.op('Slice', [dw, b.constInt64(range(r).map(() => 0)), b.constInt64(a.kernelShape), b.constInt64(range(r, 2))]);
+  b.output(b.op('Transpose', [dw], { perm: [1, 0, ...range(r, 2)] }));
+  return b.build();
+}
+
+class SessionCache {
+  private readonly sessions = new Map<string, SyncSession>();
+  constructor(private readonly threads: number) {}
+  get(key: string, build: () => ReturnType<GraphBuilder['build']>): SyncSession {
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = loadSyncSession(build(), this.threads);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+}
+
+const key = (kind: string, parts: object) => `${kind}:${JSON.stringify(parts)}`;
+
+function run(backend: unknown, session: SyncSession, named: Record<string, tfc.TensorInfo>): tfc.TensorInfo {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(named)) feeds[name] = new ort.Tensor('float32', readFloats(backend, t), t.shape);
+  const y = runSync(session, feeds);
+  return writeOutput(backend, y.dims as number[], y.data as Float32Array);
+}
+
+const installed = new Set<string>();
+
+/** Registers the three kernels on the active backend (once) and the gradients of Conv and ConvTranspose. */
+export function installNativeConv(tf: TF, threads = availableParallelism()): void {
+  const backendName = tf.getBackend();
+  if (installed.has(backendName)) return;
+  const cache = new SessionCache(threads);
+  tf.registerKernel({
+    kernelName: CONV_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, w } = inputs as { x: tfc.TensorInfo; w: tfc.TensorInfo };
+      const a = attrs as unknown as ConvAttrs;
+      return run(backend, cache.get(key('conv', { r: x.shape.length, ...a }), () => convModel(x.shape.length, a)), { x, w });
+    },
+  });
+  tf.registerKernel({
+    kernelName: CONV_TRANSPOSE_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, w } = inputs as { x: tfc.TensorInfo; w: tfc.TensorInfo };
+      const a = attrs as unknown as TransposeAttrs;
+      return run(backend, cache.get(key('convT', { r: x.shape.length, ...a }), () => convTransposeModel(x.shape.length, a)), { x, w });
+    },
+  });
+  tf.registerKernel({
+    kernelName: CONV_FILTER_GRAD_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, g } = inputs as { x: tfc.TensorInfo; g: tfc.TensorInfo };
+      const a = attrs as unknown as FilterGradAttrs;
+      const s = cache.get(key('dW', { x: x.shape, g: g.shape, ...a }), () => filterGradModel(x.shape, g.shape, a));
+      return run(backend, s, { x, g });
+    },
+  });
+  if (!installed.size) registerGradients(tf);
+  installed.add(backendName);
+}
+
+function attrsOf(a: tfc.NamedAttrMap): ConvAttrs {
+  const c = a as unknown as ConvAttrs;
+  return { strides: c.strides, pads: c.pads, dilations: c.dilations, group: c.group };
+}
+
+function registerGradients(tf: TF): void {
+  const runKernel = (name: string, inputs: tfc.NamedTensorMap, attrs: object) => tf.engine().runKernel(name, inputs, attrs as tfc.NamedAttrMap) as tfc.Tensor;
+  tf.registerGradient({
+    kernelName: CONV_KERNEL,
+    inputsToSave: ['x', 'w'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w] = saved;
+      const g = dy as tfc.Tensor;
+      const a = attrsOf(attrs);
+      const kernel = w.shape.slice(2);
+      const outputPadding = adjointOutputPadding(x.shape.slice(2), g.shape.slice(2), { ...a, kernel });
+      return {
+        x: () => runKernel(CONV_TRANSPOSE_KERNEL, { x: g, w }, { ...a, outputPadding }),
+        w: () => runKernel(CONV_FILTER_GRAD_KERNEL, { x, g }, { ...a, kernelShape: kernel }),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: CONV_TRANSPOSE_KERNEL,
+    inputsToSave: ['x', 'w'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w] = saved;
+      const g = dy as tfc.Tensor;
+      const a = attrsOf(attrs);
+      return {
+        x: () => runKernel(CONV_KERNEL, { x: g, w }, a),
+        w: () => runKernel(CONV_FILTER_GRAD_KERNEL, { x: g, g: x }, { ...a, kernelShape: w.shape.slice(2) }),
+      };
+    },
+  });
+}
