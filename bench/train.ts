@@ -6,10 +6,11 @@ import { TfGraph } from '../shared/engine/tf/tf-graph.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { encodeModel } from '../shared/onnx/onnx-proto.ts';
 import { parseManifest } from '../shared/models/manifest.ts';
-import { baseManifest, buildNetwork, FMNIST_FAMILIES, PRETRAIN } from '../shared/models/fmnist-models.ts';
+import { baseManifest, buildNetwork, FMNIST_FAMILIES } from '../shared/networks/fmnist-models.ts';
+import { PRETRAIN } from '../shared/train/pretrain.ts';
 import { familyFor } from '../shared/families/registry.ts';
 import { loadFashionMnist } from '../shared/data/fashion-mnist.ts';
-import { fromImageSet } from '../shared/train/image-dataset.ts';
+import { fromImageSet } from '../shared/data/labeled-images.ts';
 import { parameterTotal, trainLoop } from '../shared/train/train-loop.ts';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 30);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, parseFlags } from './flags.ts';
 import { batchFromArrays, checkModel, randomBatch, type Batch } from '../shared/engine/model-check.ts';
 import { decodeModel, type ModelProto } from '../shared/onnx/onnx-proto.ts';

@@ -6,7 +6,7 @@ import { databaseConfigFromEnv } from '../shared/db/config.ts';
 import { openDatabase } from '../shared/db/database.ts';
 import { loadMigrations, migrate } from '../shared/db/migrate.ts';
 import { parseFlags, UsageError } from './flags.ts';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 
 const HELP = `usage: neon db migrate [--json]
        neon db status [--json]

@@ -1,5 +1,5 @@
 // `neon export`: a model's weights (its ONNX initializers) to a safetensors file, by parameter name.
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, parseFlags } from './flags.ts';
 import { readModelDir, exportSafetensors } from '../shared/models/model-files.ts';
 import { decodeModel } from '../shared/onnx/onnx-proto.ts';

@@ -4,7 +4,7 @@
 // with the sufficient statistics for `neon stats merge`. With --shards N the index comes from JOB_COMPLETION_INDEX
 // (a Kubernetes Indexed Job); `{i}` in OUT is replaced by the shard index.
 import { existsSync, statSync } from 'node:fs';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { intFlag, parseFlags, UsageError } from './flags.ts';
 import { loadStats, saveStats } from '../shared/metrics/stats-file.ts';
 import type { LoadedStats } from '../shared/metrics/stats-file.ts';

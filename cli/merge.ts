@@ -2,7 +2,7 @@
 // or ONNX), one output per w, streamed. See docs/MERGE.md.
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, choiceFlag, gridFlag, parseFlags } from './flags.ts';
 import { mergeCheckpoints, type MergeResult } from '../shared/merge/merge-checkpoints.ts';
 import { isOnnxPath } from '../shared/merge/merge-input.ts';

@@ -1,10 +1,6 @@
 // The `neon` command line: one file per command under cli/, dispatched by name here.
+import type { Command } from './command.ts';
 import { UsageError } from './flags.ts';
-
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
 
 type Loader = () => Promise<Command>;
 

@@ -3,7 +3,7 @@
 // database. Runs are resumable: `--run-id ID` again after a crash picks the run up where its event log left it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.ts';
 import { Progress } from './progress.ts';
 import { openDatabase } from '../shared/db/database.ts';
@@ -14,7 +14,9 @@ import { subscribeEvents } from '../shared/events/subscribe.ts';
 import { resolveModel } from '../shared/registry/registry.ts';
 import { PRESETS, type PresetName } from '../shared/neon/run-config.ts';
 import { createNeonRuntime } from '../services/orchestrator/runtime.ts';
-import { ensureShippedModel, ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
+import { ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
+import { registerShippedModel } from '../shared/serving/register-shipped.ts';
+import { REPO_ROOT } from '../shared/features/registry.ts';
 import { createRun, RunError } from '../services/orchestrator/orchestrator.ts';
 import { FINAL_RUN_STATES, getRun, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
 import { startNeon } from '../services/orchestrator/workers.ts';
@@ -98,7 +100,7 @@ export const runCommand: Command = {
         if (name === TOY_MODEL) {
           progress.update(`pretraining the 2-d toy base model ${TOY_MODEL}`);
           await ensureToyModel(db, store, await runtime.tf(), { pretrainSteps: intEnv('NEON_TOY_PRETRAIN_STEPS') });
-        } else await ensureShippedModel(db, store, name);
+        } else await registerShippedModel(db, store, join(REPO_ROOT, 'models'), name);
       }
       let runId: string;
       try {

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
-import { familyResolver } from '../shared/families/resolve-family.ts';
+import { familyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { ArtifactStore } from '../shared/store/artifact-store.ts';
 import { SampleSetReader } from '../shared/samples/sample-set.ts';

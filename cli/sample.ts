@@ -6,16 +6,16 @@
 //        DIR/shard-<i>-of-<N>.json (settings, model version, labels of the shard's samples).
 //   set: a sample set artifact in $NEON_HOME/artifacts (shared/samples/sample-set.ts); its id is printed.
 import { join } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { choiceFlag, intFlag, parseFlags, parseNumber, UsageError } from './flags.ts';
 import { parseShard } from './fid.ts';
 import { Progress } from './progress.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies, type FamilyResolver } from '../shared/families/resolve-family.ts';
-import { ModelNotFoundError, ModelProvider } from '../shared/models/model-provider.ts';
-import { FolderModelSource, RegistryModelSource, type ModelSource } from '../shared/models/model-source.ts';
-import { isModelDir, modelDirSource } from '../shared/models/model-dir.ts';
-import { shippedModelsDir } from '../shared/models/shipped-models.ts';
+import { builtinFamilies, type FamilyResolver } from '../shared/families/registry.ts';
+import { ModelNotFoundError, ModelProvider } from '../shared/serving/model-provider.ts';
+import { FolderModelSource, RegistryModelSource, type ModelSource } from '../shared/serving/model-source.ts';
+import { isModelDir, modelDirSource } from '../shared/serving/model-dir.ts';
+import { shippedModelsDir } from '../shared/serving/shipped-models.ts';
 import { neonHome } from '../shared/config/neon-home.ts';
 import { ArtifactStore } from '../shared/store/artifact-store.ts';
 import { shardRange } from '../shared/image/png-folder.ts';

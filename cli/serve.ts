@@ -1,7 +1,7 @@
 // `neon serve [--service sampler|selftrain|merge|fid|orchestrator|all] [--port N]`: runs one service (default all)
 // on PORT (default 8080), configured from the environment (services/serve-config.ts). SIGTERM/SIGINT close it.
 import { serve } from '@hono/node-server';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { choiceFlag, intFlag, parseFlags, UsageError } from './flags.ts';
 import { ConfigError, serveConfigFromEnv, SERVICES } from '../services/serve-config.ts';
 import { createServer } from '../services/server.ts';

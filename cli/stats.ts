@@ -1,6 +1,6 @@
 // `neon stats merge S1.npz S2.npz … --out OUT.npz`: merges shard statistics exactly (the sufficient statistics
 // n, sum and sum_outer add; mu and sigma are recomputed from them).
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { loadStats, saveStats } from '../shared/metrics/stats-file.ts';
 import type { FeatureStats } from '../shared/metrics/feature-stats.ts';

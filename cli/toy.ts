@@ -1,7 +1,7 @@
 // `neon toy`: the paper's 2-d toy, end to end (see shared/toy/toy-experiment.ts).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Command } from './neon.ts';
+import type { Command } from './command.ts';
 import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags, parseNumber } from './flags.ts';
 import { Progress } from './progress.ts';
 import { runCosineSweep, runToy, TOY_DEFAULTS, type ToyConfig, type ToyCosineSweep, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';

@@ -10,7 +10,7 @@ import { decodePng } from '../shared/image/png.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { readModelDir } from '../shared/models/model-files.ts';
 import { classAccuracy } from '../shared/families/class-accuracy.ts';
-import { loadFmnistClassifier } from '../shared/models/fmnist-classify.ts';
+import { loadFmnistClassifier } from '../shared/networks/fmnist-classify.ts';
 
 const { values } = parseArgs({
   options: {

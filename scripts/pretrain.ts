@@ -3,7 +3,7 @@
 // losses.json, samples.png. Reproducible for a given seed on a given machine.
 import { parseArgs } from 'node:util';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
-import { FMNIST_FAMILIES, type FmnistFamily } from '../shared/models/fmnist-models.ts';
+import { FMNIST_FAMILIES, type FmnistFamily } from '../shared/networks/fmnist-models.ts';
 import { pretrain } from '../shared/train/pretrain.ts';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 // npm run train:classifier [-- --epochs N --seed S --batch-size B --lr LR --dropout P --out DIR]
-// Trains the Fashion-MNIST classifier (shared/models/fmnist-classifier.ts) on the 60k train split with the tfjs
+// Trains the Fashion-MNIST classifier (shared/networks/fmnist-classifier.ts) on the 60k train split with the tfjs
 // engine (Adam, warm-up then cosine learning rate, random ±2-pixel shifts and horizontal flips, dropout on the
 // features), evaluates the exported ONNX on t10k with onnxruntime, and writes
 //   DIR/fmnist/extractor.onnx, DIR/fmnist/contract.json, DIR/fmnist/training.json,
@@ -17,8 +17,8 @@ import { encodeModel } from '../shared/onnx/onnx-proto.ts';
 import { loadFashionMnist } from '../shared/data/fashion-mnist.ts';
 import type { ImageSet } from '../shared/data/fashion-mnist.ts';
 import { Rng } from '../shared/random/prng.ts';
-import { buildFmnistClassifier, FMNIST_CLASSIFIER_CONTRACT, FMNIST_CLASSIFIER_SPEC, FMNIST_DROPOUT_MASK, FMNIST_INPUT, FMNIST_LOGITS } from '../shared/models/fmnist-classifier.ts';
-import { argmaxRows, loadFmnistClassifier, toClassifierInput } from '../shared/models/fmnist-classify.ts';
+import { buildFmnistClassifier, FMNIST_CLASSIFIER_CONTRACT, FMNIST_CLASSIFIER_SPEC, FMNIST_DROPOUT_MASK, FMNIST_INPUT, FMNIST_LOGITS } from '../shared/networks/fmnist-classifier.ts';
+import { argmaxRows, loadFmnistClassifier, toClassifierInput } from '../shared/networks/fmnist-classify.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
 import { createOnnxExtractor } from '../shared/features/onnx-extractor.ts';
 import { preprocess } from '../shared/features/preprocess.ts';
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
 
   const record = {
     model: 'models/fmnist/extractor.onnx',
-    architecture: 'shared/models/fmnist-classifier.ts',
+    architecture: 'shared/networks/fmnist-classifier.ts',
     spec: FMNIST_CLASSIFIER_SPEC,
     contract: FMNIST_CLASSIFIER_CONTRACT,
     outputs: { features: [null, F], logits: [null, 10] },

@@ -1,4 +1,5 @@
-// The Open Inference Protocol v2 health routes alone: what a service mounts before it has routes of its own.
+// The Open Inference Protocol v2 health routes, the one definition every process answers with (compose-app.ts):
+// `{ live: true, service }`, and `{ ready, service }` with 503 while not ready.
 import { Hono } from 'hono';
 import { onApiError } from '../shared/http/errors.ts';
 

@@ -1,7 +1,7 @@
 // The configuration of `neon serve`, read from the environment with zod.
 import { z } from 'zod';
 import { neonHome } from '../shared/config/neon-home.ts';
-import { shippedModelsDir } from '../shared/models/shipped-models.ts';
+import { shippedModelsDir } from '../shared/serving/shipped-models.ts';
 
 export const SERVICES = ['sampler', 'selftrain', 'merge', 'fid', 'orchestrator', 'all'] as const;
 export type ServiceName = (typeof SERVICES)[number];

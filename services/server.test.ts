@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { familyResolver } from '../shared/families/resolve-family.ts';
+import { familyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, tinyFlowModel, writeTinyFlowModel, TINY_CLASSES } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { enqueueJob } from '../shared/jobs/job-queue.ts';
 import { waitForJob } from '../shared/jobs/wait-for-job.ts';

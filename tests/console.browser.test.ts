@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { familyResolver } from '../shared/families/resolve-family.ts';
+import { familyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { serveConfigFromEnv } from '../services/serve-config.ts';
 import { createServer } from '../services/server.ts';

@@ -25,12 +25,6 @@ async function upload(app: ReturnType<typeof createFidApp>, file: string) {
 const post = (app: ReturnType<typeof createFidApp>, path: string, body: unknown) =>
   app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-test('health routes', async () => {
-  const { app } = setup();
-  assert.equal((await app.request('/v2/health/live')).status, 200);
-  assert.equal((await app.request('/v2/health/ready')).status, 200);
-});
-
 test('every fixture pair through POST /v1/statistics and POST /v1/fid', async () => {
   const { app, store } = setup();
   for (const name of FID_PAIRS) {

@@ -1,8 +1,8 @@
-// The fid service: FID between two stored statistics, statistics upload/computation into the artifact store, health.
+// The fid service: FID between two stored statistics, statistics upload/computation into the artifact store
+// (health: services/compose-app.ts).
 //   POST /v1/fid          {"a": REF, "b": REF}            → {"fid", "n_a", "n_b"}     REF: artifact id or store path
 //   POST /v1/statistics   .npz bytes (application/octet-stream) → {"id", "d", "n"}
 //   POST /v1/statistics   {"folder": PATH, "extractor"?, "batch_size"?, "shard"?: "i/N"} → {"id", "d", "n"}
-//   GET  /v2/health/live, /v2/health/ready
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -47,9 +47,6 @@ export function createFidApp(deps: FidDeps): Hono {
   const getExtractor = deps.extractor ?? ((spec: string) => resolveExtractor(spec));
   const app = new Hono();
   app.onError(onApiError);
-
-  app.get('/v2/health/live', (c) => c.json({ status: 'live' }));
-  app.get('/v2/health/ready', (c) => c.json({ status: 'ready' }));
 
   async function loadRef(ref: string, param: string): Promise<LoadedStats> {
     let path: string;

@@ -8,6 +8,8 @@ import { writeSafetensors } from '../../shared/safetensors/writer.ts';
 import { openSafetensors } from '../../shared/safetensors/reader.ts';
 import { RECIPE_KEY } from '../../shared/merge/merge-checkpoints.ts';
 import { createMergeApp } from './app.ts';
+import { storeReady } from './mount.ts';
+import { composeApp } from '../compose-app.ts';
 
 const f32 = (v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
 
@@ -85,11 +87,15 @@ test('bad input is a 400 naming the field; unknown artifacts are 404', async () 
   }
 });
 
-test('health routes', async () => {
-  const { root, app } = await setup();
+test('mounted, the merge service is ready while its store folder exists', async () => {
+  const { root, app, store } = await setup();
   try {
-    assert.deepEqual(await (await app.request('/v2/health/live')).json(), { live: true });
-    assert.deepEqual(await (await app.request('/v2/health/ready')).json(), { ready: true });
+    const served = composeApp('merge', [{ app, ready: storeReady(store) }], { tokens: [] });
+    assert.deepEqual(await (await served.request('/v2/health/ready')).json(), { ready: true, service: 'merge' });
+    await rm(store.root, { recursive: true, force: true });
+    const gone = await served.request('/v2/health/ready');
+    assert.equal(gone.status, 503);
+    assert.deepEqual(await gone.json(), { ready: false, service: 'merge' });
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -217,12 +217,6 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.get('/v2/health/live', (c) => c.json({ live: true }));
-  app.get('/v2/health/ready', async (c) => {
-    const ok = await stat(store.root).then((s) => s.isDirectory(), () => false);
-    return c.json({ ready: ok }, ok ? 200 : 503);
-  });
-
   app.post('/v1/merges', async (c) => {
     const parsed = MergeRequestBody.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);

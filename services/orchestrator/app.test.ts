@@ -11,6 +11,8 @@ import { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { resolveModel } from '../../shared/registry/registry.ts';
 import { planSweep, pointKey } from '../../shared/neon/sweep.ts';
 import { createOrchestratorApp } from './app.ts';
+import { databaseReady } from './mount.ts';
+import { composeApp } from '../compose-app.ts';
 import { createNeonRuntime } from './runtime.ts';
 import { ensureToyModel, TOY_MODEL } from './models.ts';
 import { startNeon } from './workers.ts';
@@ -33,7 +35,7 @@ test('POST a run, follow its events, read the result, find the promoted model', 
   const stop = new AbortController();
   let workers: Promise<void> | undefined;
   try {
-    const app = createOrchestratorApp({ database, auth: { tokens: ['s3cret'] }, pollMs: 100 });
+    const app = composeApp('orchestrator', [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }], { tokens: ['s3cret'] });
     const auth = { authorization: 'Bearer s3cret', 'content-type': 'application/json' };
     const post = (body: unknown, headers: Record<string, string> = auth) => app.request('/v1/neon/runs', { method: 'POST', headers, body: JSON.stringify(body) });
 

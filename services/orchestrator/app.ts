@@ -4,15 +4,14 @@
 //   GET  /v1/neon/runs              the latest runs
 //   GET  /v1/neon/runs/{id}         the run, its trials and (when done) its result
 //   GET  /v1/neon/runs/{id}/events  server-sent events of the run (Last-Event-ID resumes), ending with its outcome
-//   GET  /v2/health/live, /v2/health/ready
-// Mutating routes sit behind the bearer-token middleware (NEON_API_TOKENS).
+// Health and the bearer-token middleware (NEON_API_TOKENS) are the composition root's (services/compose-app.ts);
+// services/orchestrator/mount.ts mounts this app with the console and the workers.
 import { Hono } from 'hono';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../shared/db/database.ts';
 import { trials, type RunRow } from '../../shared/db/schema.ts';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
-import { bearerAuth, type AuthConfig } from '../../shared/http/auth.ts';
 import { streamEvents } from '../../shared/events/sse.ts';
 import { PRESETS } from '../../shared/neon/run-config.ts';
 import { createRun, listRuns, RunError } from './orchestrator.ts';
@@ -20,7 +19,6 @@ import { getRun, orderedSummary, runSubject, type RunFacts } from './run-records
 
 export interface OrchestratorDeps {
   database: Database;
-  auth?: AuthConfig;
   /** SSE re-read period (default 1000 ms). */
   pollMs?: number;
 }
@@ -57,13 +55,6 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   const db = database.db;
   const app = new Hono();
   app.onError(onApiError);
-  app.use('/v1/*', bearerAuth(deps.auth ?? { tokens: [] }));
-
-  app.get('/v2/health/live', (c) => c.json({ status: 'live' }));
-  app.get('/v2/health/ready', async (c) => {
-    await db.select({ id: trials.id }).from(trials).limit(1);
-    return c.json({ status: 'ready' });
-  });
 
   app.post('/v1/neon/runs', async (c) => {
     const parsed = CreateRunBody.safeParse(await jsonBody(c));

@@ -1,5 +1,5 @@
 // The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path:
-//   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample-set artifact
+//   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample set (shards + manifest)
 //   self-train: θr fine-tuned on S with the family's own loss, snapshots every k steps     → ONNX artifacts θs(k)
 //   trial:      θneon(w) = (1+w)·θr − w·θs(k) (mergeCheckpoints) → samples on the selection/report seeds →
 //               features → float64 statistics → Fréchet distance to the reference
@@ -16,9 +16,11 @@ import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
 import { FeatureStats } from '../../shared/metrics/feature-stats.ts';
 import { frechetDistance } from '../../shared/metrics/frechet-distance.ts';
 import { snapshotSteps, synthesisSeeds, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
-import { trainOnData } from '../../shared/neon/train-loop.ts';
+import { selfTrainGraph } from '../../shared/train/self-train.ts';
+import { withWeights } from '../../shared/models/with-weights.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
-import { putSampleSet, readSampleSet } from './sample-set.ts';
+import { SampleSetReader, SampleSetWriter } from '../../shared/samples/sample-set.ts';
+import { resolveSettings } from '../../shared/samples/sample-settings.ts';
 import type { FidScorer } from './scorer.ts';
 import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
 
@@ -103,48 +105,50 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const family = await deps.family(base.manifest);
       const range = synthesisSeeds(config);
       const per = base.manifest.data.shape.reduce((a, b) => a * b, 1);
-      const images = new Uint8Array(range.count * per);
-      const labels = new Int32Array(range.count);
       const s = config.synthesis.sampler;
-      await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
-        sampleRange(family, session, base.manifest, config.seed, range, config.synthesis.batch,
-          { guidanceScale: s.guidance_scale, steps: s.steps, temperature: s.temperature, topK: s.top_k },
-          async (img, lab, count, done) => {
-            images.set(img.subarray(0, count * per), (done - count) * per);
-            labels.set(lab.subarray(0, count), done - count);
-            await ctx.progress({ done, total: range.count });
-          }, ctx.signal),
-      );
-      const m = await putSampleSet(store, images, labels, {
-        n: range.count, shape: base.manifest.data.shape, model: base.model, base_artifact: base.artifactId, seed: config.seed, seeds: range, sampler: s,
+      const settings = { seed: config.seed, guidanceScale: s.guidance_scale, steps: s.steps, temperature: s.temperature, topK: s.top_k };
+      const writer = new SampleSetWriter(store, {
+        shape: [...base.manifest.data.shape],
+        model: { name: base.model, ref: base.model, tag: `version-${base.versionId}`, content_hash: base.artifactId },
+        settings: resolveSettings(base.manifest, settings),
       });
-      return { sample_set: m.id, n: range.count, seconds: (performance.now() - started) / 1000 };
+      await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
+        sampleRange(family, session, base.manifest, config.seed, range, config.synthesis.batch, settings, async (img, lab, count, done) => {
+          const first = range.first + done - count;
+          await writer.add(img.subarray(0, count * per), lab.subarray(0, count), Uint32Array.from({ length: count }, (_, i) => first + i));
+          await ctx.progress({ done, total: range.count });
+        }, ctx.signal),
+      );
+      const { id } = await writer.finish();
+      return { sample_set: id, n: range.count, seconds: (performance.now() - started) / 1000 };
     },
 
     async selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult> {
       const started = performance.now();
       const tf = await deps.tf();
       const family = await deps.family(base.manifest);
-      const data = await readSampleSet(store, sampleSet);
+      const all = await (await SampleSetReader.open(store, sampleSet)).readAll();
+      const data = { ...all, n: all.labels.length, id: sampleSet };
       const st = config.selftrain;
       const steps = snapshotSteps(st.steps, st.snapshot_every);
-      const graph = new TfGraph(tf, decodeModel(new Uint8Array(await store.read(base.artifactId))));
+      const model = decodeModel(new Uint8Array(await store.read(base.artifactId)));
+      const graph = new TfGraph(tf, model);
       const snapshots: SelfTrainResult['snapshots'] = [];
       try {
         let lastReport = 0;
-        await trainOnData(tf, graph, family, base.manifest, data, {
-          steps: st.steps, lr: st.lr, batch: st.batch, seed: st.seed, signal: ctx.signal, snapshotAt: new Set(steps),
+        await selfTrainGraph(tf, graph, family, base.manifest, data, { steps: st.steps, lr: st.lr, batch: st.batch, seed: st.seed, snapshotAt: steps }, {
+          signal: ctx.signal,
           onStep: async (step, loss) => {
             if (step - lastReport >= Math.max(1, Math.floor(st.steps / 20)) || step === st.steps) {
               lastReport = step;
               await ctx.progress({ done: step, total: st.steps, loss });
             }
           },
-          onSnapshot: async (step) => {
-            const m = await store.put(encodeModel(graph.toModel()), 'onnx', {
-              model: base.model, base_artifact: base.artifactId, sample_set: sampleSet, step, selftrain: st,
+          onSnapshot: async (snap) => {
+            const m = await store.put(encodeModel(withWeights(model, snap.weights)), 'onnx', {
+              model: base.model, base_artifact: base.artifactId, sample_set: sampleSet, step: snap.step, selftrain: st,
             });
-            snapshots.push({ step, artifact: m.id });
+            snapshots.push({ step: snap.step, artifact: m.id });
           },
         });
       } finally {

@@ -1,20 +1,17 @@
-// Which family implementation and which feature path a model's runs use, and getting base models into the
-// registry: the 2-d toy (pretrained here on its known target) and models shipped under models/<name>/.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// Which feature path a model's runs use, and getting the 2-d toy base model into the registry (pretrained here on its
+// known target). Families resolve through shared/families/registry.ts, shipped models register through
+// shared/serving/register-shipped.ts.
 import type { Db } from '../../shared/db/database.ts';
 import type { TF } from '../../shared/engine/tf/tf-backend.ts';
 import { TfGraph } from '../../shared/engine/tf/tf-graph.ts';
-import type { GeneratorFamily } from '../../shared/families/generator-family.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { encodeModel } from '../../shared/onnx/onnx-proto.ts';
 import { registerModelVersion, resolveModel, type ResolvedModel } from '../../shared/registry/registry.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
-import { trainOnData } from '../../shared/neon/train-loop.ts';
+import { trainLoop } from '../../shared/train/train-loop.ts';
 import { sampleTarget } from '../../shared/toy/gaussian-target.ts';
-import { quantize, toyDiffusionFamily, toyDiffusionModel } from '../../shared/toy/toy-generator-family.ts';
-import { datasetStatsPath, REPO_ROOT, resolveExtractor } from '../../shared/features/registry.ts';
+import { quantize, ddpmFamily, toyDiffusionModel } from '../../shared/families/ddpm.ts';
+import { datasetStatsPath, resolveExtractor } from '../../shared/features/registry.ts';
 import { loadStats } from '../../shared/metrics/stats-file.ts';
 import { extractorScorer, toyPointScorer, type FidScorer } from './scorer.ts';
 
@@ -22,22 +19,6 @@ export const TOY_MODEL = 'toy-ddpm';
 
 function isToy(manifest: Manifest): boolean {
   return manifest.family === 'ddpm' && manifest.data.shape.length === 1 && manifest.data.shape[0] === 2;
-}
-
-function isFamily(x: unknown, family: string): x is GeneratorFamily {
-  const f = x as GeneratorFamily;
-  return typeof x === 'object' && x !== null && f.family === family && typeof f.loss === 'function' && typeof f.sample === 'function';
-}
-
-/** The family implementation of a model: the 2-d toy, or the GeneratorFamily exported by shared/families/<family>.ts. */
-export async function familyFor(manifest: Manifest): Promise<GeneratorFamily> {
-  if (isToy(manifest)) return toyDiffusionFamily;
-  const file = join(REPO_ROOT, 'shared', 'families', `${manifest.family}.ts`);
-  if (!existsSync(file)) throw new Error(`no implementation of the '${manifest.family}' family yet (shared/families/${manifest.family}.ts)`);
-  const mod = (await import(file)) as Record<string, unknown>;
-  const found = Object.values(mod).find((v) => isFamily(v, manifest.family));
-  if (!found) throw new Error(`shared/families/${manifest.family}.ts exports no GeneratorFamily for '${manifest.family}'`);
-  return found as GeneratorFamily;
 }
 
 const scorers = new Map<string, Promise<FidScorer>>();
@@ -82,25 +63,12 @@ export async function ensureToyModel(db: Db, store: ArtifactStore, tf: TF, o: To
   const graph = new TfGraph(tf, model);
   try {
     const images = quantize(sampleTarget(nReal, seed + 2));
-    await trainOnData(tf, graph, toyDiffusionFamily, manifest, { images, labels: new Int32Array(nReal), n: nReal }, { steps, lr, batch, seed: seed + 3 });
+    const data = { images, labels: new Int32Array(nReal), n: nReal, shape: manifest.data.shape, id: manifest.training!.dataset! };
+    await trainLoop(tf, graph, ddpmFamily, manifest, data, { steps, lr, batch, seed: seed + 3, batches: 'draws' });
     const m = await store.put(encodeModel(graph.toModel()), 'onnx', { model: TOY_MODEL, pretrain: manifest.training });
     await registerModelVersion(db, { model: TOY_MODEL, tag: 'base', artifact: m, manifest: manifest as unknown as Record<string, unknown> });
   } finally {
     graph.dispose();
   }
   return (await resolveModel(db, TOY_MODEL))!;
-}
-
-/** Registers a model shipped in the repository (models/<name>/model.onnx + model.json) as `<name>@base` (once). */
-export async function ensureShippedModel(db: Db, store: ArtifactStore, name: string, root = REPO_ROOT): Promise<ResolvedModel | undefined> {
-  const existing = await resolveModel(db, name);
-  if (existing) return existing;
-  const dir = join(root, 'models', name);
-  const onnx = join(dir, 'model.onnx');
-  const json = join(dir, 'model.json');
-  if (!existsSync(onnx) || !existsSync(json)) return undefined;
-  const manifest = parseManifest(JSON.parse(await readFile(json, 'utf8')), json);
-  const m = await store.put(new Uint8Array(await readFile(onnx)), 'onnx', { model: name, shipped: `models/${name}` });
-  await registerModelVersion(db, { model: name, tag: 'base', artifact: m, manifest: manifest as unknown as Record<string, unknown> });
-  return resolveModel(db, name);
 }

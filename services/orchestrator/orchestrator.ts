@@ -22,6 +22,8 @@ import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
 import { factsOf, FINAL_RUN_STATES, getRun, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
+import type { z } from 'zod';
+import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 
 export class RunError extends Error {
   override name = 'RunError';
@@ -137,7 +139,7 @@ async function ensureTrial(tx: Db, run: RunRow, phase: 'select' | 'report', p: S
     type: JOB_TYPES.trial,
     key: jobKey(run.id, `trial:${key}`),
     subject: runSubject(run.id),
-    payload: { run_id: run.id, trial_key: key, phase, snapshot: snapshot ?? null, w: p.w, cfg: p.cfg, seeds },
+    payload: { run_id: run.id, trial_key: key, phase, snapshot: snapshot ?? null, w: p.w, cfg: p.cfg, seeds } satisfies z.input<typeof TrialJobPayload>,
   });
   await tx
     .insert(trials)
@@ -200,10 +202,10 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
   for (let guard = 0; guard < 10; guard++) {
     const before = state;
     if (state === 'pending') {
-      await enqueueJob(tx, { type: JOB_TYPES.synthesize, key: jobKey(run.id, 'synthesize'), subject, payload: { run_id: run.id } });
+      await enqueueJob(tx, { type: JOB_TYPES.synthesize, key: jobKey(run.id, 'synthesize'), subject, payload: { run_id: run.id } satisfies z.input<typeof SynthesizeJobPayload> });
       state = 'synthesizing';
     } else if (state === 'synthesizing' && facts.sample_set) {
-      await enqueueJob(tx, { type: JOB_TYPES.selftrain, key: jobKey(run.id, 'selftrain'), subject, payload: { run_id: run.id, sample_set: facts.sample_set } });
+      await enqueueJob(tx, { type: JOB_TYPES.selftrain, key: jobKey(run.id, 'selftrain'), subject, payload: { run_id: run.id, sample_set: facts.sample_set } satisfies z.input<typeof SelfTrainJobPayload> });
       state = 'self-training';
     } else if (state === 'self-training' && facts.snapshots) {
       state = 'sweeping';
@@ -226,7 +228,7 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
         if (config.promote) {
           const b = facts.sweep!.best;
           const snapshot = b.snapshot === null ? null : facts.snapshots!.find((s) => s.step === b.snapshot)!;
-          await enqueueJob(tx, { type: JOB_TYPES.promote, key: jobKey(run.id, 'promote'), subject, payload: { run_id: run.id, snapshot, w: b.w, cfg: b.cfg } });
+          await enqueueJob(tx, { type: JOB_TYPES.promote, key: jobKey(run.id, 'promote'), subject, payload: { run_id: run.id, snapshot, w: b.w, cfg: b.cfg } satisfies z.input<typeof PromoteJobPayload> });
           state = 'promoting';
         } else {
           facts.promoted = null;

@@ -4,7 +4,8 @@ import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
 import { loadTf, type TF } from '../../shared/engine/tf/tf-backend.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { createFamilySteps, type FamilyStepsDeps } from './family-steps.ts';
-import { familyFor, scorerFor } from './models.ts';
+import { scorerFor } from './models.ts';
+import { builtinFamilies } from '../../shared/families/registry.ts';
 import type { NeonSteps } from './steps.ts';
 
 export interface NeonRuntime {
@@ -18,6 +19,6 @@ export function createNeonRuntime(opts: { store: ArtifactStore; ortWorkers?: num
   const ort = new OrtEngine({ workers: opts.ortWorkers ?? 1 });
   let tfp: Promise<TF> | undefined;
   const tf = () => (tfp ??= loadTf());
-  const steps = createFamilySteps({ store: opts.store, tf, ort, family: opts.family ?? familyFor, scorer: opts.scorer ?? scorerFor });
+  const steps = createFamilySteps({ store: opts.store, tf, ort, family: opts.family ?? builtinFamilies, scorer: opts.scorer ?? scorerFor });
   return { steps, ort, tf, close: () => ort.close() };
 }

@@ -7,7 +7,7 @@ import type { FeatureExtractor } from '../../shared/features/extractor.ts';
 import { preprocess } from '../../shared/features/preprocess.ts';
 import type { Image } from '../../shared/image/png.ts';
 import { TARGET_COV } from '../../shared/toy/gaussian-target.ts';
-import { dequantize, TOY_RANGE } from '../../shared/toy/toy-generator-family.ts';
+import { dequantize, TOY_RANGE } from '../../shared/families/ddpm.ts';
 
 export interface FidScorer {
   /** Names the feature space in results ("toy-points", "fmnist", ...). */

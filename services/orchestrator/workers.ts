@@ -5,7 +5,7 @@ import type { ClaimedJob } from '../../shared/jobs/job-queue.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
 import { runWorker, type JobContext } from '../../shared/jobs/worker.ts';
 import { recordArtifact, registerModelVersion, setAlias } from '../../shared/registry/registry.ts';
-import type { SeedRange } from '../../shared/neon/run-config.ts';
+import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 import { baseModelOf, getRun, JOB_TYPES, runConfigOf } from './run-records.ts';
 import { runOrchestrator, type AdvanceResult } from './orchestrator.ts';
 import type { NeonSteps, StepContext } from './steps.ts';
@@ -19,35 +19,34 @@ function stepContext(ctx: JobContext): StepContext {
   return { signal: ctx.signal, progress: (p) => ctx.progress(p) };
 }
 
-async function runOf(deps: NeonWorkerDeps, job: ClaimedJob) {
-  const runId = String(job.payload.run_id);
+async function runOf(deps: NeonWorkerDeps, runId: string) {
   const run = await getRun(deps.database.db, runId);
   if (!run) throw new PermanentJobError(`no run '${runId}'`);
   return { run, config: runConfigOf(run), base: await baseModelOf(deps.database.db, run) };
 }
-
-type Snapshot = { step: number; artifact: string } | null;
 
 /** The handler of each Neon job type. */
 export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: ClaimedJob, ctx: JobContext) => Promise<Record<string, unknown>>> {
   const { steps } = deps;
   return {
     [JOB_TYPES.synthesize]: async (job, ctx) => {
-      const { config, base } = await runOf(deps, job);
+      const p = parsePayload(SynthesizeJobPayload, job.payload, job.type);
+      const { config, base } = await runOf(deps, p.run_id);
       return { ...(await steps.synthesize(base, config, stepContext(ctx))) };
     },
     [JOB_TYPES.selftrain]: async (job, ctx) => {
-      const { config, base } = await runOf(deps, job);
-      return { ...(await steps.selfTrain(base, config, String(job.payload.sample_set), stepContext(ctx))) };
+      const p = parsePayload(SelfTrainJobPayload, job.payload, job.type);
+      const { config, base } = await runOf(deps, p.run_id);
+      return { ...(await steps.selfTrain(base, config, p.sample_set, stepContext(ctx))) };
     },
     [JOB_TYPES.trial]: async (job, ctx) => {
-      const { config, base } = await runOf(deps, job);
-      const p = job.payload as { snapshot: Snapshot; w: number; cfg: number; seeds: SeedRange };
+      const p = parsePayload(TrialJobPayload, job.payload, job.type);
+      const { config, base } = await runOf(deps, p.run_id);
       return { ...(await steps.trial(base, config, { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds }, stepContext(ctx))) };
     },
     [JOB_TYPES.promote]: async (job) => {
-      const { run, base } = await runOf(deps, job);
-      const p = job.payload as { snapshot: Snapshot; w: number; cfg: number };
+      const p = parsePayload(PromoteJobPayload, job.payload, job.type);
+      const { run, base } = await runOf(deps, p.run_id);
       const { artifact } = await steps.materialize(base, p.snapshot, p.w);
       const db = deps.database.db;
       await recordArtifact(db, artifact);

@@ -1,18 +1,19 @@
-// The sampler service: the generation API and the Open Inference Protocol v2 health and metadata routes.
+// The sampler service: the generation API and the Open Inference Protocol v2 metadata routes (health is the
+// composition root's, services/compose-app.ts).
 //   POST /v1/images/generations   OpenAI-shaped, plus class_labels, guidance_scale, num_inference_steps, seed,
 //                                 temperature, top_k → {created, data: [{b64_json | url, class_label, seed}]}
 //   GET  /v1/models               OpenAI's list shape
 //   POST /v1/models/{model}/refresh   re-resolve a reference (after a promotion) and load it now
 //   GET  /v1/images/files/{id}.png    stored images (response_format "url")
-//   GET  /v2, /v2/health/live, /v2/health/ready, /v2/models/{name}[/versions/{v}][/ready]
+//   GET  /v2, /v2/models/{name}[/versions/{v}][/ready]
 // Seeds: the image of seed σ is sample index σ of the model's sample stream (stream seed 0): image i of a request
 // with seed s is the image of seed s + i, whatever n is; without class_labels its class is (s + i) mod num_classes.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
-import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/models/model-provider.ts';
-import { UnknownFamilyError } from '../../shared/families/resolve-family.ts';
+import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
+import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
@@ -41,8 +42,6 @@ export interface SamplerAppDeps {
   /** Needed for response_format "url" (images are stored as artifacts and served from /v1/images/files). */
   store?: ArtifactStore;
   limits?: Partial<SamplerLimits>;
-  /** Readiness beyond "the app is up" (e.g. the shipped models are loaded). */
-  ready?: () => boolean | Promise<boolean>;
 }
 
 function generationBody(limits: SamplerLimits) {
@@ -126,11 +125,6 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.get('/v2/health/live', (c) => c.json({ live: true }));
-  app.get('/v2/health/ready', async (c) => {
-    const ok = deps.ready ? await deps.ready() : true;
-    return c.json({ ready: ok }, ok ? 200 : 503);
-  });
   app.get('/v2', (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
 
   async function metadata(c: Context, ref: string) {

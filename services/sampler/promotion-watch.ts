@@ -4,7 +4,7 @@
 import type { Database } from '../../shared/db/database.ts';
 import { lastEventId } from '../../shared/events/event-log.ts';
 import { subscribeEvents } from '../../shared/events/subscribe.ts';
-import type { ModelProvider } from '../../shared/models/model-provider.ts';
+import type { ModelProvider } from '../../shared/serving/model-provider.ts';
 
 export const PROMOTE_JOB_TYPE = 'neon.promote';
 

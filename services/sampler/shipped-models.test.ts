@@ -3,11 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrtEngine } from '../../shared/engine/ort/ort-engine.ts';
-import { builtinFamilies } from '../../shared/families/resolve-family.ts';
+import { builtinFamilies } from '../../shared/families/registry.ts';
 import { decodePng } from '../../shared/image/png.ts';
-import { ModelProvider } from '../../shared/models/model-provider.ts';
-import { FolderModelSource } from '../../shared/models/model-source.ts';
-import { SHIPPED_MODELS_DIR } from '../../shared/models/shipped-models.ts';
+import { ModelProvider } from '../../shared/serving/model-provider.ts';
+import { FolderModelSource } from '../../shared/serving/model-source.ts';
+import { SHIPPED_MODELS_DIR } from '../../shared/serving/shipped-models.ts';
 import { createSamplerApp } from './app.ts';
 
 const source = new FolderModelSource(SHIPPED_MODELS_DIR);

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../features/registry.ts';
 import { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { readModelDir } from '../models/model-files.ts';
-import { FMNIST_FAMILIES } from '../models/fmnist-models.ts';
-import { FMNIST_CLASSIFIER_PATH, loadFmnistClassifier } from '../models/fmnist-classify.ts';
+import { FMNIST_FAMILIES } from '../networks/fmnist-models.ts';
+import { FMNIST_CLASSIFIER_PATH, loadFmnistClassifier } from '../networks/fmnist-classify.ts';
 import { classAccuracy } from './class-accuracy.ts';
 
 const ort = new OrtEngine();

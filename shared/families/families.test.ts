@@ -10,7 +10,7 @@ import { encodeModel } from '../onnx/onnx-proto.ts';
 import { Rng } from '../random/prng.ts';
 import { BatchSampler } from '../train/image-dataset.ts';
 import { trainLoop } from '../train/train-loop.ts';
-import { FMNIST_FAMILIES } from '../models/fmnist-models.ts';
+import { FMNIST_FAMILIES } from '../networks/fmnist-models.ts';
 import { familyFor } from './registry.ts';
 import { ortNetCall } from './family-io.ts';
 import { guidedCall } from '../samplers/guidance.ts';

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { encodeModel } from '../onnx/onnx-proto.ts';
-import { FMNIST_FAMILIES } from '../models/fmnist-models.ts';
+import { FMNIST_FAMILIES } from '../networks/fmnist-models.ts';
 import { familyFor } from './registry.ts';
 import { laneRequests, MIN_LANE_SAMPLES, sampleInLanes } from './sample-lanes.ts';
 import { randomized, tinyModel } from './tiny.test-util.ts';

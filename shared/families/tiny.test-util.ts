@@ -1,13 +1,13 @@
 // Shared fixtures of the family tests: tiny networks of each family with random (non-zero) weights, their
 // manifests, a small real Fashion-MNIST batch, and one ORT engine.
-import { buildNetwork, baseManifest, type FmnistFamily } from '../models/fmnist-models.ts';
+import { buildNetwork, baseManifest, type FmnistFamily } from '../networks/fmnist-models.ts';
 import { parseManifest, type Manifest } from '../models/manifest.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
-import { withWeights } from '../train/with-weights.ts';
+import { withWeights } from '../models/with-weights.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';
 import { Rng } from '../random/prng.ts';
 import { loadFashionMnist } from '../data/fashion-mnist.ts';
-import { fromImageSet, type LabeledImages } from '../train/image-dataset.ts';
+import { fromImageSet, type LabeledImages } from '../data/labeled-images.ts';
 
 export function tinyModel(family: FmnistFamily, seed = 1): { model: ModelProto; manifest: Manifest } {
   const model = buildNetwork(family, seed, { tiny: true });

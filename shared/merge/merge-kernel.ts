@@ -1,7 +1,8 @@
 // The merge of one chunk of a tensor: θneon = (1+w)·θr − w·θs (Neon, eq. 3), each element computed in float64
 // from the base (θr) and self-trained (θs) values and rounded once to the base's dtype (round to nearest even).
 // Elements where either input is not finite keep the base's bits. Several w at once: the chunk is decoded once.
-// Buffers must be aligned to their element size (the streaming driver's own buffers are).
+// Buffers must be aligned to their element size (the streaming driver's own buffers are). The in-memory
+// reference of the same formula is shared/neon/neon-merge.ts (neon-merge.test.ts compares the two).
 import type { FloatDtype } from '../safetensors/dtype.ts';
 import { F16_TABLE, f32BitsToF16 } from './float-bits.ts';
 

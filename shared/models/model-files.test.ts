@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMlp } from './toy-mlp.ts';
+import { buildMlp } from '../networks/toy-mlp.ts';
 import { readModelDir, writeModelDir, exportSafetensors } from './model-files.ts';
 import { openSafetensors } from '../safetensors/reader.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';

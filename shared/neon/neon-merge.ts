@@ -1,4 +1,7 @@
-// Neon's merge (the paper's eq. 3): θneon(w) = (1 + w)·θr − w·θs = θr + w·(θr − θs), tensor by tensor.
+// Neon's merge (the paper's eq. 3): θneon(w) = (1 + w)·θr − w·θs = θr + w·(θr − θs), tensor by tensor, on
+// weights in memory. This is the readable reference of the formula and what the 2-d toy sweeps with; the
+// platform's merges (checkpoints, ONNX initializers, every dtype, streaming) go through the merge kernel
+// (shared/merge/merge-kernel.ts), which neon-merge.test.ts holds to this reference within one float32 ulp.
 
 export type Weights = Map<string, Float32Array>;
 

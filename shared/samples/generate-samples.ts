@@ -1,6 +1,6 @@
 // Draws the samples [start, end) of a sample stream in batches with a model's family sampler. Sample j always comes
 // from the generator (seed, j) with class labelOf(j), so any split into shards or batches gives the same samples.
-import type { LoadedModel } from '../models/model-provider.ts';
+import type { LoadedModel } from '../serving/model-provider.ts';
 import { requestFor, type SamplerSettings } from './sample-settings.ts';
 import { sampleInLanes } from '../families/sample-lanes.ts';
 

@@ -1,6 +1,8 @@
 // A sample set in the artifact store: shards (kind 'sample-shard', see sample-shard.ts) and one manifest artifact
 // (kind 'samples', JSON) naming them in order, with the sampler settings and the model version that made them.
-// The manifest's artifact id is the sample set's id.
+// The manifest's artifact id is the sample set's id; it is a function of the samples and settings alone (the
+// store records when it was written), so drawing the same set again gives the same id. This is the one stored
+// sample-set format: `neon sample`, the `synthesize` job and the synthesis step of `neon run` all write it.
 import type { ArtifactManifest, ArtifactStore } from '../store/artifact-store.ts';
 import type { ResolvedSettings } from './sample-settings.ts';
 import { decodeSampleShard, encodeSampleShard, type SampleShard } from './sample-shard.ts';
@@ -24,7 +26,6 @@ export interface SampleSetManifest {
   settings: ResolvedSettings;
   /** The shards in order; shard k holds the samples listed in its own indices (first..first+n−1 when written here). */
   shards: { id: string; n: number; first: number }[];
-  created_at: string;
 }
 
 export class SampleSetError extends Error {
@@ -91,7 +92,6 @@ export class SampleSetWriter {
       model: this.meta.model,
       settings: this.meta.settings,
       shards: this.shards,
-      created_at: new Date().toISOString(),
     };
     const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2));
     const m = await this.store.put(bytes, 'samples', { format: SAMPLE_SET_FORMAT, n: this.count, model: this.meta.model, settings: this.meta.settings, shards: this.shards.length });

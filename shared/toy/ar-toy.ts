@@ -3,7 +3,7 @@
 // c = (x̄₁/2, 1) for x₂ given the bin centre x̄₁. Training minimises cross-entropy; sampling draws each token from
 // softmax(logits/τ), where τ < 1 is mode-seeking; a token becomes a value by a uniform draw inside its bin.
 import type * as tfc from '@tensorflow/tfjs-core';
-import { buildMlp } from '../models/toy-mlp.ts';
+import { buildMlp } from '../networks/toy-mlp.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
 import { sampleRng, type Rng } from '../random/prng.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';

@@ -7,6 +7,7 @@ import type { OrtEngine, OrtModel } from '../engine/ort/ort-engine.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import { TfGraph } from '../engine/tf/tf-graph.ts';
 import { Adam, type AdamConfig, type AdamState } from '../engine/tf/adam.ts';
+import { trainSteps } from '../train/train-steps.ts';
 import type { Rng } from '../random/prng.ts';
 import type { Weights } from '../neon/neon-merge.ts';
 
@@ -60,7 +61,7 @@ export class ToyNetwork {
     return this.ort.load(encodeModel({ ...this.model, graph: { ...g, initializer } }));
   }
 
-  /** Adam on `loss` over minibatches of `data` (rows of `rowWidth` floats); returns the optimizer. */
+  /** Adam on `loss` over minibatches of `data` (rows of `rowWidth` floats), by the project's one training loop; returns the optimizer. */
   fit(family: ToyFamily, data: Float32Array, rowWidth: number, o: FitOptions): Adam {
     const { tf } = this;
     const opt = new Adam(tf, o);
@@ -69,19 +70,22 @@ export class ToyNetwork {
     const batch = Math.min(o.batch, n);
     const repeats = o.repeats ?? 1;
     const rows = new Float32Array(batch * repeats * rowWidth);
-    for (let step = 1; step <= o.steps; step++) {
-      if (o.schedule === 'cosine') opt.lr = 0.5 * o.lr * (1 + Math.cos((Math.PI * (step - 1)) / o.steps));
+    const nextBatch = () => {
       for (let i = 0; i < batch; i++) {
         const r = batch === n ? i : o.rng.int(n);
         const row = data.subarray(r * rowWidth, (r + 1) * rowWidth);
         for (let k = 0; k < repeats; k++) rows.set(row, (k * batch + i) * rowWidth);
       }
-      const { value, grads } = this.graph.valueAndGrads(() => family.loss(tf, this, rows, o.rng));
-      opt.apply(this.graph.params, grads);
-      tf.dispose(grads);
-      if (o.onStep && (step % 100 === 0 || step === o.steps)) o.onStep(step, value.dataSync()[0]);
-      value.dispose();
-    }
+      return { rows, n: batch * repeats };
+    };
+    const steps = trainSteps(tf, this.graph, {
+      steps: o.steps,
+      optimizer: opt,
+      lrAt: o.schedule === 'cosine' ? (step) => 0.5 * o.lr * (1 + Math.cos((Math.PI * step) / o.steps)) : undefined,
+      nextBatch,
+      loss: (b) => family.loss(tf, this, b.rows, o.rng),
+    });
+    for (const s of steps) if (o.onStep && (s.step % 100 === 0 || s.step === o.steps)) o.onStep(s.step, s.loss);
     return opt;
   }
 

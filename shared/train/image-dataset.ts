@@ -1,31 +1,36 @@
-// A training set of uint8 images (n × C × H × W) with integer labels, and minibatches drawn from it by
-// shuffled epochs (each image once per epoch, order from the seeded generator).
-import type { ImageSet } from '../data/fashion-mnist.ts';
+// The two ways of drawing minibatches from a labelled image set: shuffled epochs (each image once per epoch,
+// order from the seeded generator) and uniform draws with replacement.
+import type { LabeledImages } from '../data/labeled-images.ts';
 import type { TrainingBatch } from '../families/generator-family.ts';
 import type { Rng } from '../random/prng.ts';
 
-export interface LabeledImages {
-  images: Uint8Array;
-  labels: ArrayLike<number>;
-  n: number;
-  /** [C, H, W] */
-  shape: [number, number, number];
-  /** Where the set came from (dataset name or sample-set id). */
-  id: string;
+function sampleDim(data: LabeledImages): number {
+  return data.shape.reduce((a, b) => a * b, 1);
 }
 
-/** An HWC image set (as the readers give it) in CHW layout. */
-export function fromImageSet(s: ImageSet, id: string): LabeledImages {
-  const { n, height: H, width: W, channels: C } = s;
-  let images = s.images;
-  if (C > 1) {
-    images = new Uint8Array(s.images.length);
-    for (let i = 0; i < n; i++)
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) images[((i * C + c) * H + y) * W + x] = s.images[((i * H + y) * W + x) * C + c];
+/** Minibatches of min(batch, n) examples, each drawn uniformly with replacement from `rng`. */
+export class UniformDraws {
+  constructor(
+    private readonly data: LabeledImages,
+    private readonly rng: Rng,
+  ) {}
+
+  next(batch: number): TrainingBatch {
+    const { data } = this;
+    const dim = sampleDim(data);
+    const b = Math.min(batch, data.n);
+    const images = new Uint8Array(b * dim);
+    const labels = new Int32Array(b);
+    for (let i = 0; i < b; i++) {
+      const r = this.rng.int(data.n);
+      images.set(data.images.subarray(r * dim, (r + 1) * dim), i * dim);
+      labels[i] = data.labels[r];
+    }
+    return { images, labels, n: b };
   }
-  return { images, labels: s.labels, n, shape: [C, H, W], id };
 }
 
+/** Minibatches by shuffled epochs. */
 export class BatchSampler {
   private order: Int32Array;
   private pos: number;
@@ -39,7 +44,7 @@ export class BatchSampler {
 
   next(batch: number): TrainingBatch {
     const { data } = this;
-    const dim = data.shape[0] * data.shape[1] * data.shape[2];
+    const dim = sampleDim(data);
     const b = Math.min(batch, data.n);
     const images = new Uint8Array(b * dim);
     const labels = new Int32Array(b);

@@ -8,15 +8,22 @@ import { TfGraph } from '../engine/tf/tf-graph.ts';
 import { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { loadFashionMnist } from '../data/fashion-mnist.ts';
 import { familyFor } from '../families/registry.ts';
-import { baseManifest, buildNetwork, PRETRAIN, type FmnistFamily } from '../models/fmnist-models.ts';
+import { baseManifest, buildNetwork, type FmnistFamily } from '../networks/fmnist-models.ts';
 import { parseManifest, type Manifest } from '../models/manifest.ts';
 import { encodePng } from '../image/png.ts';
 import { sampleGrid } from '../image/sample-grid.ts';
-import { fromImageSet } from './image-dataset.ts';
+import { fromImageSet } from '../data/labeled-images.ts';
 import { trainLoop, type TrainConfig, type TrainProgress } from './train-loop.ts';
-import { saveModelVersion, withWeights } from './with-weights.ts';
+import { saveModelVersion, withWeights } from '../models/with-weights.ts';
 import type { ModelFiles } from '../models/model-files.ts';
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
+
+/** Pretraining settings per family (sized for ≲ 15 minutes on two cores). */
+export const PRETRAIN: Record<FmnistFamily, Omit<TrainConfig, 'seed'>> = {
+  flow: { steps: 6000, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
+  edm: { steps: 6000, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
+  ar: { steps: 3500, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
+};
 
 export interface PretrainOptions {
   family: FmnistFamily;

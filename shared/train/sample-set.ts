@@ -4,7 +4,7 @@ import type { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { familyFor } from '../families/registry.ts';
 import type { SampleRequest } from '../families/generator-family.ts';
 import type { ModelFiles } from '../models/model-files.ts';
-import type { LabeledImages } from './image-dataset.ts';
+import type { LabeledImages } from '../data/labeled-images.ts';
 
 export interface DrawOptions extends Omit<SampleRequest, 'n' | 'classLabels' | 'first'> {
   n: number;

@@ -7,7 +7,7 @@ import { loadTf } from '../engine/tf/tf-backend.ts';
 import { parseManifest } from '../models/manifest.ts';
 import { fmnistSubset, tinyModel } from '../families/tiny.test-util.ts';
 import { readModelDir } from '../models/model-files.ts';
-import { saveModelVersion } from './with-weights.ts';
+import { saveModelVersion } from '../models/with-weights.ts';
 import { selfTrain } from './self-train.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';
 

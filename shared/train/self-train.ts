@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import { TfGraph } from '../engine/tf/tf-graph.ts';
 import { familyFor } from '../families/registry.ts';
+import type { GeneratorFamily } from '../families/generator-family.ts';
 import type { Manifest } from '../models/manifest.ts';
-import type { LabeledImages } from './image-dataset.ts';
-import { trainLoop, type Snapshot, type TrainConfig, type TrainProgress } from './train-loop.ts';
-import { saveModelVersion, withWeights } from './with-weights.ts';
+import type { LabeledImages } from '../data/labeled-images.ts';
+import { trainLoop, type Snapshot, type TrainConfig, type TrainHooks, type TrainProgress, type TrainResult } from './train-loop.ts';
+import { saveModelVersion, withWeights } from '../models/with-weights.ts';
 import type { ModelFiles } from '../models/model-files.ts';
 
 export interface SelfTrainOptions {
@@ -40,6 +41,14 @@ export function snapshotManifest(base: ModelFiles, snap: Pick<Snapshot, 'step' |
   };
 }
 
+/**
+ * The self-training step of Neon, for `neon run` and `npm run self-train` alike: the training loop on the sample
+ * set with the family's own loss, minibatches drawn uniformly with replacement from the loss's stream.
+ */
+export function selfTrainGraph(tf: TF, graph: TfGraph, family: GeneratorFamily, manifest: Manifest, samples: LabeledImages, config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+  return trainLoop(tf, graph, family, manifest, samples, { ...config, batches: 'draws' }, hooks);
+}
+
 /** Runs self-training; returns the versions written (one per snapshot, the last step always included). */
 export async function selfTrain(tf: TF, o: SelfTrainOptions): Promise<ModelFiles[]> {
   const graph = new TfGraph(tf, o.base.model);
@@ -50,7 +59,7 @@ export async function selfTrain(tf: TF, o: SelfTrainOptions): Promise<ModelFiles
     o.onVersion?.(v, s.step);
   };
   try {
-    const r = await trainLoop(tf, graph, familyFor(o.base.manifest.family), o.base.manifest, o.samples, o.config, { onProgress: o.onProgress, onSnapshot: write });
+    const r = await selfTrainGraph(tf, graph, familyFor(o.base.manifest.family), o.base.manifest, o.samples, o.config, { onProgress: o.onProgress, onSnapshot: write });
     if (!versions.some((v) => v.manifest.lineage.self_train?.step === r.steps)) await write({ ...r, step: r.steps });
     return versions;
   } finally {

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { redactUrl, type ResolvedDatabaseConfig } from '../config.ts';
-import type { Database, Db } from '../database.ts';
+import type { Database, Db } from '../database-handle.ts';
 import { schema as tables } from '../schema.ts';
 
 export async function openNodePostgres(url: string, cfg: ResolvedDatabaseConfig): Promise<Database> {

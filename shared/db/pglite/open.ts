@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { ResolvedDatabaseConfig } from '../config.ts';
-import type { Database, Db } from '../database.ts';
+import type { Database, Db } from '../database-handle.ts';
 import { schema as tables } from '../schema.ts';
 
 export async function openPglite(cfg: ResolvedDatabaseConfig): Promise<Database> {

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OrtEngine } from './ort-engine.ts';
-import { buildMlp } from '../../models/toy-mlp.ts';
+import { buildMlp } from '../../networks/toy-mlp.ts';
 import { encodeModel } from '../../onnx/onnx-proto.ts';
 import { f32 } from '../tensor.ts';
 

@@ -1,8 +1,8 @@
 // A model with new weights, and a model version written to disk and returned as the files it made.
 import { encodeModel, type ModelProto } from '../onnx/onnx-proto.ts';
 import { floatTensor } from '../onnx/tensor-data.ts';
-import { parseManifest, type ManifestInput } from '../models/manifest.ts';
-import { writeModelDir, type ModelFiles } from '../models/model-files.ts';
+import { parseManifest, type ManifestInput } from './manifest.ts';
+import { writeModelDir, type ModelFiles } from './model-files.ts';
 
 /** The model with the named FLOAT initializers replaced by `weights`. */
 export function withWeights(model: ModelProto, weights: Map<string, Float32Array>): ModelProto {

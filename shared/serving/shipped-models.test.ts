@@ -10,8 +10,8 @@ import { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { compareEngines } from '../engine/parity.ts';
 import { f32, i64 } from '../engine/tensor.ts';
 import { Rng } from '../random/prng.ts';
-import { readModelDir } from './model-files.ts';
-import { FMNIST_FAMILIES } from './fmnist-models.ts';
+import { readModelDir } from '../models/model-files.ts';
+import { FMNIST_FAMILIES } from '../networks/fmnist-models.ts';
 
 const ort = new OrtEngine();
 after(() => ort.close());

@@ -3,19 +3,20 @@
 // schedule, sampled with DDIM whose score is scaled by ζ (the pipeline's "guidance scale" for this model:
 // ζ > 1 is mode-seeking, as guidance is). Points travel as the platform's uint8 "images" of shape [2]: each
 // coordinate quantized to 256 levels on the manifest's data range (step 16/255 on [−8, 8]; its variance,
-// step²/12 ≈ 3·10⁻⁴, is far below the Fréchet distances the sweep compares).
+// step²/12 ≈ 3·10⁻⁴, is far below the Fréchet distances the sweep compares). The toy experiment
+// (shared/toy/diffusion-toy.ts) uses the same network, loss and sampler on unquantized points.
 import type * as tfc from '@tensorflow/tfjs-core';
 import { cosineAlphaBar } from '../diffusion/cosine-schedule.ts';
 import { ddpmEpsLoss } from '../diffusion/ddpm-loss.ts';
 import { ddimSample } from '../samplers/ddim.ts';
-import { buildMlp } from '../models/toy-mlp.ts';
+import { buildMlp } from '../networks/toy-mlp.ts';
 import type { ModelProto } from '../onnx/onnx-proto.ts';
 import type { Rng } from '../random/prng.ts';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
 import type { OrtModel } from '../engine/ort/ort-engine.ts';
 import { f32 } from '../engine/tensor.ts';
-import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from '../families/generator-family.ts';
+import type { GeneratorFamily, SampleRequest, SampleResult, TrainingBatch } from './generator-family.ts';
 import type { Manifest, ManifestInput } from '../models/manifest.ts';
 
 export const TOY_RANGE: [number, number] = [-8, 8];
@@ -48,7 +49,38 @@ function alphaBarOf(T: number): Float64Array {
   return a;
 }
 
-export const toyDiffusionFamily: GeneratorFamily = {
+export interface PointSamplerOptions {
+  alphaBar: Float64Array;
+  steps: number;
+  eta: number;
+  /** The score scale ζ. */
+  zeta: number;
+  n: number;
+  seed: number;
+  first?: number;
+  /** Antithetic noise pairs (see ddimSample). */
+  antithetic?: boolean;
+}
+
+/** n points from the ε-prediction network of a session by DDIM at score scale ζ (point i from (seed, first + i)). */
+export function ddpmPoints(session: OrtModel, o: PointSamplerOptions): Promise<Float32Array> {
+  const T = o.alphaBar.length;
+  return ddimSample(
+    async (xt, t, count) => {
+      const out = await session.run({ x: f32(xt, [count, 2]), t: f32(new Float32Array(count).fill(t / (T - 1)), [count, 1]) });
+      return out[session.outputNames[0]].data as Float32Array;
+    },
+    o.n,
+    { alphaBar: o.alphaBar, steps: o.steps, eta: o.eta, zeta: o.zeta, dim: 2, seed: o.seed, first: o.first ?? 0, antithetic: o.antithetic },
+  );
+}
+
+/** The ε-prediction MLP (the paper's: inputs x ∈ ℝ² and t/(T−1), 4 hidden ReLU blocks of 32 units). */
+export function ddpmPointNetwork(seed: number): ModelProto {
+  return buildMlp('toy-eps-mlp', { inputs: [{ name: 'x', width: 2 }, { name: 't', width: 1 }], hidden: 32, blocks: 4, outputs: 2, seed });
+}
+
+export const ddpmFamily: GeneratorFamily = {
   family: 'ddpm',
 
   loss(tf: TF, graph: TfGraph, manifest: Manifest, batch: TrainingBatch, rng: Rng): tfc.Scalar {
@@ -60,14 +92,7 @@ export const toyDiffusionFamily: GeneratorFamily = {
     const { T, eta, range } = toyParams(manifest);
     const zeta = req.guidanceScale ?? manifest.sampler.guidance_scale ?? 1;
     const steps = req.steps ?? manifest.sampler.steps ?? 20;
-    const x = await ddimSample(
-      async (xt, t, count) => {
-        const out = await session.run({ x: f32(xt, [count, 2]), t: f32(new Float32Array(count).fill(t / (T - 1)), [count, 1]) });
-        return out[session.outputNames[0]].data as Float32Array;
-      },
-      req.n,
-      { alphaBar: alphaBarOf(T), steps, eta, zeta, dim: 2, seed: req.seed, first: req.first ?? 0 },
-    );
+    const x = await ddpmPoints(session, { alphaBar: alphaBarOf(T), steps, eta, zeta, n: req.n, seed: req.seed, first: req.first ?? 0 });
     return { images: quantize(x, range), labels: new Int32Array(req.n) };
   },
 
@@ -78,7 +103,7 @@ export const toyDiffusionFamily: GeneratorFamily = {
 
 /** The toy model's graph (the paper's MLP: 4 hidden ReLU blocks of 32 units) and its manifest. */
 export function toyDiffusionModel(seed: number): { model: ModelProto; manifest: ManifestInput } {
-  const model = buildMlp('toy-eps-mlp', { inputs: [{ name: 'x', width: 2 }, { name: 't', width: 1 }], hidden: 32, blocks: 4, outputs: 2, seed });
+  const model = ddpmPointNetwork(seed);
   const manifest: ManifestInput = {
     name: 'toy-ddpm',
     family: 'ddpm',

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseManifest } from './manifest.ts';
+import { parseManifest } from '../models/manifest.ts';
 import { MemoryModelSource } from './model-source.ts';
 
 export function isModelDir(path: string): boolean {

@@ -4,10 +4,10 @@
 // resolutions and loads what the reference now points at, so a newly promoted version is served at once.
 import type { OrtEngine, OrtModel } from '../engine/ort/ort-engine.ts';
 import type { GeneratorFamily } from '../families/generator-family.ts';
-import type { FamilyResolver } from '../families/resolve-family.ts';
+import type { FamilyResolver } from '../families/registry.ts';
 import { onnxSignature, type OnnxSignature } from '../onnx/onnx-signature.ts';
 import { parseModelRef } from '../registry/registry.ts';
-import type { Manifest } from './manifest.ts';
+import type { Manifest } from '../models/manifest.ts';
 import type { ModelListing, ModelSource, ResolvedVersion } from './model-source.ts';
 
 export interface LoadedModel {

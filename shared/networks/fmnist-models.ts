@@ -1,10 +1,9 @@
 // The three shipped Fashion-MNIST generators: their networks, manifests and pretraining settings, in one place.
 import type { ModelProto } from '../onnx/onnx-proto.ts';
-import type { ManifestInput } from './manifest.ts';
+import type { ManifestInput } from '../models/manifest.ts';
 import { buildDenoiserMlp } from './denoiser-mlp.ts';
 import { buildMadeAr } from './made-ar.ts';
 import { EDM_DEFAULTS } from '../diffusion/edm.ts';
-import type { TrainConfig } from '../train/train-loop.ts';
 
 export const FMNIST_FAMILIES = ['flow', 'edm', 'ar'] as const;
 export type FmnistFamily = (typeof FMNIST_FAMILIES)[number];
@@ -63,10 +62,3 @@ export function baseManifest(family: FmnistFamily, model: ModelProto): ManifestI
       };
   }
 }
-
-/** Pretraining settings per family (sized for ≲ 15 minutes on two cores). */
-export const PRETRAIN: Record<FmnistFamily, Omit<TrainConfig, 'seed'>> = {
-  flow: { steps: 6000, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
-  edm: { steps: 6000, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
-  ar: { steps: 3500, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
-};

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
 import { listModels, listModelVersions, parseModelRef, resolveModel, DEFAULT_ALIAS } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
-import { parseManifest, type Manifest } from './manifest.ts';
+import { parseManifest, type Manifest } from '../models/manifest.ts';
 
 export interface ResolvedVersion {
   name: string;

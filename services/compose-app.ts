@@ -1,0 +1,17 @@
+// The one HTTP front of a process: errors and 404 in the API's shape, bearer auth once for every route, the one
+// health sub-app (readiness: every mounted service ready), then the services' own routes.
+import { Hono } from 'hono';
+import { bearerAuth, type AuthConfig } from '../shared/http/auth.ts';
+import { ApiError, onApiError } from '../shared/http/errors.ts';
+import { createHealthApp } from './health-app.ts';
+import type { MountedService } from './service-mount.ts';
+
+export function composeApp(service: string, mounted: readonly Pick<MountedService, 'app' | 'ready'>[], auth: AuthConfig): Hono {
+  const root = new Hono();
+  root.onError(onApiError);
+  root.notFound((c) => c.json(new ApiError(404, `no route ${c.req.method} ${c.req.path}`, null, 'not_found').body(), 404));
+  root.use('*', bearerAuth(auth));
+  root.route('/', createHealthApp(service, async () => (await Promise.all(mounted.map((m) => m.ready()))).every(Boolean)));
+  for (const m of mounted) root.route('/', m.app);
+  return root;
+}
