@@ -8,6 +8,7 @@ const commands: Record<string, Loader> = {
   'check-model': async () => (await import('./check-model.ts')).checkModelCommand,
   db: async () => (await import('./db.ts')).dbCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
+  import: async () => (await import('./import.ts')).importCommand,
   export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
   run: async () => (await import('./run.ts')).runCommand,

@@ -1,0 +1,81 @@
+// `neon import` on networks PyTorch wrote and exported (tests/fixtures/torch, scripts/export-torch-fixtures.py):
+// a U-Net imports as a flow model and goes through the whole Neon loop; graphs that do not fit are refused with one
+// line naming the operator, input or output, and nothing is written or registered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphBuilder } from '../shared/onnx/graph-builder.ts';
+import { encodeModel } from '../shared/onnx/onnx-proto.ts';
+import { parseManifest } from '../shared/models/manifest.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'neon-import-'));
+const FIX = 'tests/fixtures/torch';
+
+function neon(args: string[], timeout = 300_000) {
+  const r = spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, NEON_HOME: home }, timeout });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function lastJson(stdout: string) {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+const modelsDir = () => (existsSync(join(home, 'models')) ? readdirSync(join(home, 'models')) : []);
+
+test('graphs that do not fit are refused with one line, and nothing is written', () => {
+  const g = new GraphBuilder('unsupported');
+  g.output(g.op('Hardmax', [g.input('x', ['N', 784])], { axis: 1 }), ['N', 784]);
+  const hardmax = join(home, 'hardmax.onnx');
+  writeFileSync(hardmax, encodeModel(g.build()));
+  const flow = ['--family', 'flow', '--shape', '1,28,28'];
+  for (const [args, word] of [
+    [['import', '--onnx', hardmax, '--family', 'ddpm', '--name', 'a', '--shape', '784'], "'Hardmax'"],
+    [['import', '--onnx', `${FIX}/transformer.onnx`, ...flow, '--name', 'b'], "'x'"],
+    [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'c', '--shape', '1,28,28', '--vocab', '4'], "'t'"],
+    [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'd', '--shape', '1,32,32'], "'x'"],
+    [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'e', '--input', 'z=x'], 'z'],
+    [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'f', '--output', 'nope'], 'nope'],
+    [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'g', '--shape', '784'], '--vocab'],
+    [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'Bad Name'], '--name'],
+    [['import', '--onnx', join(home, 'missing.onnx'), ...flow, '--name', 'h'], 'missing.onnx'],
+    [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'gan', '--name', 'i', '--shape', '1,28,28'], '--family'],
+  ] as const) {
+    const r = neon([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0].includes(word), `${args.join(' ')}: ${lines[0]}`);
+  }
+  assert.deepEqual(modelsDir(), []);
+  // nothing registered: the database was never even opened by a refused import
+  assert.ok(!existsSync(join(home, 'db')));
+});
+
+test('a U-Net written and exported by PyTorch imports as a flow model and completes neon run --preset smoke', () => {
+  const imp = neon(['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'torch-unet', '--shape', '1,28,28', '--json']);
+  assert.equal(imp.code, 0, imp.stderr.slice(-2000));
+  const out = lastJson(imp.stdout);
+  assert.equal(out.ref, 'torch-unet@base');
+  assert.deepEqual(out.inputs, { x: 'x', t: 't', y: 'y' });
+  const manifest = parseManifest(JSON.parse(readFileSync(join(home, 'models', 'torch-unet', 'model.json'), 'utf8')));
+  assert.equal(manifest.family, 'flow');
+  assert.deepEqual(manifest.io.outputs, { out: 'out' });
+  assert.deepEqual(readFileSync(join(home, 'models', 'torch-unet', 'model.onnx')), readFileSync(`${FIX}/unet.onnx`));
+  // the same name again is refused, and the first import stays
+  const again = neon(['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'torch-unet', '--shape', '1,28,28']);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already exists/);
+
+  const config = join(home, 'small.json');
+  writeFileSync(config, JSON.stringify({ synthesis: { n: 128, seeds: { first: 0, count: 128 } }, selftrain: { steps: 10, snapshot_every: 10, batch: 16 }, sweep: { w_grid: [0, 1] }, selection: { seeds: { first: 100000, count: 128 } }, report: { seeds: { first: 200000, count: 128 } } }));
+  const run = neon(['run', '--model', 'torch-unet', '--preset', 'smoke', '--config', config, '--json'], 900_000);
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const r = lastJson(run.stdout);
+  assert.match(r.model, /^torch-unet/);
+  assert.ok(r.trials.length >= 2, JSON.stringify(r.trials));
+  assert.ok(Number.isFinite(r.base.fid_report) && Number.isFinite(r.best.fid_report), JSON.stringify(r));
+});
