@@ -34,7 +34,7 @@ test('graphs that do not fit are refused with one line, and nothing is written',
   const flow = ['--family', 'flow', '--shape', '1,28,28'];
   for (const [args, word] of [
     [['import', '--onnx', hardmax, '--family', 'ddpm', '--name', 'a', '--shape', '784'], "'Hardmax'"],
-    [['import', '--onnx', `${FIX}/transformer.onnx`, ...flow, '--name', 'b'], "'x'"],
+    [['import', '--onnx', `${FIX}/transformer.onnx`, ...flow, '--name', 'b'], "'t'"],
     [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'c', '--shape', '1,28,28', '--vocab', '4'], "'t'"],
     [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'd', '--shape', '1,32,32'], "'x'"],
     [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'e', '--input', 'z=x'], 'z'],

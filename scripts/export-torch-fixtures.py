@@ -9,8 +9,9 @@ respect to every parameter:
   unet         a class-conditional U-Net with the flow family's contract (x [N,1,28,28], t [N,1], y [N] -> velocity):
                GroupNorm + SiLU residual blocks, strided-conv downsampling, ConvTranspose and nearest-Resize
                upsampling, a self-attention block, sinusoidal time and class embeddings (nn.Embedding)
-  transformer  a small causal transformer over tokens [N, L] -> logits [N, L, V]: token and position embeddings,
-               LayerNorm, GELU, a causal mask (triu + masked_fill)
+  transformer  a small causal transformer with the ar family's contract (x [N,784] levels, y [N] -> logits
+               [N, 784*4]): token (pixel level) and position embeddings, LayerNorm, GELU, a causal mask
+               (triu + masked_fill) over image rows, and a masked linear for the pixels before it in its row
 
 Files written to OUT (default tests/fixtures/torch/): NAME.onnx, NAME-batch.npz (arrays named by the graph's
 inputs plus `target`), NAME-grads.safetensors (F32, by parameter name), NAME-expected.json (loss, opset, torch).
@@ -135,21 +136,38 @@ class Block(nn.Module):
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
-class Transformer(nn.Module):
-    def __init__(self, vocab=16, length=12, dim=32, heads=2, layers=2):
+class ArTransformer(nn.Module):
+    """A causal transformer over image rows with the ar family's contract: x [N, H*W] pixel levels as values in
+    [-1, 1] (raster order), y [N] -> logits [N, H*W*K] where pixel (r, c) sees rows < r (attention under a causal
+    mask, the class embedding as the start token) and pixels (r, c' < c) (a strictly lower-triangular linear)."""
+
+    def __init__(self, levels=4, h=28, w=28, dim=32, heads=2, layers=2, classes=10, emb=4):
         super().__init__()
-        self.tok = nn.Embedding(vocab, dim)
-        self.pos = nn.Embedding(length, dim)
+        self.levels, self.h, self.w, self.emb_dim = levels, h, w, emb
+        self.tok = nn.Embedding(levels, emb)  # token embedding of a pixel level
+        self.row_in = nn.Linear(w * emb, dim)
+        self.cls = nn.Embedding(classes + 1, dim)  # the start token, per class (the last is the null class)
+        self.pos = nn.Embedding(h, dim)
         self.blocks = nn.ModuleList([Block(dim, heads) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(dim)
-        self.head = nn.Linear(dim, vocab)
+        self.head = nn.Linear(dim, w * levels)
+        self.intra = nn.Parameter(torch.randn(w * levels, w * emb) * 0.02)
+        col_out = torch.arange(w * levels) // levels
+        col_in = torch.arange(w * emb) // emb
+        # a bool buffer exports as a non-float initializer, i.e. a constant: float initializers are parameters
+        self.register_buffer('intra_keep', col_in[None, :] < col_out[:, None])
 
-    def forward(self, tokens):
-        positions = torch.arange(tokens.shape[1], dtype=torch.long)
-        h = self.tok(tokens) + self.pos(positions)[None]
+    def forward(self, x, y):
+        n = x.shape[0]
+        tokens = ((x + 1.0) * (0.5 * (self.levels - 1)) + 0.5).long()  # level k <- value 2k/(K-1) - 1
+        e = self.tok(tokens).reshape(n, self.h, self.w * self.emb_dim)
+        rows = self.row_in(e)
+        positions = torch.arange(self.h, dtype=torch.long)
+        seq = torch.cat([self.cls(y)[:, None, :], rows[:, :-1, :]], dim=1) + self.pos(positions)[None]
         for b in self.blocks:
-            h = b(h)
-        return self.head(self.ln_f(h))
+            seq = b(seq)
+        logits = self.head(self.ln_f(seq)) + e @ self.intra.masked_fill(~self.intra_keep, 0.0).t()
+        return logits.reshape(n, self.h * self.w * self.levels)
 
 
 def write_safetensors(path, tensors):
@@ -201,9 +219,9 @@ def main():
     y = torch.tensor([0, 3, 9, 10], dtype=torch.long)
     export('unet', unet, [x, t, y], ['x', 't', 'y'], out)
     torch.manual_seed(20261203)
-    tr = Transformer()
-    tokens = torch.randint(0, 16, (3, 12), dtype=torch.long)
-    export('transformer', tr, [tokens], ['tokens'], out)
+    tr = ArTransformer()
+    levels = torch.randint(0, 4, (3, 28 * 28))
+    export('transformer', tr, [2.0 * levels.float() / 3.0 - 1.0, torch.tensor([1, 5, 10], dtype=torch.long)], ['x', 'y'], out)
 
 
 if __name__ == '__main__':

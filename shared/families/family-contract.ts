@@ -101,15 +101,17 @@ export function checkInputs(model: ModelProto, spec: ContractSpec, bound: Record
   }
 }
 
-/** Random feeds in the contract's shapes (batch n): normal x, uniform t in (0, 1), class 0 for y. */
+/** Random feeds in the contract's shapes (batch n): normal x (ar: random levels), uniform t in (0, 1), class 0 for y. */
 export function contractFeeds(spec: ContractSpec, bound: Record<Role, string>, n: number, seed = 0): Feeds {
   const rng = new Rng(seed);
   const feeds: Feeds = {};
   for (const [role, name] of Object.entries(bound) as [Role, string][]) {
     const dims = roleDims(spec, role, n);
     const size = dims.reduce((a, b) => a * b, 1);
+    const K = spec.vocab ?? 2;
+    const value = () => (role === 't' ? rng.uniform() : spec.family === 'ar' ? (2 * rng.int(K)) / (K - 1) - 1 : rng.normal());
     if (role === 'y') feeds[name] = i64(new BigInt64Array(size), dims);
-    else feeds[name] = f32(Float32Array.from({ length: size }, () => (role === 't' ? rng.uniform() : rng.normal())), dims);
+    else feeds[name] = f32(Float32Array.from({ length: size }, value), dims);
   }
   return feeds;
 }

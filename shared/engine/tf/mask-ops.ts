@@ -24,6 +24,15 @@ function asBool(tf: TF, t: Tensor): Tensor {
   return t.dtype === 'bool' ? t : tf.notEqual(t, 0);
 }
 
+/**
+ * tf.where(c, x, y). tfjs-wasm's Select kernel is wrong for bool branches (it returned all true for a checkerboard
+ * condition, and larger results crash the kernels that read them), so bool branches select as int32.
+ */
+function select(tf: TF, c: Tensor, x: Tensor, y: Tensor): Tensor {
+  if (x.dtype !== 'bool') return tf.where(c, x, y);
+  return tf.cast(tf.where(c, tf.cast(x, 'int32'), tf.cast(y, 'int32')), 'bool');
+}
+
 /** The 0/1 mask of Trilu on an (rows × cols) matrix: keep j − i ≥ k (upper) or j − i ≤ k (lower). */
 export function triluMask(rows: number, cols: number, k: number, upper: boolean): Float32Array {
   const m = new Float32Array(rows * cols);
@@ -61,7 +70,7 @@ export const MASK_OPS: Record<string, OpImpl> = {
     if (x.dtype !== y.dtype) [x, y] = [tf.cast(x, 'float32'), tf.cast(y, 'float32')];
     // tfjs's where broadcasts its condition only to equal ranks: broadcast all three to the common shape
     const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(c.tensor.shape, x.shape), y.shape);
-    const t = tf.where(tf.broadcastTo(asBool(tf, c.tensor), shape), tf.broadcastTo(x, shape), tf.broadcastTo(y, shape));
+    const t = select(tf, tf.broadcastTo(asBool(tf, c.tensor), shape), tf.broadcastTo(x, shape), tf.broadcastTo(y, shape));
     if (c.ints && a.ints && b.ints && t.rank <= 1) {
       const at = (v: number[], i: number) => (v.length === 1 ? v[0] : v[i]);
       return one(t, Array.from({ length: t.size }, (_, i) => (at(c.ints!, i) ? at(a.ints!, i) : at(b.ints!, i))));
@@ -76,7 +85,7 @@ export const MASK_OPS: Record<string, OpImpl> = {
     const [rows, cols] = x.shape.slice(-2);
     const mask = ctx.tf.tensor(triluMask(rows, cols, k, attrInt(ctx.node, 'upper', 1) === 1), [rows, cols], 'float32');
     if (x.dtype === 'float32') return one(ctx.tf.mul(x, mask));
-    return one(ctx.tf.where(ctx.tf.broadcastTo(ctx.tf.cast(mask, 'bool'), x.shape), x, ctx.tf.zerosLike(x)));
+    return one(select(ctx.tf, ctx.tf.broadcastTo(ctx.tf.cast(mask, 'bool'), x.shape), x, ctx.tf.zerosLike(x)));
   },
 
   Range: (ctx) => {

@@ -201,6 +201,16 @@ export const OP_CASES: OpCase[] = [
   { op: 'Where', inputs: [r(3, 4), r(3, 4), r(4)], grad: true, build: (g, [c, a, b]) => [g.op('Where', [g.op('Greater', [c, g.constFloat([0], [])]), a, b])] },
   { op: 'Trilu', inputs: [r(2, 4, 5), ints([1], [])], attrs: { upper: 1 }, grad: true },
   { op: 'Trilu', label: 'Trilu lower', inputs: [r(2, 4, 5), ints([-1], [])], attrs: { upper: 0 } },
+  {
+    op: 'Trilu',
+    label: "PyTorch's causal mask: Trilu of a bool matrix, broadcast by Where over the heads",
+    inputs: [r(3, 2, 9, 9)],
+    build: (g, [scores]) => {
+      const ones = g.op('Cast', [g.op('ConstantOfShape', [g.constInt64([9, 9])], { value: int64Tensor('v', [1], [1]) })], { to: BOOL });
+      const future = g.op('Trilu', [ones, g.constInt64([1], [])], { upper: 1 });
+      return [g.op('Softmax', [g.op('Where', [future, g.constFloat([-Infinity], []), scores])], { axis: -1 })];
+    },
+  },
   { op: 'Range', inputs: [ints([2], []), ints([11], []), ints([3], [])], outTypes: [INT64] },
   { op: 'Range', label: 'Range float', inputs: [floats([0.5], []), floats([-2], []), floats([-0.75], [])] },
   { op: 'ConstantOfShape', inputs: [ints([2, 3])], attrs: { value: floatTensor('v', [1], Float32Array.from([1.5])) } },
