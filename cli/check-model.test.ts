@@ -75,7 +75,7 @@ test('check-model: bad input exits 2 with one line naming the operator, model, a
   const bad = join(home, 'bad.npz');
   const noTarget = join(home, 'no-target.npz');
   await saveNpz(bad, { x: { shape: [1, 1, 28, 28], data: new Float32Array(784) } });
-  await saveNpz(noTarget, { tokens: { shape: [1, 12], data: new BigInt64Array(12) } });
+  await saveNpz(noTarget, { x: { shape: [1, 784], data: new Float32Array(784).fill(-1) }, y: { shape: [1], data: new BigInt64Array(1) } });
   const g = new GraphBuilder('unsupported');
   g.output(g.op('Hardmax', [g.op('Relu', [g.input('x', ['N', 4])])], { axis: 1 }), ['N', 4]);
   const unsupported = join(home, 'hardmax.onnx');

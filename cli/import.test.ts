@@ -55,6 +55,22 @@ test('graphs that do not fit are refused with one line, and nothing is written',
   assert.ok(!existsSync(join(home, 'db')));
 });
 
+test('a causal transformer written and exported by PyTorch imports as an autoregressive model', () => {
+  const imp = neon(['import', '--onnx', `${FIX}/transformer.onnx`, '--family', 'ar', '--name', 'torch-ar', '--shape', '1,28,28', '--vocab', '4', '--json']);
+  assert.equal(imp.code, 0, imp.stderr.slice(-2000));
+  const out = lastJson(imp.stdout);
+  assert.equal(out.ref, 'torch-ar@base');
+  assert.deepEqual(out.inputs, { x: 'x', y: 'y' });
+  const manifest = parseManifest(JSON.parse(readFileSync(join(home, 'models', 'torch-ar', 'model.json'), 'utf8')));
+  assert.equal(manifest.data.vocab, 4);
+  assert.equal(manifest.loss.kind, 'cross-entropy');
+  // the wrong vocabulary gives an output the family cannot read: refused, nothing written
+  const wrong = neon(['import', '--onnx', `${FIX}/transformer.onnx`, '--family', 'ar', '--name', 'torch-ar8', '--shape', '1,28,28', '--vocab', '8']);
+  assert.equal(wrong.code, 2, wrong.stderr);
+  assert.match(wrong.stderr.trim().split('\n').at(-1)!, /--output 'out': the forward pass gives \[2, 3136\], the ar family reads \[2, 6272\]/);
+  assert.ok(!existsSync(join(home, 'models', 'torch-ar8')));
+});
+
 test('a U-Net written and exported by PyTorch imports as a flow model and completes neon run --preset smoke', () => {
   const imp = neon(['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'torch-unet', '--shape', '1,28,28', '--json']);
   assert.equal(imp.code, 0, imp.stderr.slice(-2000));
