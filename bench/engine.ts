@@ -3,7 +3,8 @@
 //   conv:  a U-Net block stack at 32×32, 64 channels, batch 64: two residual blocks of
 //          GroupNorm(32) → SiLU → 3×3 conv → GroupNorm(32) → SiLU → 3×3 conv, + skip (GroupNorm as PyTorch exports it).
 // For each: onnxruntime's forward throughput (2·MACs FLOP per pass), the tfjs training step's effective throughput
-// (3 × the forward's FLOP per step: forward, backward, Adam; mean-square loss) and their ratio. The dense case also
+// (3 × the forward's FLOP per step: forward, backward, Adam; mean-square loss) and their ratio; times are medians
+// over the runs (the forward: 3 s of runs; the training step: 8–20 steps). The dense case also
 // runs the training step on tfjs's stock kernels (the conv case cannot: tfjs-wasm has no filter-gradient kernel).
 // Each training variant runs in its own process (tfjs loads once per process). BENCH_CASES=dense,conv picks cases.
 import { spawnSync } from 'node:child_process';
@@ -82,6 +83,12 @@ const CASES: Record<string, BenchCase> = {
   },
 };
 
+/** The median: the machine is shared, and bursts of other work should not decide a figure. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 async function ortForward(c: BenchCase, seconds: number): Promise<number> {
   const ort = new OrtEngine();
   const m = await ort.load(encodeModel(c.build()));
@@ -89,15 +96,15 @@ async function ortForward(c: BenchCase, seconds: number): Promise<number> {
   const size = c.inputShape.reduce((a, b) => a * b, 1);
   const x = f32(Float32Array.from({ length: size }, () => rng.normal()), c.inputShape);
   for (let i = 0; i < 3; i++) await m.run({ x });
-  let n = 0;
+  const times: number[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
+    const t = performance.now();
     await m.run({ x });
-    n++;
+    times.push(performance.now() - t);
   }
-  const dt = (performance.now() - t0) / 1000 / n;
   await ort.close();
-  return (2 * c.macs) / dt / 1e9;
+  return (2 * c.macs) / (median(times) / 1000) / 1e9;
 }
 
 async function tfTrain(c: BenchCase, steps: number): Promise<{ gflops: number; msPerStep: number }> {
@@ -118,10 +125,14 @@ async function tfTrain(c: BenchCase, steps: number): Promise<{ gflops: number; m
     value.dispose();
   };
   step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const dt = (performance.now() - t0) / 1000 / steps;
-  return { gflops: (3 * 2 * c.macs) / dt / 1e9, msPerStep: dt * 1000 };
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    step();
+    times.push(performance.now() - t);
+  }
+  const ms = median(times);
+  return { gflops: (3 * 2 * c.macs) / (ms / 1000) / 1e9, msPerStep: ms };
 }
 
 function child(c: BenchCase, native: boolean, steps: number): { gflops: number; msPerStep: number } {
