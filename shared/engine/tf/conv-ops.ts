@@ -1,5 +1,6 @@
-// Conv and ConvTranspose (1-D, 2-D, 3-D; strides, pads, auto_pad, dilations, group, output_padding) on the
-// native kernels of native-conv.ts: onnxruntime computes the products, tfjs differentiates through them.
+// Conv and ConvTranspose (1-D and 2-D tested, the kernels are rank-generic; strides, pads, auto_pad, dilations,
+// group, output_padding) on the native kernels of native-conv.ts: onnxruntime computes the products, tfjs
+// differentiates through them.
 import { convPads, convTransposePads, type AutoPad } from './conv-geometry.ts';
 import { installNativeConv, CONV_KERNEL, CONV_TRANSPOSE_KERNEL, type ConvAttrs } from './native-conv.ts';
 import { attrInt, attrInts, attrString, input, one, type OpContext, type OpImpl, type Tensor } from './op-context.ts';

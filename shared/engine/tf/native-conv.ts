@@ -4,7 +4,7 @@
 //
 //   NeonConv(x, w)            y = Conv(x, w)                     (NCHW…, weights [M, C/group, k…])
 //   NeonConvTranspose(x, w)   y = ConvTranspose(x, w)            (weights [C, M/group, k…])
-//   NeonConvFilterGrad(x, g)  ∂⟨g, Conv(x, w)⟩/∂w                 (a convolution of x by g, per group)
+//   NeonConvFilterGrad(x, g)  ∂⟨g, Conv(x, w)⟩/∂w                 (one matrix product per kernel offset)
 //
 // d/dx Conv = ConvTranspose(g, w) with the output padding that restores x's size; d/dw Conv = FilterGrad(x, g).
 // ConvTranspose is Conv's adjoint, so d/dx ConvTranspose = Conv(g, w) and d/dw ConvTranspose = FilterGrad(g, x).
@@ -56,28 +56,41 @@ function convTransposeModel(rank: number, a: TransposeAttrs) {
 }
 
 /**
- * dW[m, c, k] = Σ_n,o g[n, m, o] · x[n, c, o·stride + k·dilation − pad] as one convolution: the batch becomes the
- * channels being summed, x's channels within a group become the batch, and g is the kernel (stride and dilation
- * trade places). Per group: x [N, G·Cg, S] → [Cg, G·N, S]; g [N, G·Mg, O] → [G·Mg, N, O]; Conv(group G) →
- * [Cg, M, K′] → crop to K → [M, Cg, K].
+ * dW[m, c, k] = Σ_n,o g[n, m, o] · xpad[n, c, k·dilation + o·stride]: one matrix product per kernel offset k,
+ * of g [M, N·O] by the strided view of the padded input at that offset [C, N·O] (per group). Measured at 3×3,
+ * 64 channels, 32×32, batch 64: about 2.7× faster than expressing dW as one convolution of x by g, whose
+ * output is only the kernel's 3×3 (a matrix product 9 columns wide).
  */
 function filterGradModel(xShape: number[], gShape: number[], a: FilterGradAttrs) {
   const r = xShape.length - 2;
   const [n, c] = xShape;
   const m = gShape[1];
+  const out = gShape.slice(2);
   const grp = a.group;
-  const cg = c / grp;
-  const mg = m / grp;
+  const [cg, mg] = [c / grp, m / grp];
+  const no = n * out.reduce((p, d) => p * d, 1);
   const b = new GraphBuilder('conv-filter-grad');
   const x = b.input('x', xShape);
   const gy = b.input('g', gShape);
-  const sp = range(r, 3);
-  const xs = b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [x, b.constInt64([n, grp, cg, ...xShape.slice(2)])])], { perm: [2, 1, 0, ...sp] }), b.constInt64([cg, grp * n, ...xShape.slice(2)])]);
-  const gs = grp === 1 ? b.op('Transpose', [gy], { perm: [1, 0, ...range(r, 2)] }) : b.op('Reshape', [b.op('Transpose', [b.op('Reshape', [gy, b.constInt64([n, grp, mg, ...gShape.slice(2)])])], { perm: [1, 2, 0, ...sp] }), b.constInt64([m, n, ...gShape.slice(2)])]);
-  let dw = b.op('Conv', [xs, gs], { strides: a.dilations, dilations: a.strides, pads: a.pads, group: grp });
-  // the correlation can run past the kernel's extent (input elements beyond the last window): crop
-  dw = b.op('Slice', [dw, b.constInt64(range(r).map(() => 0)), b.constInt64(a.kernelShape), b.constInt64(range(r, 2))]);
-  b.output(b.op('Transpose', [dw], { perm: [1, 0, ...range(r, 2)] }));
+  const spatial = range(r, 2);
+  const padded = a.pads.some((p) => p > 0) ? b.op('Pad', [x, b.constInt64([0, 0, ...a.pads.slice(0, r), 0, 0, ...a.pads.slice(r)])]) : x;
+  // channels first: [C, N, S…], so that a spatial view reshapes to [C, N·O] without another copy
+  const xt = b.op('Transpose', [padded], { perm: [1, 0, ...spatial] });
+  const gt = b.op('Reshape', [b.op('Transpose', [gy], { perm: [1, 0, ...spatial] }), b.constInt64(grp === 1 ? [m, no] : [grp, mg, no])]);
+  const parts: string[] = [];
+  let offsets: number[][] = [[]];
+  for (let i = 0; i < r; i++) offsets = offsets.flatMap((o) => range(a.kernelShape[i]).map((k) => [...o, k * a.dilations[i]]));
+  for (const off of offsets) {
+    const ends = off.map((o, i) => o + (out[i] - 1) * a.strides[i] + 1);
+    const view = b.op('Slice', [xt, b.constInt64(off), b.constInt64(ends), b.constInt64(spatial), b.constInt64(a.strides)]);
+    const part =
+      grp === 1
+        ? b.op('Gemm', [gt, b.op('Reshape', [view, b.constInt64([c, no])])], { transB: 1 })
+        : b.op('MatMul', [gt, b.op('Transpose', [b.op('Reshape', [view, b.constInt64([grp, cg, no])])], { perm: [0, 2, 1] })]);
+    parts.push(b.op('Reshape', [part, b.constInt64([m, cg, 1])]));
+  }
+  const dw = parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: 2 });
+  b.output(b.op('Reshape', [dw, b.constInt64([m, cg, ...a.kernelShape])]));
   return b.build();
 }
 
@@ -87,7 +100,9 @@ class SessionCache {
   get(key: string, build: () => ReturnType<GraphBuilder['build']>): SyncSession {
     let s = this.sessions.get(key);
     if (!s) {
-      s = loadSyncSession(build(), this.threads);
+      // 'extended', not 'all': the NCHWc layout that 'all' picks reorders every input and output of a one-node
+      // session (measured: forward 3×3 convolutions at batch 64 ran about 1.5–2× slower with it)
+      s = loadSyncSession(build(), this.threads, 'extended');
       this.sessions.set(key, s);
     }
     return s;

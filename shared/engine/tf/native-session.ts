@@ -36,13 +36,13 @@ export interface SyncSession {
 }
 
 /** Loads a one-output model into a synchronous session on the CPU provider. */
-export function loadSyncSession(model: ModelProto, threads = availableParallelism()): SyncSession {
+export function loadSyncSession(model: ModelProto, threads = availableParallelism(), optimization: 'basic' | 'extended' | 'all' = 'all'): SyncSession {
   const bytes = encodeModel(model);
   const session = new (nativeBinding().binding.InferenceSession)();
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: optimization,
     executionProviders: ['cpu'],
     // several small sessions share the cores: threads that spin after a run would starve the next one
     extra: { session: { intra_op: { allow_spinning: '0' } } },

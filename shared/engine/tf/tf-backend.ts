@@ -52,6 +52,8 @@ export async function loadTf(opts: TfOptions = {}): Promise<TF> {
       await import('@tensorflow/tfjs-backend-wasm');
       await tf.setBackend('wasm');
       await tf.ready();
+      const { installSharedBuffers } = await import('./wasm-shared-buffers.ts');
+      installSharedBuffers(tf);
       if (nativeMatMul) {
         const { installNativeMatMul } = await import('./native-matmul.ts');
         installNativeMatMul(tf);
