@@ -21,6 +21,7 @@ import { withWeights } from '../../shared/models/with-weights.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { SampleSetReader, SampleSetWriter } from '../../shared/samples/sample-set.ts';
 import { resolveSettings } from '../../shared/samples/sample-settings.ts';
+import { settingsFromWire } from '../../shared/samplers/sampler-settings.ts';
 import type { FidScorer } from './scorer.ts';
 import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
 
@@ -106,7 +107,7 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const range = synthesisSeeds(config);
       const per = base.manifest.data.shape.reduce((a, b) => a * b, 1);
       const s = config.synthesis.sampler;
-      const settings = { seed: config.seed, guidanceScale: s.guidance_scale, steps: s.steps, temperature: s.temperature, topK: s.top_k };
+      const settings = { seed: config.seed, ...settingsFromWire(s) };
       const writer = new SampleSetWriter(store, {
         shape: [...base.manifest.data.shape],
         model: { name: base.model, ref: base.model, tag: `version-${base.versionId}`, content_hash: base.artifactId },
@@ -172,7 +173,7 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const s = config.sweep.sampler;
       await withSession(bytes, (session) =>
         sampleRange(family, session, base.manifest, config.seed, input.seeds, config.sweep.batch,
-          { guidanceScale: input.cfg, steps: s.steps, temperature: s.temperature, topK: s.top_k },
+          { ...settingsFromWire(s), guidanceScale: input.cfg },
           async (images, _labels, count, done) => {
             const { features, dim } = await scorer.features(images, count, base.manifest);
             (stats ??= new FeatureStats(dim)).add(features, count);

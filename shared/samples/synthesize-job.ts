@@ -11,19 +11,16 @@ import { recordArtifact } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import { generateSamples } from './generate-samples.ts';
 import { SampleSetWriter } from './sample-set.ts';
-import { resolveSettings, type SamplerSettings } from './sample-settings.ts';
+import { resolveSettings, type SampleSetSettings } from './sample-settings.ts';
+import { samplerSettingsWire, settingsFromWire } from '../samplers/sampler-settings.ts';
 
 export const SYNTHESIZE_JOB = 'synthesize';
 
-export const SynthesizePayload = z.object({
+export const SynthesizePayload = samplerSettingsWire.extend({
   model: z.string().min(1),
   n: z.number().int().min(1).max(10_000_000),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
-  guidance_scale: z.number().min(0).optional(),
-  steps: z.number().int().min(1).optional(),
   class_label: z.number().int().min(0).optional(),
-  temperature: z.number().positive().optional(),
-  top_k: z.number().int().min(0).optional(),
   /** Samples per sampler call (default 64). */
   batch: z.number().int().min(1).max(4096).default(64),
   /** Samples per shard artifact (default 4096). */
@@ -54,7 +51,7 @@ export function synthesizeHandler(deps: SynthesizeDeps): JobHandler {
       if (err instanceof ModelNotFoundError || err instanceof UnknownFamilyError) throw new PermanentJobError(err.message);
       throw err;
     }
-    const settings: SamplerSettings = { seed: p.seed, guidanceScale: p.guidance_scale, steps: p.steps, classLabel: p.class_label, temperature: p.temperature, topK: p.top_k };
+    const settings: SampleSetSettings = { seed: p.seed, classLabel: p.class_label, ...settingsFromWire(p) };
     const version = { name: model.name, ref: p.model, tag: model.tag, content_hash: model.key };
     const writer = new SampleSetWriter(deps.store, { shape: model.manifest.data.shape, model: version, settings: resolveSettings(model.manifest, settings), shardSize: p.shard_size });
     const t0 = performance.now();
