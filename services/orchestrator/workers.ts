@@ -1,6 +1,7 @@
 // The job handlers of a Neon run (synthesize, self-train, trial, promote) on the job queue, and one starter that
 // runs them with the orchestrator loop: what an all-in-one process (or `neon run`) mounts.
 import type { Database } from '../../shared/db/database.ts';
+import type { Manifest } from '../../shared/models/manifest.ts';
 import type { ClaimedJob } from '../../shared/jobs/job-queue.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
 import { runWorker, type JobContext } from '../../shared/jobs/worker.ts';
@@ -50,7 +51,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       const { artifact } = await steps.materialize(base, p.snapshot, p.w);
       const db = deps.database.db;
       await recordArtifact(db, artifact);
-      const manifest = {
+      const manifest: Manifest = {
         ...base.manifest,
         sampler: { ...base.manifest.sampler, guidance_scale: p.cfg },
         lineage: {
@@ -63,7 +64,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       };
       const tag = `neon-${run.id}`;
       const { version } = await registerModelVersion(db, {
-        model: base.model, tag, artifact: artifact.id, manifest: manifest as Record<string, unknown>,
+        model: base.model, tag, artifact: artifact.id, manifest,
         baseVersionId: base.versionId, snapshot: p.snapshot?.step, w: p.w, runId: run.id,
       });
       await setAlias(db, base.model, 'neon', version.id);
