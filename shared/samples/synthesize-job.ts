@@ -9,9 +9,8 @@ import { ModelNotFoundError, type ModelProvider } from '../serving/model-provide
 import { UnknownFamilyError } from '../families/registry.ts';
 import { recordArtifact } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
-import { generateSamples } from './generate-samples.ts';
-import { SampleSetWriter } from './sample-set.ts';
-import { resolveSettings, type SampleSetSettings } from './sample-settings.ts';
+import { synthesizeSampleSet } from './synthesize.ts';
+import type { SampleSetSettings } from './sample-settings.ts';
 import { samplerSettingsWire, settingsFromWire } from '../samplers/sampler-settings.ts';
 
 export const SYNTHESIZE_JOB = 'synthesize';
@@ -53,15 +52,13 @@ export function synthesizeHandler(deps: SynthesizeDeps): JobHandler {
     }
     const settings: SampleSetSettings = { seed: p.seed, classLabel: p.class_label, ...settingsFromWire(p) };
     const version = { name: model.name, ref: p.model, tag: model.tag, content_hash: model.key };
-    const writer = new SampleSetWriter(deps.store, { shape: model.manifest.data.shape, model: version, settings: resolveSettings(model.manifest, settings), shardSize: p.shard_size });
     const t0 = performance.now();
-    for await (const b of generateSamples(model, settings, { start: 0, end: p.n }, p.batch, ctx.signal)) {
-      await writer.add(b.images, b.labels, Uint32Array.from({ length: b.n }, (_, i) => b.first + i));
-      await ctx.progress({ done: b.first + b.n, total: p.n, images_per_second: (b.first + b.n) / ((performance.now() - t0) / 1000) });
-    }
-    const { id, artifact, manifest } = await writer.finish();
+    const { id, artifact, manifest, shardArtifacts } = await synthesizeSampleSet(deps.store, {
+      model, version, settings, range: { start: 0, end: p.n }, batch: p.batch, shardSize: p.shard_size, signal: ctx.signal,
+      onProgress: (done, total) => ctx.progress({ done, total, images_per_second: done / ((performance.now() - t0) / 1000) }),
+    });
     if (deps.db) {
-      for (const s of writer.shardArtifacts) await recordArtifact(deps.db, s);
+      for (const s of shardArtifacts) await recordArtifact(deps.db, s);
       await recordArtifact(deps.db, artifact);
     }
     return { sample_set: id, n: manifest.n, shards: manifest.shards.length, model: version, seconds: (performance.now() - t0) / 1000 };
