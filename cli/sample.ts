@@ -22,7 +22,7 @@ import { shardRange } from '../shared/image/png-folder.ts';
 import { generateSamples } from '../shared/samples/generate-samples.ts';
 import { PngSampleWriter } from '../shared/samples/png-samples.ts';
 import { SampleSetWriter } from '../shared/samples/sample-set.ts';
-import { resolveSettings, type SamplerSettings } from '../shared/samples/sample-settings.ts';
+import { resolveSettings, type SampleSetSettings } from '../shared/samples/sample-settings.ts';
 import type { Database } from '../shared/db/database.ts';
 
 const HELP = `usage: neon sample --model NAME --n N --out DIR [flags]
@@ -84,7 +84,7 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
   const format = choiceFlag(flags, 'format', ['png', 'set', 'both'] as const) ?? 'png';
   const out = flags.values.get('out');
   if (format !== 'set' && !out) throw new UsageError('--out is required for --format png|both');
-  const settings: SamplerSettings = {
+  const settings: SampleSetSettings = {
     seed: intFlag(flags, 'seed', { min: 0, max: 2 ** 32 - 1 }) ?? 0,
     guidanceScale: numberFlag(flags, 'guidance'),
     steps: intFlag(flags, 'steps', { min: 1, max: 10_000 }),

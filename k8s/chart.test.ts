@@ -207,8 +207,10 @@ test('the validator catches the mistakes it is there for', () => {
   const mutate = (f: (objs: K8sObject[]) => void): string[] => { const o = base(); f(o); return validateManifests(o); };
   const dep = (objs: K8sObject[]) => objs.find((o) => o.kind === 'Deployment')!;
   assert.match(mutate((o) => { dep(o).spec.template.spec.containers[0].readinessProbe.httpGet.port = 'web'; }).join('\n'), /readinessProbe port web/);
-  assert.match(mutate((o) => { dep(o).spec.template.spec.containers[0].livenesProbe = {}; }).join('\n'), /unknown field "livenesProbe"/);
-  assert.match(mutate((o) => { dep(o).spec.replicas = '2'; }).join('\n'), /expected an integer/);
+  // shapes come from the Kubernetes OpenAPI schemas (kubernetes-models): types, required fields, formats
+  assert.match(mutate((o) => { delete dep(o).spec.template.spec.containers[0].name; }).join('\n'), /containers\.0: must have required property name/);
+  assert.match(mutate((o) => { dep(o).spec.replicas = '2'; }).join('\n'), /spec\.replicas: must be integer/);
+  assert.match(mutate((o) => { dep(o).spec.template.spec.containers[0].ports[0].containerPort = 2 ** 40; }).join('\n'), /containerPort: must match format "int32"/);
   assert.match(mutate((o) => { delete dep(o).metadata.labels!['app.kubernetes.io/instance']; }).join('\n'), /missing label app.kubernetes.io\/instance/);
   assert.match(mutate((o) => { dep(o).spec.template.spec.containers[0].args.push('$(NOT_SET)'); }).join('\n'), /\$\(NOT_SET\)/);
   assert.match(mutate((o) => { o.find((x) => x.kind === 'CronJob')!.spec.schedule = 'every night'; }).join('\n'), /5-field cron/);

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { readModelDir } from '../shared/models/model-files.ts';
-import { drawSampleSet } from '../shared/train/sample-set.ts';
+import { drawSampleSet } from '../shared/samples/draw-sample-set.ts';
 import { encodePng } from '../shared/image/png.ts';
 
 const { values } = parseArgs({

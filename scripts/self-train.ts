@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { readModelDir } from '../shared/models/model-files.ts';
-import { drawSampleSet } from '../shared/train/sample-set.ts';
+import { drawSampleSet } from '../shared/samples/draw-sample-set.ts';
 import { selfTrain } from '../shared/train/self-train.ts';
 
 const { values } = parseArgs({

@@ -118,7 +118,7 @@ test('a version promoted in the registry is served at once after refresh; name@b
   const before = await (await generate({ model: 'tiny-flow', n: 1, seed: 9 })).json();
   const next = tinyFlowModel('tiny-flow', 77);
   const artifact = await server.store.put(next.onnx, 'onnx', { test: true });
-  const v = await registerModelVersion(server.database!.db, { model: 'tiny-flow', tag: 'neon-test', artifact, manifest: next.manifest as unknown as Record<string, unknown> });
+  const v = await registerModelVersion(server.database!.db, { model: 'tiny-flow', tag: 'neon-test', artifact, manifest: next.manifest });
   await setAlias(server.database!.db, 'tiny-flow', 'default', v.version.id);
   const r = await server.app.request('/v1/models/tiny-flow/refresh', { method: 'POST', headers: auth });
   assert.equal(r.status, 200);
@@ -134,8 +134,8 @@ test('a finished neon.promote job in the event log makes the sampler serve the p
   const db = server.database!.db;
   const a = tinyFlowModel('tiny-flow', 5);
   const b = tinyFlowModel('tiny-flow', 6);
-  const va = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-a', artifact: await server.store.put(a.onnx, 'onnx'), manifest: a.manifest as unknown as Record<string, unknown> });
-  const vb = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-b', artifact: await server.store.put(b.onnx, 'onnx'), manifest: b.manifest as unknown as Record<string, unknown> });
+  const va = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-a', artifact: await server.store.put(a.onnx, 'onnx'), manifest: a.manifest });
+  const vb = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-b', artifact: await server.store.put(b.onnx, 'onnx'), manifest: b.manifest });
   await setAlias(db, 'tiny-flow', 'neon', va.version.id);
   const first = await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json();
   assert.equal(first.version, 'neon-a');

@@ -1,7 +1,7 @@
-// Validates rendered manifests as Kubernetes objects: shapes (k8s-shapes.ts), names, the recommended labels, and the
+// Validates rendered manifests as Kubernetes objects: the Kubernetes OpenAPI schemas (k8s-schemas.ts), names, the recommended labels, and the
 // references between objects (selectors, ports, Secrets, ConfigMaps, claims, ServiceAccounts, HPA targets, Helm hooks),
 // plus CronJob and Indexed Job rules. Returns the problems; an empty list means valid.
-import { checkShape, shapes } from './k8s-shapes.ts';
+import { schemaProblems } from './k8s-schemas.ts';
 
 export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any }
 
@@ -47,9 +47,9 @@ export function validateManifests(objects: K8sObject[], opts: ValidateOptions = 
 
   for (const o of objects) {
     const id = `${o.kind ?? '?'}/${o.metadata?.name ?? '?'}`;
-    const shape = shapes[`${o.apiVersion}/${o.kind}`];
-    if (!shape) { problems.push(`${id}: unknown apiVersion/kind ${o.apiVersion}/${o.kind}`); continue; }
-    checkShape(o, shape, id, problems);
+    const shapeProblems = schemaProblems(o, id);
+    problems.push(...shapeProblems);
+    if (shapeProblems.some((p) => p.includes('unknown apiVersion/kind'))) continue;
     const name = o.metadata?.name;
     if (typeof name !== 'string') continue;
     if (seen.has(`${o.kind}/${name}`)) problems.push(`${id}: defined twice`);

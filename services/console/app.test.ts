@@ -18,8 +18,8 @@ test('the page, its files, the models with lineage, and a missing run', async ()
     const store = new ArtifactStore(join(dir, 'artifacts'));
     const a = tinyFlowModel('tiny-flow', 1);
     const b = tinyFlowModel('tiny-flow', 2);
-    const base = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'base', artifact: await store.put(a.onnx, 'onnx'), manifest: a.manifest as unknown as Record<string, unknown> });
-    const neon = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact: await store.put(b.onnx, 'onnx'), manifest: b.manifest as unknown as Record<string, unknown>, baseVersionId: base.version.id, snapshot: 40, w: 1.5, runId: 'r1' });
+    const base = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'base', artifact: await store.put(a.onnx, 'onnx'), manifest: a.manifest });
+    const neon = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact: await store.put(b.onnx, 'onnx'), manifest: b.manifest, baseVersionId: base.version.id, snapshot: 40, w: 1.5, runId: 'r1' });
     await setAlias(database.db, 'tiny-flow', 'neon', neon.version.id);
     const app = createConsoleApp({ database });
 

@@ -6,6 +6,7 @@
 //   GET /v1/console/runs/{id}/curves.svg    FID(select) against w, one line per (snapshot, guidance scale),
 //                                           the chosen point circled (shared/plot/line-plot-svg.ts)
 // The page calls POST /v1/images/generations and /v1/neon/runs with the token from its token field.
+import type { Manifest } from '../../shared/models/manifest.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
@@ -68,7 +69,8 @@ export function curveSeries(points: TrialPoint[], best?: { snapshot: number | nu
 }
 
 function versionJson(v: ModelVersionRow, tagOf: Map<number, string>) {
-  const m = v.manifest as { family?: string; data?: { shape?: number[] }; conditioning?: { num_classes?: number } };
+  // rows written by older versions may lack fields: read it as partial
+  const m: Partial<Manifest> = v.manifest;
   return {
     id: v.id,
     tag: v.tag,

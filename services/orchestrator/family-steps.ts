@@ -1,5 +1,5 @@
-// The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path:
-//   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample set (shards + manifest)
+// The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path (its
+// synthesis is the shared `synthesize` job, shared/samples/synthesize-job.ts):
 //   self-train: θr fine-tuned on S with the family's own loss, snapshots every k steps     → ONNX artifacts θs(k)
 //   trial:      θneon(w) = (1+w)·θr − w·θs(k) (mergeCheckpoints) → samples on the selection/report seeds →
 //               features → float64 statistics → Fréchet distance to the reference
@@ -8,21 +8,21 @@ import { rm } from 'node:fs/promises';
 import type { TF } from '../../shared/engine/tf/tf-backend.ts';
 import { TfGraph } from '../../shared/engine/tf/tf-graph.ts';
 import type { OrtEngine, OrtModel } from '../../shared/engine/ort/ort-engine.ts';
-import type { GeneratorFamily, SampleRequest } from '../../shared/families/generator-family.ts';
-import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
+import type { GeneratorFamily } from '../../shared/families/generator-family.ts';
 import type { Manifest } from '../../shared/models/manifest.ts';
 import { decodeModel, encodeModel } from '../../shared/onnx/onnx-proto.ts';
 import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
 import { FeatureStats } from '../../shared/metrics/feature-stats.ts';
 import { frechetDistance } from '../../shared/metrics/frechet-distance.ts';
-import { snapshotSteps, synthesisSeeds, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
+import { snapshotSteps, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
 import { selfTrainGraph } from '../../shared/train/self-train.ts';
 import { withWeights } from '../../shared/models/with-weights.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
-import { SampleSetReader, SampleSetWriter } from '../../shared/samples/sample-set.ts';
-import { resolveSettings } from '../../shared/samples/sample-settings.ts';
+import { generateSamples } from '../../shared/samples/generate-samples.ts';
+import { SampleSetReader } from '../../shared/samples/sample-set.ts';
+import { settingsFromWire } from '../../shared/samplers/sampler-settings.ts';
 import type { FidScorer } from './scorer.ts';
-import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
+import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, TrialInput, TrialResult } from './steps.ts';
 
 export interface FamilyStepsDeps {
   store: ArtifactStore;
@@ -35,33 +35,8 @@ export interface FamilyStepsDeps {
   scorer: (manifest: Manifest) => Promise<FidScorer>;
 }
 
-/** Labels of a seed range: sample i gets class i mod K (balanced, and a function of the seed index alone). */
-function classLabels(manifest: Manifest, first: number, n: number): number[] | undefined {
-  const K = manifest.conditioning.num_classes;
-  if (K === 0) return undefined;
-  return Array.from({ length: n }, (_, i) => (first + i) % K);
-}
-
-async function sampleRange(
-  family: GeneratorFamily,
-  session: OrtModel,
-  manifest: Manifest,
-  seed: number,
-  range: SeedRange,
-  batch: number,
-  settings: Omit<SampleRequest, 'n' | 'seed' | 'first' | 'classLabels'>,
-  onBatch: (images: Uint8Array, labels: Int32Array, count: number, done: number) => Promise<void>,
-  signal: AbortSignal,
-): Promise<void> {
-  for (let done = 0; done < range.count; ) {
-    signal.throwIfAborted();
-    const count = Math.min(batch, range.count - done);
-    const first = range.first + done;
-    const out = await sampleInLanes(family, session, manifest, { ...settings, n: count, seed, first, classLabels: classLabels(manifest, first, count) });
-    done += count;
-    await onBatch(out.images, out.labels, count, done);
-  }
-}
+/** The samples of a seed range, as a range of the sample stream. */
+const streamRange = (r: SeedRange) => ({ start: r.first, end: r.first + r.count });
 
 export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
   const { store, ort } = deps;
@@ -100,29 +75,6 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
   }
 
   return {
-    async synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult> {
-      const started = performance.now();
-      const family = await deps.family(base.manifest);
-      const range = synthesisSeeds(config);
-      const per = base.manifest.data.shape.reduce((a, b) => a * b, 1);
-      const s = config.synthesis.sampler;
-      const settings = { seed: config.seed, guidanceScale: s.guidance_scale, steps: s.steps, temperature: s.temperature, topK: s.top_k };
-      const writer = new SampleSetWriter(store, {
-        shape: [...base.manifest.data.shape],
-        model: { name: base.model, ref: base.model, tag: `version-${base.versionId}`, content_hash: base.artifactId },
-        settings: resolveSettings(base.manifest, settings),
-      });
-      await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
-        sampleRange(family, session, base.manifest, config.seed, range, config.synthesis.batch, settings, async (img, lab, count, done) => {
-          const first = range.first + done - count;
-          await writer.add(img.subarray(0, count * per), lab.subarray(0, count), Uint32Array.from({ length: count }, (_, i) => first + i));
-          await ctx.progress({ done, total: range.count });
-        }, ctx.signal),
-      );
-      const { id } = await writer.finish();
-      return { sample_set: id, n: range.count, seconds: (performance.now() - started) / 1000 };
-    },
-
     async selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult> {
       const started = performance.now();
       const tf = await deps.tf();
@@ -169,16 +121,15 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const scorer = await deps.scorer(base.manifest);
       const bytes = await mergedBytes(base, input.snapshot, input.w);
       let stats: FeatureStats | undefined;
-      const s = config.sweep.sampler;
-      await withSession(bytes, (session) =>
-        sampleRange(family, session, base.manifest, config.seed, input.seeds, config.sweep.batch,
-          { guidanceScale: input.cfg, steps: s.steps, temperature: s.temperature, topK: s.top_k },
-          async (images, _labels, count, done) => {
-            const { features, dim } = await scorer.features(images, count, base.manifest);
-            (stats ??= new FeatureStats(dim)).add(features, count);
-            await ctx.progress({ done, total: input.seeds.count });
-          }, ctx.signal),
-      );
+      const settings = { seed: config.seed, ...settingsFromWire(config.sweep.sampler), guidanceScale: input.cfg };
+      const range = streamRange(input.seeds);
+      await withSession(bytes, async (session) => {
+        for await (const b of generateSamples({ family, session, manifest: base.manifest }, settings, range, config.sweep.batch, ctx.signal)) {
+          const { features, dim } = await scorer.features(b.images, b.n, base.manifest);
+          (stats ??= new FeatureStats(dim)).add(features, b.n);
+          await ctx.progress({ done: b.first + b.n - range.start, total: input.seeds.count });
+        }
+      });
       const fid = frechetDistance(stats!.gaussian(), scorer.reference).fid;
       return { fid, n: input.seeds.count, features: scorer.name, seconds: (performance.now() - started) / 1000 };
     },

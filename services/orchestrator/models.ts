@@ -66,7 +66,7 @@ export async function ensureToyModel(db: Db, store: ArtifactStore, tf: TF, o: To
     const data = { images, labels: new Int32Array(nReal), n: nReal, shape: manifest.data.shape, id: manifest.training!.dataset! };
     await trainLoop(tf, graph, ddpmFamily, manifest, data, { steps, lr, batch, seed: seed + 3, batches: 'draws' });
     const m = await store.put(encodeModel(graph.toModel()), 'onnx', { model: TOY_MODEL, pretrain: manifest.training });
-    await registerModelVersion(db, { model: TOY_MODEL, tag: 'base', artifact: m, manifest: manifest as unknown as Record<string, unknown> });
+    await registerModelVersion(db, { model: TOY_MODEL, tag: 'base', artifact: m, manifest });
   } finally {
     graph.dispose();
   }

@@ -1,11 +1,15 @@
 // The job handlers of a Neon run (synthesize, self-train, trial, promote) on the job queue, and one starter that
 // runs them with the orchestrator loop: what an all-in-one process (or `neon run`) mounts.
 import type { Database } from '../../shared/db/database.ts';
+import type { Manifest } from '../../shared/models/manifest.ts';
 import type { ClaimedJob } from '../../shared/jobs/job-queue.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
 import { runWorker, type JobContext } from '../../shared/jobs/worker.ts';
 import { recordArtifact, registerModelVersion, setAlias } from '../../shared/registry/registry.ts';
-import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
+import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, TrialJobPayload } from './job-payloads.ts';
+import { synthesizeHandler } from '../../shared/samples/synthesize-job.ts';
+import type { ModelProvider } from '../../shared/serving/model-provider.ts';
+import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { baseModelOf, getRun, JOB_TYPES, runConfigOf } from './run-records.ts';
 import { runOrchestrator, type AdvanceResult } from './orchestrator.ts';
 import type { NeonSteps, StepContext } from './steps.ts';
@@ -13,6 +17,9 @@ import type { NeonSteps, StepContext } from './steps.ts';
 export interface NeonWorkerDeps {
   database: Database;
   steps: NeonSteps;
+  /** The synthesize job's models (the registry's versions) and store. */
+  models: ModelProvider;
+  store: ArtifactStore;
 }
 
 function stepContext(ctx: JobContext): StepContext {
@@ -28,12 +35,9 @@ async function runOf(deps: NeonWorkerDeps, runId: string) {
 /** The handler of each Neon job type. */
 export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: ClaimedJob, ctx: JobContext) => Promise<Record<string, unknown>>> {
   const { steps } = deps;
+  const synthesize = synthesizeHandler({ models: deps.models, store: deps.store, db: deps.database.db });
   return {
-    [JOB_TYPES.synthesize]: async (job, ctx) => {
-      const p = parsePayload(SynthesizeJobPayload, job.payload, job.type);
-      const { config, base } = await runOf(deps, p.run_id);
-      return { ...(await steps.synthesize(base, config, stepContext(ctx))) };
-    },
+    [JOB_TYPES.synthesize]: async (job, ctx) => (await synthesize(job, ctx)) ?? {},
     [JOB_TYPES.selftrain]: async (job, ctx) => {
       const p = parsePayload(SelfTrainJobPayload, job.payload, job.type);
       const { config, base } = await runOf(deps, p.run_id);
@@ -50,7 +54,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       const { artifact } = await steps.materialize(base, p.snapshot, p.w);
       const db = deps.database.db;
       await recordArtifact(db, artifact);
-      const manifest = {
+      const manifest: Manifest = {
         ...base.manifest,
         sampler: { ...base.manifest.sampler, guidance_scale: p.cfg },
         lineage: {
@@ -63,7 +67,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       };
       const tag = `neon-${run.id}`;
       const { version } = await registerModelVersion(db, {
-        model: base.model, tag, artifact: artifact.id, manifest: manifest as Record<string, unknown>,
+        model: base.model, tag, artifact: artifact.id, manifest,
         baseVersionId: base.versionId, snapshot: p.snapshot?.step, w: p.w, runId: run.id,
       });
       await setAlias(db, base.model, 'neon', version.id);

@@ -1,6 +1,7 @@
 // The database schema (drizzle-orm): registry (models, versions, aliases, artifacts), Neon runs and trials,
 // the job queue and the append-only event log. The SQL that creates it lives in ./migrations; schema.test.ts
 // checks that the two agree column by column.
+import type { Manifest } from '../models/manifest.ts';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -50,7 +51,7 @@ export const modelVersions = pgTable(
     artifactId: text('artifact_id')
       .notNull()
       .references(() => artifacts.id),
-    manifest: jsonb('manifest').$type<Record<string, unknown>>().notNull(),
+    manifest: jsonb('manifest').$type<Manifest>().notNull(),
     /** Lineage: the version this one was made from (θr), the self-train snapshot (θs) and the merge weight w. */
     baseVersionId: bigint('base_version_id', { mode: 'number' }).references((): AnyPgColumn => modelVersions.id),
     snapshot: integer('snapshot'),

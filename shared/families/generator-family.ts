@@ -1,6 +1,7 @@
 // What every generator family (flow matching, EDM diffusion, autoregressive) provides to the rest of Neon:
 // its training loss on a batch (run on the tfjs engine, for pretraining and self-training) and its sampler
 // (run on onnxruntime). Families are plain modules in shared/families/<family>.ts implementing this.
+import type { SamplerSettings } from '../samplers/sampler-settings.ts';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
@@ -15,17 +16,13 @@ export interface TrainingBatch {
   n: number;
 }
 
-export interface SampleRequest {
+export interface SampleRequest extends SamplerSettings {
   n: number;
   /** Sample i uses the generator of seed + first + i: the same whatever the batch. */
   seed: number;
   first?: number;
   /** One label per sample (or one for all); the null class or undefined for unconditional. */
   classLabels?: number[];
-  guidanceScale?: number;
-  steps?: number;
-  temperature?: number;
-  topK?: number;
 }
 
 export interface SampleResult {

@@ -3,6 +3,7 @@
 // uses the generator of (seed, i), so ranges that do not overlap are disjoint seeds. Synthesis, selection and
 // report ranges must be pairwise disjoint (the report FID is measured on seeds no decision has seen).
 import { z } from 'zod';
+import { samplerSettingsWire } from '../samplers/sampler-settings.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveInt = z.number().int().positive();
@@ -15,13 +16,8 @@ export const seedRangeSchema = z.object({
 });
 export type SeedRange = z.infer<typeof seedRangeSchema>;
 
-export const samplerSettingsSchema = z.object({
-  /** Guidance scale (classifier-free guidance; the score scale ζ for the 2-d toy). Default: the model's. */
-  guidance_scale: finite.min(0).optional(),
-  steps: positiveInt.optional(),
-  temperature: finite.positive().optional(),
-  top_k: z.number().int().min(0).optional(),
-});
+/** Sampler settings in their one wire form (guidance_scale, steps, temperature, top_k); defaults: the model's. */
+export const samplerSettingsSchema = samplerSettingsWire;
 
 export const runConfigSchema = z
   .object({

@@ -1,6 +1,7 @@
 // The model registry: models, their versions (an ONNX artifact, its manifest, its lineage), aliases, and the
 // artifacts table that mirrors the artifact store's manifests.
 // References: `name` (the `default` alias), `name@tag` (a version tag), `name@alias` (e.g. `fmnist-flow@neon`).
+import type { Manifest } from '../models/manifest.ts';
 import { createHash } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -42,7 +43,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** The content hash of a version: sha256 over its ONNX artifact id and its manifest (canonical JSON). */
-export function versionContentHash(artifactId: string, manifest: Record<string, unknown>): string {
+export function versionContentHash(artifactId: string, manifest: unknown): string {
   return createHash('sha256').update(`neon-model-version\n${artifactId}\n${canonicalJson(manifest)}`).digest('hex');
 }
 
@@ -76,7 +77,7 @@ export interface RegisterVersionInput {
   tag: string;
   /** The ONNX artifact: its store manifest (recorded here if new) or the id of one already recorded. */
   artifact: string | Pick<ArtifactManifest, 'id' | 'kind' | 'bytes' | 'config'>;
-  manifest: Record<string, unknown>;
+  manifest: Manifest;
   /** Default: versionContentHash(artifact id, manifest). */
   contentHash?: string;
   baseVersionId?: number;

@@ -1,7 +1,7 @@
 // Draws the samples [start, end) of a sample stream in batches with a model's family sampler. Sample j always comes
 // from the generator (seed, j) with class labelOf(j), so any split into shards or batches gives the same samples.
 import type { LoadedModel } from '../serving/model-provider.ts';
-import { requestFor, type SamplerSettings } from './sample-settings.ts';
+import { requestFor, type SampleSetSettings } from './sample-settings.ts';
 import { sampleInLanes } from '../families/sample-lanes.ts';
 
 export interface SampleBatch {
@@ -14,7 +14,7 @@ export interface SampleBatch {
 
 export async function* generateSamples(
   model: Pick<LoadedModel, 'family' | 'session' | 'manifest'>,
-  settings: SamplerSettings,
+  settings: SampleSetSettings,
   range: { start: number; end: number },
   batchSize = 64,
   signal?: AbortSignal,

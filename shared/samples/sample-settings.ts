@@ -2,14 +2,11 @@
 // defaults, and the class label each global sample index gets.
 import type { Manifest } from '../models/manifest.ts';
 import type { SampleRequest } from '../families/generator-family.ts';
+import { settingsToWire, type SamplerSettings } from '../samplers/sampler-settings.ts';
 
-export interface SamplerSettings {
+export interface SampleSetSettings extends SamplerSettings {
   /** The base seed: sample j is drawn from the generator (seed, j). */
   seed: number;
-  guidanceScale?: number;
-  steps?: number;
-  temperature?: number;
-  topK?: number;
   /** One class for every sample; undefined: sample j gets class j mod num_classes (unconditional models: none). */
   classLabel?: number;
 }
@@ -28,30 +25,31 @@ export interface ResolvedSettings {
   class_label: number | null;
 }
 
-export function resolveSettings(manifest: Manifest, s: SamplerSettings): ResolvedSettings {
+export function resolveSettings(manifest: Manifest, s: SampleSetSettings): ResolvedSettings {
   const k = manifest.conditioning.num_classes;
+  const w = settingsToWire(s);
   return {
     family: manifest.family,
     sampler: manifest.sampler.kind,
     seed: s.seed,
-    guidance_scale: s.guidanceScale ?? manifest.sampler.guidance_scale ?? null,
-    steps: s.steps ?? manifest.sampler.steps ?? null,
-    temperature: s.temperature ?? manifest.sampler.temperature ?? null,
-    top_k: s.topK ?? manifest.sampler.top_k ?? null,
+    guidance_scale: w.guidance_scale ?? manifest.sampler.guidance_scale ?? null,
+    steps: w.steps ?? manifest.sampler.steps ?? null,
+    temperature: w.temperature ?? manifest.sampler.temperature ?? null,
+    top_k: w.top_k ?? manifest.sampler.top_k ?? null,
     labels: k === 0 ? 'none' : s.classLabel !== undefined ? 'fixed' : 'cycle',
     class_label: k === 0 ? null : (s.classLabel ?? null),
   };
 }
 
 /** The class of global sample j: the fixed class, or j mod num_classes (balanced classes, whatever the sharding). */
-export function labelOf(manifest: Manifest, s: SamplerSettings, j: number): number | undefined {
+export function labelOf(manifest: Manifest, s: SampleSetSettings, j: number): number | undefined {
   const k = manifest.conditioning.num_classes;
   if (k === 0) return undefined;
   return s.classLabel ?? j % k;
 }
 
 /** The family request for the samples [first, first + n) of a set. */
-export function requestFor(manifest: Manifest, s: SamplerSettings, first: number, n: number): SampleRequest {
+export function requestFor(manifest: Manifest, s: SampleSetSettings, first: number, n: number): SampleRequest {
   const labels = manifest.conditioning.num_classes === 0 ? undefined : Array.from({ length: n }, (_, i) => labelOf(manifest, s, first + i)!);
   return { n, seed: s.seed, first, classLabels: labels, guidanceScale: s.guidanceScale, steps: s.steps, temperature: s.temperature, topK: s.topK };
 }

@@ -1,4 +1,5 @@
-// The `synthesize` job: draws a sample set from a model and writes it to the artifact store (recorded in the
+// The `synthesize` job, the one job that draws sample sets (the synthesis step of a Neon run is one too): draws a
+// sample set from a model and writes it to the artifact store (recorded in the
 // artifacts table), with a job.progress event per batch. The result names the sample set artifact. A retried job
 // draws the same samples again (they depend only on the settings), so its shards and manifest get the same ids.
 import { z } from 'zod';
@@ -9,21 +10,19 @@ import { ModelNotFoundError, type ModelProvider } from '../serving/model-provide
 import { UnknownFamilyError } from '../families/registry.ts';
 import { recordArtifact } from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
-import { generateSamples } from './generate-samples.ts';
-import { SampleSetWriter } from './sample-set.ts';
-import { resolveSettings, type SamplerSettings } from './sample-settings.ts';
+import { synthesizeSampleSet } from './synthesize.ts';
+import type { SampleSetSettings } from './sample-settings.ts';
+import { samplerSettingsWire, settingsFromWire } from '../samplers/sampler-settings.ts';
 
 export const SYNTHESIZE_JOB = 'synthesize';
 
-export const SynthesizePayload = z.object({
+export const SynthesizePayload = samplerSettingsWire.extend({
   model: z.string().min(1),
   n: z.number().int().min(1).max(10_000_000),
+  /** The index of the first sample: the set is the samples [first, first + n) of the stream (default 0). */
+  first: z.number().int().min(0).default(0),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
-  guidance_scale: z.number().min(0).optional(),
-  steps: z.number().int().min(1).optional(),
   class_label: z.number().int().min(0).optional(),
-  temperature: z.number().positive().optional(),
-  top_k: z.number().int().min(0).optional(),
   /** Samples per sampler call (default 64). */
   batch: z.number().int().min(1).max(4096).default(64),
   /** Samples per shard artifact (default 4096). */
@@ -54,17 +53,15 @@ export function synthesizeHandler(deps: SynthesizeDeps): JobHandler {
       if (err instanceof ModelNotFoundError || err instanceof UnknownFamilyError) throw new PermanentJobError(err.message);
       throw err;
     }
-    const settings: SamplerSettings = { seed: p.seed, guidanceScale: p.guidance_scale, steps: p.steps, classLabel: p.class_label, temperature: p.temperature, topK: p.top_k };
+    const settings: SampleSetSettings = { seed: p.seed, classLabel: p.class_label, ...settingsFromWire(p) };
     const version = { name: model.name, ref: p.model, tag: model.tag, content_hash: model.key };
-    const writer = new SampleSetWriter(deps.store, { shape: model.manifest.data.shape, model: version, settings: resolveSettings(model.manifest, settings), shardSize: p.shard_size });
     const t0 = performance.now();
-    for await (const b of generateSamples(model, settings, { start: 0, end: p.n }, p.batch, ctx.signal)) {
-      await writer.add(b.images, b.labels, Uint32Array.from({ length: b.n }, (_, i) => b.first + i));
-      await ctx.progress({ done: b.first + b.n, total: p.n, images_per_second: (b.first + b.n) / ((performance.now() - t0) / 1000) });
-    }
-    const { id, artifact, manifest } = await writer.finish();
+    const { id, artifact, manifest, shardArtifacts } = await synthesizeSampleSet(deps.store, {
+      model, version, settings, range: { start: p.first, end: p.first + p.n }, batch: p.batch, shardSize: p.shard_size, signal: ctx.signal,
+      onProgress: (done, total) => ctx.progress({ done, total, images_per_second: done / ((performance.now() - t0) / 1000) }),
+    });
     if (deps.db) {
-      for (const s of writer.shardArtifacts) await recordArtifact(deps.db, s);
+      for (const s of shardArtifacts) await recordArtifact(deps.db, s);
       await recordArtifact(deps.db, artifact);
     }
     return { sample_set: id, n: manifest.n, shards: manifest.shards.length, model: version, seconds: (performance.now() - t0) / 1000 };

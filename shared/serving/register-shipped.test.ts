@@ -35,7 +35,7 @@ test('shipped models: registered once as base; changed files become base-<hash>;
     assert.equal((await resolveModel(database.db, 'tiny-flow'))!.version.tag, second[0].tag);
     // once a promoted version holds the bare name, newer shipped files do not take it
     const p = tinyFlowModel('tiny-flow', 3);
-    const promoted = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact: await store.put(p.onnx, 'onnx'), manifest: p.manifest as unknown as Record<string, unknown> });
+    const promoted = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact: await store.put(p.onnx, 'onnx'), manifest: p.manifest });
     await setAlias(database.db, 'tiny-flow', 'default', promoted.version.id);
     await writeTinyFlowModel(models, 'tiny-flow', 4);
     await registerShippedModels(database.db, store, models);

@@ -51,7 +51,7 @@ export async function registerShippedModel(db: Db, store: ArtifactStore, dir: st
     onSkip(folder, (err as Error).message);
     return undefined;
   }
-  const manifest = parsed as unknown as Record<string, unknown>;
+  const manifest = parsed;
   const artifact = await store.put(onnx, 'onnx', { model: parsed.name, shipped: `models/${folder}` });
   const hash = versionContentHash(artifact.id, manifest);
   const before = await listModelVersions(db, parsed.name);

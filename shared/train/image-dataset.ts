@@ -4,8 +4,18 @@ import type { LabeledImages } from '../data/labeled-images.ts';
 import type { TrainingBatch } from '../families/generator-family.ts';
 import type { Rng } from '../random/prng.ts';
 
-function sampleDim(data: LabeledImages): number {
-  return data.shape.reduce((a, b) => a * b, 1);
+/** A minibatch of min(batch, n) examples, the i-th being example pick() (called in order). */
+function gather(data: LabeledImages, batch: number, pick: () => number): TrainingBatch {
+  const dim = data.shape.reduce((a, b) => a * b, 1);
+  const b = Math.min(batch, data.n);
+  const images = new Uint8Array(b * dim);
+  const labels = new Int32Array(b);
+  for (let i = 0; i < b; i++) {
+    const r = pick();
+    images.set(data.images.subarray(r * dim, (r + 1) * dim), i * dim);
+    labels[i] = data.labels[r];
+  }
+  return { images, labels, n: b };
 }
 
 /** Minibatches of min(batch, n) examples, each drawn uniformly with replacement from `rng`. */
@@ -16,17 +26,7 @@ export class UniformDraws {
   ) {}
 
   next(batch: number): TrainingBatch {
-    const { data } = this;
-    const dim = sampleDim(data);
-    const b = Math.min(batch, data.n);
-    const images = new Uint8Array(b * dim);
-    const labels = new Int32Array(b);
-    for (let i = 0; i < b; i++) {
-      const r = this.rng.int(data.n);
-      images.set(data.images.subarray(r * dim, (r + 1) * dim), i * dim);
-      labels[i] = data.labels[r];
-    }
-    return { images, labels, n: b };
+    return gather(this.data, batch, () => this.rng.int(this.data.n));
   }
 }
 
@@ -43,18 +43,10 @@ export class BatchSampler {
   }
 
   next(batch: number): TrainingBatch {
-    const { data } = this;
-    const dim = sampleDim(data);
-    const b = Math.min(batch, data.n);
-    const images = new Uint8Array(b * dim);
-    const labels = new Int32Array(b);
-    for (let i = 0; i < b; i++) {
-      if (this.pos >= data.n) this.shuffle();
-      const r = this.order[this.pos++];
-      images.set(data.images.subarray(r * dim, (r + 1) * dim), i * dim);
-      labels[i] = data.labels[r];
-    }
-    return { images, labels, n: b };
+    return gather(this.data, batch, () => {
+      if (this.pos >= this.data.n) this.shuffle();
+      return this.order[this.pos++];
+    });
   }
 
   private shuffle(): void {

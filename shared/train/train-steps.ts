@@ -41,13 +41,17 @@ export function* trainSteps<B extends { n: number }>(tf: TF, graph: TfGraph, spe
     if (spec.lrAt) opt.lr = spec.lrAt(step);
     const batch = spec.nextBatch();
     const { value, grads } = graph.valueAndGrads(() => spec.loss(batch));
+    const loss = value.dataSync()[0];
+    value.dispose();
+    if (!Number.isFinite(loss)) {
+      // stop before the update, so the weights stay those of the last finite step
+      tf.dispose(grads);
+      throw new Error(`training diverged at step ${step + 1} (loss ${loss})`);
+    }
     opt.apply(graph.params, grads);
     tf.dispose(grads);
     spec.ema?.update(graph.params);
     examples += batch.n;
-    const loss = value.dataSync()[0];
-    value.dispose();
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step + 1} (loss ${loss})`);
     yield { step: step + 1, loss, lr: opt.lr, examples };
   }
 }
