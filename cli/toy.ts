@@ -134,7 +134,10 @@ async function cosineSweep(cfg: ToyConfig, json: boolean): Promise<number> {
   }
   const dir = join(neonHome(), 'toy');
   await mkdir(dir, { recursive: true });
-  const points = Object.entries(result.cosine).map(([k, c]) => [Number(k), c] as [number, number]);
+  // by knob (an object's integer-like keys, such as '1', come first in its own order)
+  const points = Object.entries(result.cosine)
+    .map(([k, c]) => [Number(k), c] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
   const svg = linePlotSvg([{ label: `cos_P(g_real, g_syn) at θr`, points }, { label: 'zero', points: [[points[0][0], 0], [points[points.length - 1][0], 0]] }], {
     title: `Gradient alignment on the ${cfg.family} toy (seed ${cfg.seed})`,
     xLabel: cfg.family === 'diffusion' ? 'score scale ζ of the synthetic set' : 'temperature τ of the synthetic set',
@@ -147,7 +150,7 @@ async function cosineSweep(cfg: ToyConfig, json: boolean): Promise<number> {
     return 0;
   }
   console.log(`\n${cfg.family} toy, seed ${cfg.seed}: preconditioned cosine between the real and synthetic gradients at θr`);
-  for (const [k, c] of Object.entries(result.cosine)) console.log(`${sym} = ${k.padEnd(6)} ${c >= 0 ? ' ' : ''}${c.toFixed(4)}`);
+  for (const [k, c] of points) console.log(`${sym} = ${String(k).padEnd(6)} ${c >= 0 ? ' ' : ''}${c.toFixed(4)}`);
   console.log(`${result.seconds.toFixed(1)} s`);
   console.log(`plot: ${file}`);
   return 0;
