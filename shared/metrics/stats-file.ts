@@ -68,8 +68,11 @@ export function statsFromArrays(arrays: Map<string, NdArray>, what: string): Loa
   return { d, mu: m, sigma: s, n, sums };
 }
 
-export function parseStats(bytes: Uint8Array, what: string): LoadedStats {
-  return statsFromArrays(parseNpz(bytes, what), what);
+/** Statistics of up to 8,192 features fit: μ and Σ (and the sums) in float64 take 1.07 GB at d = 8192. */
+export const MAX_STATS_BYTES = 1.2e9;
+
+export function parseStats(bytes: Uint8Array, what: string, maxBytes = MAX_STATS_BYTES): LoadedStats {
+  return statsFromArrays(parseNpz(bytes, what, { maxBytes }), what);
 }
 
 export async function loadStats(path: string): Promise<LoadedStats> {

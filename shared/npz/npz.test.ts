@@ -101,3 +101,23 @@ test('a corrupt or truncated zip is an error naming the file', () => {
   stored[300] ^= 1;
   assert.throws(() => parseNpz(stored, 'z.npz'), /z\.npz.*CRC mismatch/);
 });
+
+test('a member that inflates past its declared size is refused without inflating it all', () => {
+  // 64 MB of zeros deflates to ~64 KB; the central directory then claims 784 bytes
+  const buf = serializeNpz({ big: { shape: [16 * 1024 * 1024], data: new Float32Array(16 * 1024 * 1024) } }, true);
+  assert.ok(buf.length < 200_000);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let cd = -1;
+  for (let i = buf.length - 22; i >= 0; i--) if (dv.getUint32(i, true) === 0x02014b50) { cd = i; break; }
+  assert.ok(cd > 0);
+  dv.setUint32(cd + 24, 784, true);
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(() => parseNpz(buf, 'bomb.npz'), (e: Error) => e instanceof NpzError && /bomb\.npz: member 'big\.npy': inflates past its declared size of 784 bytes/.test(e.message));
+  assert.ok(process.memoryUsage().arrayBuffers - before < 32 * 1024 * 1024, 'the inflate stopped early');
+});
+
+test('declared sizes over the limit are refused before inflating', () => {
+  const buf = serializeNpz({ a: { shape: [1000], data: new Float64Array(1000) } }, true);
+  assert.throws(() => parseNpz(buf, 'big.npz', { maxBytes: 4000 }), (e: Error) => e instanceof NpzError && /declares \d+ bytes, more than the limit of 4000/.test(e.message));
+  assert.equal(parseNpz(buf, 'big.npz', { maxBytes: 9000 }).get('a')!.shape[0], 1000);
+});

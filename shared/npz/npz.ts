@@ -2,17 +2,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseNpy, serializeNpy, NpyError } from './npy.ts';
 import type { NdArray, NpyData } from './npy.ts';
-import { readZip, writeZip, ZipError } from './zip.ts';
+import { readZip, writeZip, ZipError, type ReadZipOptions } from './zip.ts';
 
 export class NpzError extends Error {
   override name = 'NpzError';
 }
 
-/** Parses .npz bytes into arrays keyed by name (without the '.npy' suffix). `what` names the source in errors. */
-export function parseNpz(buf: Uint8Array, what = 'npz'): Map<string, NdArray> {
+/**
+ * Parses .npz bytes into arrays keyed by name (without the '.npy' suffix). `what` names the source in errors;
+ * `maxBytes` bounds the uncompressed size of all members together (see readZip).
+ */
+export function parseNpz(buf: Uint8Array, what = 'npz', opts: ReadZipOptions = {}): Map<string, NdArray> {
   let entries;
   try {
-    entries = readZip(buf);
+    entries = readZip(buf, opts);
   } catch (err) {
     if (err instanceof ZipError) throw new NpzError(`${what}: ${err.message}`);
     throw err;

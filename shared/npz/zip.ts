@@ -29,8 +29,22 @@ function u64(dv: DataView, off: number): number {
   return Number(v);
 }
 
-/** Reads every member of a zip archive. Throws ZipError on anything malformed (including a CRC mismatch). */
-export function readZip(buf: Uint8Array): ZipEntry[] {
+/** The default bound on the uncompressed bytes of one archive (all members together). */
+export const DEFAULT_MAX_ZIP_BYTES = 2 * 1024 ** 3;
+
+export interface ReadZipOptions {
+  /** The most uncompressed bytes the members may hold together (checked on the declared sizes, before inflating). */
+  maxBytes?: number;
+}
+
+/**
+ * Reads every member of a zip archive. Throws ZipError on anything malformed (including a CRC mismatch). Declared
+ * sizes are checked against `maxBytes` before any member is inflated, and no inflate may write past the size its
+ * member declares, so a small archive cannot expand into a large allocation.
+ */
+export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
+  let budget = maxBytes;
   const dv = view(buf);
   // End of central directory: 22 bytes plus a comment of up to 65535 bytes, scanned backwards.
   let eocd = -1;
@@ -88,12 +102,16 @@ export function readZip(buf: Uint8Array): ZipEntry[] {
     const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
     if (start + csize > buf.length) throw new ZipError(`member '${name}' is truncated`);
     const raw = buf.subarray(start, start + csize);
+    if (usize > budget) throw new ZipError(`member '${name}' declares ${usize} bytes, more than the limit of ${maxBytes} for the archive`);
+    budget -= usize;
     let data: Uint8Array;
     if (method === 0) data = raw;
     else if (method === 8) {
       try {
-        data = inflateRawSync(raw);
+        // one byte more than declared: an inflate that reaches it lied about its size and is stopped there
+        data = inflateRawSync(raw, { maxOutputLength: usize + 1 });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`member '${name}': inflates past its declared size of ${usize} bytes`);
         throw new ZipError(`member '${name}': corrupt deflate data (${(err as Error).message})`);
       }
     } else throw new ZipError(`member '${name}': unsupported compression method ${method}`);
