@@ -93,6 +93,11 @@ test('bad statistics are clear errors naming the file', () => {
   assert.throws(() => parseStats(npz([0, 0], [1, NaN, 0, 1], [2, 2]), 'nan.npz'), /nan\.npz: sigma contains a non-finite value \(NaN at \[0, 1\]\)/);
   assert.throws(() => parseStats(serializeNpz({ x: { shape: [1], data: Float64Array.of(1) } }), 'other.npz'), /other\.npz: not a statistics file/);
   assert.throws(() => parseStats(Uint8Array.from([1, 2, 3]), 'junk.npz'), /junk\.npz: not a zip archive/);
+  assert.throws(() => parseStats(npz([], [], [0, 0]), 'empty.npz'), /empty\.npz: mu is empty \(d = 0\)/);
+  const withN = (n: bigint) =>
+    serializeNpz({ mu: { shape: [1], data: Float64Array.of(0) }, sigma: { shape: [1, 1], data: Float64Array.of(1) }, n: { shape: [], data: BigInt64Array.of(n) } });
+  assert.throws(() => parseStats(withN(-5n), 'negative.npz'), /negative\.npz: n must be a count \(a non-negative integer\), got -5/);
+  assert.equal(parseStats(withN(7n), 'seven.npz').n, 7);
 });
 
 test('an indefinite covariance stops like pytorch-fid, with an imaginary component', () => {
