@@ -5,7 +5,8 @@ import { testBackends } from '../db/test-backends.ts';
 import type { Database } from '../db/database.ts';
 import { sleep } from '../db/channel-watch.ts';
 import { appendEvent } from './event-log.ts';
-import { streamEvents } from './sse.ts';
+import { openEventStreams, streamEvents } from './sse.ts';
+import { onApiError } from '../http/errors.ts';
 
 function parseSse(text: string): { id: string; event: string; data: Record<string, unknown> }[] {
   return text
@@ -59,6 +60,34 @@ for (const backend of testBackends()) {
         resumed.map((m) => m.event),
         ['run.progress', 'run.done'],
       );
+    });
+
+    test('a cursor that is not an event id is a 400 naming it; streams past the cap get a 503', async () => {
+      const app = new Hono();
+      app.onError(onApiError);
+      const maxOpen = openEventStreams() + 1;
+      app.get('/runs/:id/events', (c) => streamEvents(c, database, { filter: { subject: `run:${c.req.param('id')}` }, until: (e) => e.type === 'run.done', pollMs: 60_000, maxOpen }));
+      for (const [headers, path, param] of [
+        [{ 'last-event-id': '99999999999999999999' }, '/runs/c/events', 'Last-Event-ID'],
+        [{ 'last-event-id': '-1' }, '/runs/c/events', 'Last-Event-ID'],
+        [{}, '/runs/c/events?after=abc', 'after'],
+      ] as const) {
+        const res = await app.request(path, { headers });
+        assert.equal(res.status, 400);
+        const body = (await res.json()) as { error: { param: string; message: string } };
+        assert.equal(body.error.param, param);
+        assert.ok(body.error.message.length < 200);
+      }
+      const first = await app.request('/runs/c/events');
+      assert.equal(first.status, 200);
+      const second = await app.request('/runs/c/events');
+      assert.equal(second.status, 503);
+      await appendEvent(database.db, { type: 'run.done', subject: 'run:c' });
+      await first.text();
+      await sleep(20);
+      const third = await app.request('/runs/c/events');
+      assert.equal(third.status, 200);
+      await third.text();
     });
   });
 }
