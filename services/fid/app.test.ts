@@ -110,3 +110,23 @@ test('statistics computed from a stored folder of PNG images', async () => {
   const noEx = await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'nope' });
   assert.equal(noEx.status, 404);
 });
+
+test('the extractor of POST /v1/statistics is a registered name, never a path on the server', async () => {
+  const { app, store } = setup();
+  const dir = join(store.root, 'samples', 'run2');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '0.png'), encodePng({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) }));
+  const outside = join(mkdtempSync(join(tmpdir(), 'outside-')), 'model.onnx');
+  writeFileSync(outside, 'not a model');
+  const answers = [];
+  for (const extractor of [outside, '/no/such/file.onnx', '../../models/fmnist/model.onnx']) {
+    const res = await post(app, '/v1/statistics', { folder: 'samples/run2', extractor });
+    assert.equal(res.status, 400, extractor);
+    const body = (await res.json()) as any;
+    assert.equal(body.error.param, 'extractor');
+    answers.push(body.error.message.replace(extractor.slice(0, 100), 'X'));
+  }
+  // an existing file and a missing one get the same answer: the route reveals nothing about the disk
+  assert.equal(answers[0], answers[1]);
+  assert.match(answers[0], /unknown extractor 'X' \(names: fmnist/);
+});

@@ -15,7 +15,7 @@ import { NotPositiveSemidefiniteError } from '../../shared/metrics/trace-sqrt-pr
 import { NpzError } from '../../shared/npz/npz.ts';
 import { ImageSourceError } from '../../shared/image/png-folder.ts';
 import { PngError } from '../../shared/image/png.ts';
-import { resolveExtractor, UnavailableError, DEFAULT_EXTRACTOR } from '../../shared/features/registry.ts';
+import { resolveNamedExtractor, UnavailableError, UnknownExtractorError, DEFAULT_EXTRACTOR } from '../../shared/features/registry.ts';
 import type { FeatureExtractor } from '../../shared/features/extractor.ts';
 import { computeStatisticsArtifact, storeStatisticsBytes } from './statistics-artifact.ts';
 
@@ -39,12 +39,13 @@ function inputError(err: unknown, param: string | null): never {
   }
   if (err instanceof ImaginaryComponentError || err instanceof NotPositiveSemidefiniteError) throw new ApiError(422, err.message, param, 'not_computable');
   if (err instanceof UnavailableError) throw new ApiError(404, err.message, 'extractor', 'unavailable');
+  if (err instanceof UnknownExtractorError) throw new ApiError(400, err.message, 'extractor', 'invalid_value');
   throw err;
 }
 
 export function createFidApp(deps: FidDeps): Hono {
   const { store } = deps;
-  const getExtractor = deps.extractor ?? ((spec: string) => resolveExtractor(spec));
+  const getExtractor = deps.extractor ?? ((spec: string) => resolveNamedExtractor(spec));
   const app = new Hono();
   app.onError(onApiError);
 

@@ -65,6 +65,24 @@ function readContract(path: string): PreprocessContract {
  * Resolves `--extractor NAME|PATH`. A path to an .onnx file runs on onnxruntime-node with the contract in
  * `<model>.json` beside it if present, else pytorch-fid's Inception-v3 contract.
  */
+/** The names of the shipped extractors. */
+export function extractorNames(): string[] {
+  return Object.keys(EXTRACTORS);
+}
+
+/**
+ * An extractor by registered name only (never a path): what the HTTP surface accepts, so a request can neither
+ * load a file outside the store nor learn whether one exists.
+ */
+export function resolveNamedExtractor(name: string, root = REPO_ROOT): Promise<FeatureExtractor> {
+  if (!Object.hasOwn(EXTRACTORS, name)) throw new UnknownExtractorError(`extractor: unknown extractor '${name.slice(0, 100)}' (names: ${extractorNames().join(', ')})`);
+  return resolveExtractor(name, root);
+}
+
+export class UnknownExtractorError extends Error {
+  override name = 'UnknownExtractorError';
+}
+
 export async function resolveExtractor(spec: string = DEFAULT_EXTRACTOR, root = REPO_ROOT): Promise<FeatureExtractor> {
   const shipped = EXTRACTORS[spec];
   if (shipped) {
