@@ -1,7 +1,13 @@
 // Per-tensor w for block-wise Neon: ordered rules `REGEX=W`, the first whose regular expression matches the
 // tensor's name (anywhere in it; anchor with ^…$ for a whole-name match) gives its w; the global w otherwise.
 // W is a number (the same for every output of a w grid) or a multiple of the global w: `w`, `0.5w`, `-1w`.
+// Patterns are RE2 syntax, matched in linear time (re2js): rules arrive over HTTP, and a backtracking engine let
+// `^(.*.*.*…)Z$` hold the event loop for 49 s. RE2 has no lookaround or backreferences.
+import { RE2JS } from 're2js';
 import { MergeError } from './merge-error.ts';
+
+/** The longest pattern a rule may have. */
+export const MAX_RULE_PATTERN = 1000;
 
 export interface WRule {
   pattern: string;
@@ -10,7 +16,7 @@ export interface WRule {
 }
 
 interface CompiledRule {
-  re: RegExp;
+  re: RE2JS;
   rule: WRule;
 }
 
@@ -37,11 +43,14 @@ export function formatWRule(r: WRule): string {
 export function compileRules(rules: readonly WRule[]): CompiledRule[] {
   return rules.map((rule) => {
     const w = typeof rule.w === 'number' ? rule.w : rule.w.scale;
-    if (!Number.isFinite(w)) throw new MergeError('invalid_rule', `rule '${rule.pattern}': w must be finite`);
+    const shown = rule.pattern.length > 100 ? `${rule.pattern.slice(0, 100)}…` : rule.pattern;
+    if (!Number.isFinite(w)) throw new MergeError('invalid_rule', `rule '${shown}': w must be finite`);
+    if (rule.pattern.length > MAX_RULE_PATTERN) throw new MergeError('invalid_rule', `rule '${shown}': the pattern is longer than ${MAX_RULE_PATTERN} characters`);
+    if (rule.pattern.includes('\0')) throw new MergeError('invalid_rule', `rule '${shown.replaceAll('\0', '\\0')}': the pattern contains a NUL character`);
     try {
-      return { re: new RegExp(rule.pattern, 'u'), rule };
+      return { re: RE2JS.compile(rule.pattern), rule };
     } catch (err) {
-      throw new MergeError('invalid_rule', `rule '${rule.pattern}': not a valid regular expression (${(err as Error).message})`);
+      throw new MergeError('invalid_rule', `rule '${shown}': not a valid regular expression (RE2 syntax: ${(err as Error).message.slice(0, 200)})`);
     }
   });
 }
@@ -49,7 +58,7 @@ export function compileRules(rules: readonly WRule[]): CompiledRule[] {
 /** The w for tensor `name` in the output whose global w is `globalW`; also which rule decided (-1: none). */
 export function wFor(name: string, globalW: number, rules: readonly CompiledRule[]): { w: number; rule: number } {
   for (let i = 0; i < rules.length; i++) {
-    if (rules[i].re.test(name)) {
+    if (rules[i].re.matcher(name).find()) {
       const v = rules[i].rule.w;
       return { w: typeof v === 'number' ? v : v.scale * globalW, rule: i };
     }
