@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFidApp } from './app.ts';
@@ -129,4 +129,18 @@ test('the extractor of POST /v1/statistics is a registered name, never a path on
   // an existing file and a missing one get the same answer: the route reveals nothing about the disk
   assert.equal(answers[0], answers[1]);
   assert.match(answers[0], /unknown extractor 'X' \(names: fmnist/);
+});
+
+test('POST /v1/statistics does not follow symbolic links in the store', async () => {
+  const { app, store } = setup();
+  const dir = join(store.root, 'samples', 'run3');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '0.png'), encodePng({ width: 28, height: 28, channels: 1, data: new Uint8Array(784) }));
+  symlinkSync('/etc/passwd', join(dir, '1.png'));
+  symlinkSync(dir, join(store.root, 'samples', 'linked'));
+  for (const folder of ['samples/run3', 'samples/linked']) {
+    const res = await post(app, '/v1/statistics', { folder, extractor: 'fmnist' });
+    assert.equal(res.status, 400, folder);
+    assert.match(((await res.json()) as any).error.message, /symbolic link/);
+  }
 });

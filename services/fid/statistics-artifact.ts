@@ -26,7 +26,7 @@ export interface ComputeStatisticsJob {
 /** Computes the statistics of a folder inside the store and stores them (with n, sum, sum_outer). */
 export async function computeStatisticsArtifact(store: ArtifactStore, job: ComputeStatisticsJob): Promise<ArtifactManifest> {
   const dir = store.resolveRef(job.folder);
-  const { stats, files } = await computeFolderStatistics(dir, job.extractor, { batchSize: job.batchSize, shard: job.shard });
+  const { stats, files } = await computeFolderStatistics(dir, job.extractor, { batchSize: job.batchSize, shard: job.shard, refuseLinks: true });
   return store.put(serializeStats(stats), STATS_KIND, {
     source: 'folder',
     folder: job.folder,

@@ -13,6 +13,8 @@ export interface ComputeOptions {
   /** also return the features (for precision/recall) */
   keepFeatures?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Refuse images that are symbolic links (folders inside a store). */
+  refuseLinks?: boolean;
 }
 
 export interface ComputedStatistics {
@@ -22,7 +24,7 @@ export interface ComputedStatistics {
 }
 
 export async function computeFolderStatistics(dir: string, extractor: FeatureExtractor, opts: ComputeOptions = {}): Promise<ComputedStatistics> {
-  const folder = await PngFolder.open(dir);
+  const folder = await PngFolder.open(dir, { refuseLinks: opts.refuseLinks });
   const files = folder.select(opts.shard);
   const batchSize = opts.batchSize ?? 64;
   let stats: FeatureStats | null = null;

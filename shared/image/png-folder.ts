@@ -24,17 +24,23 @@ export function shardRange(total: number, shard: Shard): { start: number; end: n
 export class PngFolder {
   private constructor(readonly dir: string, readonly files: string[]) {}
 
-  /** Lists the folder's *.png files (sorted); a folder without any is an error naming it. */
-  static async open(dir: string): Promise<PngFolder> {
-    let names: string[];
+  /**
+   * Lists the folder's *.png files (sorted); a folder without any is an error naming it. `refuseLinks`: an image that
+   * is a symbolic link is an error (for folders inside a store, whose links could point anywhere on the host).
+   */
+  static async open(dir: string, opts: { refuseLinks?: boolean } = {}): Promise<PngFolder> {
+    let entries;
     try {
       if (!(await stat(dir)).isDirectory()) throw new ImageSourceError(`${dir}: not a folder`);
-      names = await readdir(dir);
+      entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
       if (err instanceof ImageSourceError) throw err;
       throw new ImageSourceError(`${dir}: cannot read folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const files = names.filter((n) => n.toLowerCase().endsWith('.png')).sort();
+    const pngs = entries.filter((e) => e.name.toLowerCase().endsWith('.png'));
+    const link = opts.refuseLinks ? pngs.find((e) => e.isSymbolicLink()) : undefined;
+    if (link) throw new ImageSourceError(`image '${link.name}' is a symbolic link; links are not followed in the store`);
+    const files = pngs.map((e) => e.name).sort();
     if (files.length === 0) throw new ImageSourceError(`${dir}: folder has no .png images`);
     return new PngFolder(dir, files);
   }

@@ -1,7 +1,8 @@
 // Tensor payloads: reading an initializer's values (raw_data, typed fields, or external data files)
 // and making initializers from typed arrays.
+import { containedPath, PathEscapeError } from '../files/contained-path.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { resolve, dirname, isAbsolute, relative } from 'node:path';
+import { resolve, dirname } from 'node:path';
 import { DataType, DATA_TYPE_BYTES, type TensorProto } from './onnx-proto.ts';
 
 export function elementCount(dims: readonly number[]): number {
@@ -35,9 +36,13 @@ function readExternal(t: TensorProto, modelPath?: string): Uint8Array {
   if (!location) throw new Error(`tensor '${t.name}': external data without a location`);
   if (!modelPath) throw new Error(`tensor '${t.name}': external data needs the model's path`);
   const dir = dirname(resolve(modelPath));
-  const file = resolve(dir, location);
-  const rel = relative(dir, file);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`tensor '${t.name}': external data location escapes the model folder`);
+  let file: string;
+  try {
+    file = containedPath(dir, location);
+  } catch (err) {
+    if (err instanceof PathEscapeError) throw new Error(`tensor '${t.name}': external data location escapes the model folder (${err.message})`, { cause: err });
+    throw err;
+  }
   // only the tensor's range is read: one external file often holds every tensor of a large model
   const fd = openSync(file, 'r');
   try {

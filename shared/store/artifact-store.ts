@@ -3,8 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises';
-import { dirname, join, resolve, relative, isAbsolute } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { containedPath, PathEscapeError } from '../files/contained-path.ts';
 import type { Readable } from 'node:stream';
 
 export interface ArtifactManifest {
@@ -116,10 +117,12 @@ export class ArtifactStore {
    */
   resolveRef(ref: string): string {
     if (isArtifactId(ref)) return this.pathOf(ref);
-    const p = resolve(this.root, ref);
-    const rel = relative(this.root, p);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`path '${ref}' is outside the artifact store`);
-    return p;
+    try {
+      return containedPath(this.root, ref);
+    } catch (err) {
+      if (err instanceof PathEscapeError) throw new Error(err.message.replace('outside its folder', 'outside the artifact store'), { cause: err });
+      throw err;
+    }
   }
 }
 
