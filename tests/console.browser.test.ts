@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { familyResolver } from '../shared/families/registry.ts';
+import { builtinFamilies, familyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { serveConfigFromEnv } from '../services/serve-config.ts';
 import { createServer } from '../services/server.ts';
@@ -28,7 +28,7 @@ test('console in Chromium: models, generate images, start a smoke run and watch 
   const dir = await mkdtemp(join(tmpdir(), 'neon-console-'));
   await writeTinyFlowModel(join(dir, 'models'));
   const env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_API_TOKENS: TOKEN, NEON_ORT_THREADS: '1' };
-  const server = await createServer(serveConfigFromEnv('all', env), { families: familyResolver({ flow: tinyFlowFamily }), log: () => {} });
+  const server = await createServer(serveConfigFromEnv('all', env), { families: familyResolver({ flow: tinyFlowFamily }, builtinFamilies), log: () => {} });
   const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
