@@ -111,7 +111,7 @@ export const runCommand: Command = {
         if (err instanceof RunError && err.status !== 409) throw new UsageError(`${err.param ? `--${err.param === 'id' ? 'run-id' : err.param.split('.')[0]}: ` : ''}${err.message}`);
         throw err;
       }
-      const workers = startNeon({ ...runtime.workerDeps(database), signal: stop.signal, leaseMs, pollMs: 500 });
+      const workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, leaseMs, pollMs: 500 });
       let phase = 'pending';
       let final: string | undefined;
       for await (const e of subscribeEvents(database, { subject: runSubject(runId), after: 0, pollMs: 500, signal: stop.signal })) {

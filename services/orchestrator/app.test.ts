@@ -56,7 +56,7 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' })).status, 200, 'same id and config: the same run');
     assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: { ...CONFIG, promote: false }, id: 'app-run' })).status, 409);
 
-    workers = startNeon({ ...runtime.workerDeps(database), signal: stop.signal, pollMs: 100 });
+    workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, pollMs: 100 });
     const sse = await app.request('/v1/neon/runs/app-run/events');
     assert.equal(sse.status, 200);
     const text = await sse.text(); // ends after the run's final event

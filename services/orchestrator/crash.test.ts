@@ -103,7 +103,7 @@ async function referenceRun(home: string): Promise<Record<string, any>> {
   try {
     await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 400 });
     const { run } = await createRun(database.db, { model: 'toy-ddpm', preset: 'smoke', config: CONFIG, id: 'reference' });
-    const workers = startNeon({ ...runtime.workerDeps(database), signal: stop.signal, pollMs: 200 });
+    const workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, pollMs: 200 });
     let row = await getRun(database.db, run.id);
     while (row && !FINAL_RUN_STATES.includes(row.state)) {
       await new Promise((r) => setTimeout(r, 100));
@@ -122,7 +122,7 @@ async function referenceRun(home: string): Promise<Record<string, any>> {
 
 /** Kill points, in run order: a job start line of each phase. */
 const KILLS: [string, RegExp][] = [
-  ['synthesis', /job synthesize started/],
+  ['synthesis', /job neon\.synthesize started/],
   ['self-training', /job neon\.selftrain started/],
   ['sweep', /sweeping: job neon\.trial started \(run:[^:]+:trial:select:s\d+/],
   ['report', /reporting: job neon\.trial started \(run:[^:]+:trial:report:/],

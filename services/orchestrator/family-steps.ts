@@ -1,5 +1,5 @@
-// The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path (its
-// synthesis is the shared `synthesize` job, shared/samples/synthesize-job.ts):
+// The steps of a Neon run for any GeneratorFamily (flow, EDM, autoregressive, the 2-d toy) and feature path:
+//   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample set (shards + manifest)
 //   self-train: θr fine-tuned on S with the family's own loss, snapshots every k steps     → ONNX artifacts θs(k)
 //   trial:      θneon(w) = (1+w)·θr − w·θs(k) (mergeCheckpoints) → samples on the selection/report seeds →
 //               features → float64 statistics → Fréchet distance to the reference
@@ -14,15 +14,16 @@ import { decodeModel, encodeModel } from '../../shared/onnx/onnx-proto.ts';
 import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
 import { FeatureStats } from '../../shared/metrics/feature-stats.ts';
 import { frechetDistance } from '../../shared/metrics/frechet-distance.ts';
-import { snapshotSteps, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
+import { snapshotSteps, synthesisSeeds, type RunConfig, type SeedRange } from '../../shared/neon/run-config.ts';
 import { selfTrainGraph } from '../../shared/train/self-train.ts';
 import { withWeights } from '../../shared/models/with-weights.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { generateSamples } from '../../shared/samples/generate-samples.ts';
 import { SampleSetReader } from '../../shared/samples/sample-set.ts';
+import { synthesizeSampleSet } from '../../shared/samples/synthesize.ts';
 import { settingsFromWire } from '../../shared/samplers/sampler-settings.ts';
 import type { FidScorer } from './scorer.ts';
-import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, TrialInput, TrialResult } from './steps.ts';
+import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
 
 export interface FamilyStepsDeps {
   store: ArtifactStore;
@@ -75,6 +76,24 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
   }
 
   return {
+    async synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult> {
+      const started = performance.now();
+      const family = await deps.family(base.manifest);
+      const range = synthesisSeeds(config);
+      const { id } = await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
+        synthesizeSampleSet(store, {
+          model: { family, session, manifest: base.manifest },
+          version: { name: base.model, ref: base.model, tag: `version-${base.versionId}`, content_hash: base.artifactId },
+          settings: { seed: config.seed, ...settingsFromWire(config.synthesis.sampler) },
+          range: streamRange(range),
+          batch: config.synthesis.batch,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress({ done, total }),
+        }),
+      );
+      return { sample_set: id, n: range.count, seconds: (performance.now() - started) / 1000 };
+    },
+
     async selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult> {
       const started = performance.now();
       const tf = await deps.tf();

@@ -1,4 +1,4 @@
-// The payloads of a Neon run's own jobs (its synthesis is the shared `synthesize` job), as zod schemas: the orchestrator enqueues them (typed by the schemas' input)
+// The payloads of a Neon run's jobs, as zod schemas: the orchestrator enqueues them (typed by the schemas' input)
 // and the handlers parse them (a payload that does not parse fails the job permanently, naming the field).
 import { z } from 'zod';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
@@ -6,6 +6,7 @@ import { seedRangeSchema } from '../../shared/neon/run-config.ts';
 
 const snapshotRef = z.object({ step: z.number().int().positive(), artifact: z.string().min(1) }).nullable();
 
+export const SynthesizeJobPayload = z.object({ run_id: z.string().min(1) });
 export const SelfTrainJobPayload = z.object({ run_id: z.string().min(1), sample_set: z.string().min(1) });
 export const TrialJobPayload = z.object({
   run_id: z.string().min(1),

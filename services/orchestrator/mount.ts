@@ -26,7 +26,7 @@ export const mount: MountService = async ({ config, store, database, log }) => {
       const { startNeon } = await import('./workers.ts');
       const runtime = createNeonRuntime({ store, ortWorkers: 1 });
       closeRuntime = () => runtime.close();
-      await startNeon({ ...runtime.workerDeps(database), signal, onError: (err) => log(`orchestrator: ${(err as Error).message}`) });
+      await startNeon({ database, steps: runtime.steps, signal, onError: (err) => log(`orchestrator: ${(err as Error).message}`) });
     })();
     return [started];
   });

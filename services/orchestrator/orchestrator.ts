@@ -19,13 +19,11 @@ import { waitForEvents } from '../../shared/events/subscribe.ts';
 import { enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
-import { resolveRunConfig, seedBounds, snapshotSteps, synthesisSeeds, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
+import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
 import { factsOf, FINAL_RUN_STATES, getRun, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
 import type { z } from 'zod';
-import type { PromoteJobPayload, SelfTrainJobPayload, TrialJobPayload } from './job-payloads.ts';
-import type { SynthesizePayload } from '../../shared/samples/synthesize-job.ts';
-import { getModelVersion } from '../../shared/registry/registry.ts';
+import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 
 export class RunError extends Error {
   override name = 'RunError';
@@ -197,14 +195,6 @@ function summarize(run: RunRow, config: RunConfig, facts: RunFacts, rows: readon
   };
 }
 
-/** The synthesize job of a run: the synthesis seed range of the base version (pinned by its tag) with the run's sampler settings. */
-async function synthesisPayload(tx: Db, run: RunRow, config: RunConfig): Promise<SynthesizePayload> {
-  const base = run.baseVersionId === null ? undefined : await getModelVersion(tx, run.baseVersionId);
-  if (!base) throw new Error(`run ${run.id}: base version ${run.baseVersionId} is gone`);
-  const range = synthesisSeeds(config);
-  return { model: `${run.model}@${base.tag}`, n: range.count, first: range.first, seed: config.seed, ...config.synthesis.sampler, batch: config.synthesis.batch };
-}
-
 /** Decides the run's next state from its rows and enqueues what that state needs (idempotently). */
 async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): Promise<{ state: RunState; error?: string }> {
   let state = run.state as RunState;
@@ -212,7 +202,7 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
   for (let guard = 0; guard < 10; guard++) {
     const before = state;
     if (state === 'pending') {
-      await enqueueJob(tx, { type: JOB_TYPES.synthesize, key: jobKey(run.id, 'synthesize'), subject, payload: await synthesisPayload(tx, run, config) });
+      await enqueueJob(tx, { type: JOB_TYPES.synthesize, key: jobKey(run.id, 'synthesize'), subject, payload: { run_id: run.id } satisfies z.input<typeof SynthesizeJobPayload> });
       state = 'synthesizing';
     } else if (state === 'synthesizing' && facts.sample_set) {
       await enqueueJob(tx, { type: JOB_TYPES.selftrain, key: jobKey(run.id, 'selftrain'), subject, payload: { run_id: run.id, sample_set: facts.sample_set } satisfies z.input<typeof SelfTrainJobPayload> });

@@ -1,6 +1,5 @@
 // The run's rows as the orchestrator reads and writes them: the stored config, the facts gathered so far
 // (`runs.result`), job keys and trial keys, and the base model a run was made from.
-import { SYNTHESIZE_JOB } from '../../shared/samples/synthesize-job.ts';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.ts';
 import { runs, type RunRow } from '../../shared/db/schema.ts';
@@ -14,7 +13,7 @@ export const RUN_STATES = ['pending', 'synthesizing', 'self-training', 'sweeping
 export type RunState = (typeof RUN_STATES)[number];
 export const FINAL_RUN_STATES: readonly string[] = ['succeeded', 'failed'];
 
-export const JOB_TYPES = { synthesize: SYNTHESIZE_JOB, selftrain: 'neon.selftrain', trial: 'neon.trial', promote: 'neon.promote' } as const;
+export const JOB_TYPES = { synthesize: 'neon.synthesize', selftrain: 'neon.selftrain', trial: 'neon.trial', promote: 'neon.promote' } as const;
 
 /** What the orchestrator has learned about a run so far (runs.result). */
 export interface RunFacts {

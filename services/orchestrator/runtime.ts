@@ -7,15 +7,9 @@ import { createFamilySteps, type FamilyStepsDeps } from './family-steps.ts';
 import { scorerFor } from './models.ts';
 import { builtinFamilies } from '../../shared/families/registry.ts';
 import type { NeonSteps } from './steps.ts';
-import type { NeonWorkerDeps } from './workers.ts';
-import type { Database } from '../../shared/db/database.ts';
-import { ModelProvider } from '../../shared/serving/model-provider.ts';
-import { RegistryModelSource } from '../../shared/serving/model-source.ts';
 
 export interface NeonRuntime {
   steps: NeonSteps;
-  /** What startNeon needs over a database: the steps, and the registry's models for the synthesize job. */
-  workerDeps(database: Database): NeonWorkerDeps;
   ort: OrtEngine;
   tf: () => Promise<TF>;
   close(): Promise<void>;
@@ -25,13 +19,6 @@ export function createNeonRuntime(opts: { store: ArtifactStore; ortWorkers?: num
   const ort = new OrtEngine({ workers: opts.ortWorkers ?? 1 });
   let tfp: Promise<TF> | undefined;
   const tf = () => (tfp ??= loadTf());
-  const families = opts.family ?? builtinFamilies;
-  const steps = createFamilySteps({ store: opts.store, tf, ort, family: families, scorer: opts.scorer ?? scorerFor });
-  const workerDeps = (database: Database): NeonWorkerDeps => ({
-    database,
-    steps,
-    store: opts.store,
-    models: new ModelProvider({ engine: ort, sources: [new RegistryModelSource(database.db, opts.store)], families }),
-  });
-  return { steps, workerDeps, ort, tf, close: () => ort.close() };
+  const steps = createFamilySteps({ store: opts.store, tf, ort, family: opts.family ?? builtinFamilies, scorer: opts.scorer ?? scorerFor });
+  return { steps, ort, tf, close: () => ort.close() };
 }

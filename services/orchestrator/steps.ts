@@ -21,6 +21,13 @@ export interface StepContext {
   progress: StepProgress;
 }
 
+export interface SynthesisResult {
+  /** The sample set artifact (S). */
+  sample_set: string;
+  n: number;
+  seconds: number;
+}
+
 export interface SelfTrainResult {
   /** θs(k): one ONNX artifact per snapshot step. */
   snapshots: { step: number; artifact: string }[];
@@ -51,6 +58,7 @@ export interface MaterializeResult {
 }
 
 export interface NeonSteps {
+  synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult>;
   selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult>;
   trial(base: BaseModel, config: RunConfig, input: TrialInput, ctx: StepContext): Promise<TrialResult>;
   materialize(base: BaseModel, snapshot: { step: number; artifact: string } | null, w: number): Promise<MaterializeResult>;

@@ -6,10 +6,7 @@ import type { ClaimedJob } from '../../shared/jobs/job-queue.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
 import { runWorker, type JobContext } from '../../shared/jobs/worker.ts';
 import { recordArtifact, registerModelVersion, setAlias } from '../../shared/registry/registry.ts';
-import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, TrialJobPayload } from './job-payloads.ts';
-import { synthesizeHandler } from '../../shared/samples/synthesize-job.ts';
-import type { ModelProvider } from '../../shared/serving/model-provider.ts';
-import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
+import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 import { baseModelOf, getRun, JOB_TYPES, runConfigOf } from './run-records.ts';
 import { runOrchestrator, type AdvanceResult } from './orchestrator.ts';
 import type { NeonSteps, StepContext } from './steps.ts';
@@ -17,9 +14,6 @@ import type { NeonSteps, StepContext } from './steps.ts';
 export interface NeonWorkerDeps {
   database: Database;
   steps: NeonSteps;
-  /** The synthesize job's models (the registry's versions) and store. */
-  models: ModelProvider;
-  store: ArtifactStore;
 }
 
 function stepContext(ctx: JobContext): StepContext {
@@ -35,9 +29,12 @@ async function runOf(deps: NeonWorkerDeps, runId: string) {
 /** The handler of each Neon job type. */
 export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: ClaimedJob, ctx: JobContext) => Promise<Record<string, unknown>>> {
   const { steps } = deps;
-  const synthesize = synthesizeHandler({ models: deps.models, store: deps.store, db: deps.database.db });
   return {
-    [JOB_TYPES.synthesize]: async (job, ctx) => (await synthesize(job, ctx)) ?? {},
+    [JOB_TYPES.synthesize]: async (job, ctx) => {
+      const p = parsePayload(SynthesizeJobPayload, job.payload, job.type);
+      const { config, base } = await runOf(deps, p.run_id);
+      return { ...(await steps.synthesize(base, config, stepContext(ctx))) };
+    },
     [JOB_TYPES.selftrain]: async (job, ctx) => {
       const p = parsePayload(SelfTrainJobPayload, job.payload, job.type);
       const { config, base } = await runOf(deps, p.run_id);

@@ -1,5 +1,4 @@
-// The `synthesize` job, the one job that draws sample sets (the synthesis step of a Neon run is one too): draws a
-// sample set from a model and writes it to the artifact store (recorded in the
+// The `synthesize` job: draws a sample set from a model and writes it to the artifact store (recorded in the
 // artifacts table), with a job.progress event per batch. The result names the sample set artifact. A retried job
 // draws the same samples again (they depend only on the settings), so its shards and manifest get the same ids.
 import { z } from 'zod';
@@ -19,8 +18,6 @@ export const SYNTHESIZE_JOB = 'synthesize';
 export const SynthesizePayload = samplerSettingsWire.extend({
   model: z.string().min(1),
   n: z.number().int().min(1).max(10_000_000),
-  /** The index of the first sample: the set is the samples [first, first + n) of the stream (default 0). */
-  first: z.number().int().min(0).default(0),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
   class_label: z.number().int().min(0).optional(),
   /** Samples per sampler call (default 64). */
@@ -57,7 +54,7 @@ export function synthesizeHandler(deps: SynthesizeDeps): JobHandler {
     const version = { name: model.name, ref: p.model, tag: model.tag, content_hash: model.key };
     const t0 = performance.now();
     const { id, artifact, manifest, shardArtifacts } = await synthesizeSampleSet(deps.store, {
-      model, version, settings, range: { start: p.first, end: p.first + p.n }, batch: p.batch, shardSize: p.shard_size, signal: ctx.signal,
+      model, version, settings, range: { start: 0, end: p.n }, batch: p.batch, shardSize: p.shard_size, signal: ctx.signal,
       onProgress: (done, total) => ctx.progress({ done, total, images_per_second: done / ((performance.now() - t0) / 1000) }),
     });
     if (deps.db) {
