@@ -66,6 +66,7 @@ COPY --from=deps-gpu /app/node_modules ./node_modules
 COPY . .
 ENV NODE_ENV=production \
     NEON_HOME=/data \
+    HOST=0.0.0.0 \
     PORT=8080 \
     NEON_TF_BACKEND=wasm \
     NEON_ORT_PROVIDER=cuda \
@@ -90,6 +91,7 @@ COPY --from=deps-cpu /app/node_modules ./node_modules
 COPY . .
 ENV NODE_ENV=production \
     NEON_HOME=/data \
+    HOST=0.0.0.0 \
     PORT=8080 \
     NEON_TF_BACKEND=wasm \
     NEON_ORT_PROVIDER=cpu

@@ -8,7 +8,7 @@ import { createServer } from '../services/server.ts';
 
 const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--host H]
 
-Environment: PORT (8080), HOST (0.0.0.0), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
+Environment: PORT (8080), HOST (127.0.0.1; another address needs NEON_API_TOKENS or NEON_ALLOW_INSECURE=1), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
 NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
 NEON_ORT_THREADS, NEON_ORT_SPINNING (1; 0: idle operator threads sleep), NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
@@ -33,9 +33,12 @@ export const serveCommand: Command = {
     }
     config.port = intFlag(flags, 'port', { min: 0, max: 65535 }) ?? config.port;
     config.host = flags.values.get('host') ?? config.host;
+    const insecure = exposedWithoutTokens(config.host, process.env);
+    if (insecure) throw new UsageError(insecure);
     const server = await createServer(config);
     const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
       console.error(`neon serve --service ${service}: listening on http://${info.address}:${info.port}`);
+      if (service === 'all') console.error(`console: http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${info.port}/`);
     });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
@@ -48,3 +51,15 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
+
+/**
+ * Why listening on `host` would be unsafe: any address beyond loopback without NEON_API_TOKENS lets whoever reaches
+ * it start runs and merges (undefined when it is safe, or NEON_ALLOW_INSECURE=1 accepts it).
+ */
+export function exposedWithoutTokens(host: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (LOOPBACK.test(host) || env.NEON_ALLOW_INSECURE === '1') return undefined;
+  if ((env.NEON_API_TOKENS ?? '').split(',').some((t) => t.trim() !== '')) return undefined;
+  return `refusing to listen on ${host.slice(0, 100)} without NEON_API_TOKENS (anyone who reaches it could start runs and merges); set NEON_API_TOKENS, use --host 127.0.0.1, or NEON_ALLOW_INSECURE=1 to accept it`;
+}

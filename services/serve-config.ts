@@ -10,7 +10,8 @@ const int = (d: number, min: number, max: number) => z.coerce.number().int().min
 
 const EnvSchema = z.object({
   PORT: int(8080, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Loopback by default: listening on other interfaces is an explicit choice (containers set 0.0.0.0). */
+  HOST: z.string().min(1).max(255).default('127.0.0.1'),
   NEON_ORT_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   /** ORT worker threads (each holds every loaded model). */
   NEON_ORT_WORKERS: int(1, 1, 64),

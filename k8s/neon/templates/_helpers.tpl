@@ -123,6 +123,8 @@ envFrom:
   - configMapRef:
       name: {{ include "neon.configMapName" .root }}
 env:
+  - name: HOST
+    value: "0.0.0.0"
   - name: NEON_ORT_PROVIDER
     value: {{ .workload.ortProvider | default .root.Values.config.ortProvider | quote }}
   - name: NEON_TF_BACKEND
