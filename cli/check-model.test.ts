@@ -2,27 +2,16 @@
 // whose loss and gradients on a saved batch must equal PyTorch's; and bad input exits 2 with one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { assertUsageErrors, lastJson, neonProcess } from './testing/neon-process.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../shared/safetensors/checkpoint.ts';
 import { saveNpz } from '../shared/npz/npz.ts';
 import { GraphBuilder } from '../shared/onnx/graph-builder.ts';
 import { encodeModel } from '../shared/onnx/onnx-proto.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'neon-check-'));
+const { home, neon } = neonProcess('neon-check-');
 const FIX = 'tests/fixtures/torch';
-
-function neon(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, NEON_HOME: home }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lastJson(stdout: string) {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
 
 async function readF32(path: string): Promise<Map<string, Float32Array>> {
   const ck = await openCheckpoint(path);
@@ -82,7 +71,7 @@ test('check-model: bad input exits 2 with one line naming the operator, model, a
   writeFileSync(unsupported, encodeModel(g.build()));
   const trunc = join(home, 'trunc.onnx');
   writeFileSync(trunc, readFileSync(`${FIX}/unet.onnx`).subarray(0, 1000));
-  for (const [args, word] of [
+  assertUsageErrors(neon, [
     [['check-model'], '--model'],
     [['check-model', '--model', unsupported], "'Hardmax'"],
     [['check-model', '--model', 'no-such-model'], 'no-such-model'],
@@ -90,11 +79,5 @@ test('check-model: bad input exits 2 with one line naming the operator, model, a
     [['check-model', '--model', `${FIX}/unet.onnx`, '--batch', bad], "'t'"],
     [['check-model', '--model', `${FIX}/transformer.onnx`, '--batch', noTarget, '--grads-out', join(home, 'g.safetensors')], 'target'],
     [['check-model', '--model', `${FIX}/unet.onnx`, '--batch', join(home, 'missing.npz')], 'missing.npz'],
-  ] as const) {
-    const r = neon([...args]);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.ok(lines[0].includes(word), `${args.join(' ')}: ${lines[0]}`);
-  }
+  ]);
 });

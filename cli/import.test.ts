@@ -3,26 +3,15 @@
 // line naming the operator, input or output, and nothing is written or registered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { assertUsageErrors, lastJson, neonProcess } from './testing/neon-process.ts';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder } from '../shared/onnx/graph-builder.ts';
 import { encodeModel } from '../shared/onnx/onnx-proto.ts';
 import { parseManifest } from '../shared/models/manifest.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'neon-import-'));
+const { home, neon } = neonProcess('neon-import-');
 const FIX = 'tests/fixtures/torch';
-
-function neon(args: string[], timeout = 300_000) {
-  const r = spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, NEON_HOME: home }, timeout });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lastJson(stdout: string) {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
 
 const modelsDir = () => (existsSync(join(home, 'models')) ? readdirSync(join(home, 'models')) : []);
 
@@ -32,7 +21,7 @@ test('graphs that do not fit are refused with one line, and nothing is written',
   const hardmax = join(home, 'hardmax.onnx');
   writeFileSync(hardmax, encodeModel(g.build()));
   const flow = ['--family', 'flow', '--shape', '1,28,28'];
-  for (const [args, word] of [
+  assertUsageErrors(neon, [
     [['import', '--onnx', hardmax, '--family', 'ddpm', '--name', 'a', '--shape', '784'], "'Hardmax'"],
     [['import', '--onnx', `${FIX}/transformer.onnx`, ...flow, '--name', 'b'], "'t'"],
     [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'c', '--shape', '1,28,28', '--vocab', '4'], "'t'"],
@@ -43,13 +32,7 @@ test('graphs that do not fit are refused with one line, and nothing is written',
     [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'Bad Name'], '--name'],
     [['import', '--onnx', join(home, 'missing.onnx'), ...flow, '--name', 'h'], 'missing.onnx'],
     [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'gan', '--name', 'i', '--shape', '1,28,28'], '--family'],
-  ] as const) {
-    const r = neon([...args]);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.ok(lines[0].includes(word), `${args.join(' ')}: ${lines[0]}`);
-  }
+  ]);
   assert.deepEqual(modelsDir(), []);
   // nothing registered: the database was never even opened by a refused import
   assert.ok(!existsSync(join(home, 'db')));

@@ -24,7 +24,7 @@ test('another address needs NEON_API_TOKENS or NEON_ALLOW_INSECURE=1', () => {
 
 test('neon serve --host 0.0.0.0 without tokens exits 2 with one line, before starting anything', () => {
   const home = mkdtempSync(join(tmpdir(), 'neon-serve-'));
-  const env = { ...process.env, NEON_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, NEON_HOME: home };
   delete env.NEON_API_TOKENS;
   delete env.NEON_ALLOW_INSECURE;
   const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env, timeout: 60_000 });

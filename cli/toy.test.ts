@@ -1,25 +1,13 @@
 // The reduced toy: small budgets, same code paths as `neon toy`, asserting the paper's signs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { assertUsageErrors, lastJson, neonProcess } from './testing/neon-process.ts';
+import { existsSync, readFileSync } from 'node:fs';
 
-const home = mkdtempSync(join(tmpdir(), 'neon-toy-'));
-
-function neon(args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, NEON_HOME: home }, timeout: 600_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function lastJson(stdout: string) {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]);
-}
+const { neon } = neonProcess('neon-toy-', 600_000);
 
 test('bad input exits 2 with one line naming the flag', () => {
-  for (const [args, flag] of [
+  assertUsageErrors(neon, [
     [['toy', '--family', 'gan'], '--family'],
     [['toy', '--w', '2:1:0.5'], '--w'],
     [['toy', '--w', '-1:1:x'], '--w'],
@@ -27,13 +15,7 @@ test('bad input exits 2 with one line naming the flag', () => {
     [['toy', '--zeta', '0.9,abc'], '--zeta'],
     [['toy', '--family', 'ar', '--zeta', '1.1'], '--zeta'],
     [['toy', '--bogus'], '--bogus'],
-  ] as const) {
-    const r = neon([...args]);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.ok(lines[0].includes(flag), `${args.join(' ')}: ${lines[0]}`);
-  }
+  ]);
 });
 
 // The paper's protocol (the default): synthetic sets drawn with ζ = 0.9 and 1.1, every merged model scored with the
@@ -60,7 +42,7 @@ test('reduced diffusion toy, scored at ζ = 1: ζ = 1.1 wants w > 0 and a large 
 });
 
 test('bad protocol flags exit 2 naming the flag', () => {
-  for (const [args, flag] of [
+  assertUsageErrors(neon, [
     [['toy', '--eval-zeta', '0'], '--eval-zeta'],
     [['toy', '--eval-zeta', 'other'], '--eval-zeta'],
     [['toy', '--family', 'ar', '--eval-zeta', '1'], '--eval-zeta'],
@@ -69,13 +51,7 @@ test('bad protocol flags exit 2 naming the flag', () => {
     [['toy', '--family', 'ar', '--cosine-sweep', '0.8:1.2:0.1'], '--cosine-sweep'],
     [['toy', '--cosine-sweep', '0.8:1.2:0.1', '--w', '0,1'], '--w'],
     [['toy', '--family', 'ar', '--tau-sweep', '0:1:0.5'], '--tau-sweep'],
-  ] as const) {
-    const r = neon([...args]);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.ok(lines[0].includes(flag), `${args.join(' ')}: ${lines[0]}`);
-  }
+  ]);
 });
 
 test('the cosine sweep: one cosine per knob, a plot, and the sign changes across the sweep', () => {
