@@ -1,7 +1,8 @@
 // `neon check-model`: operator support, forward parity (onnxruntime vs tfjs) and — given a batch with a target —
 // the loss mean((output − target)²) and its gradient for every float initializer, written by parameter name.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { readBounded } from './read-bounded.ts';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, parseFlags } from './flags.ts';
@@ -50,18 +51,6 @@ async function modelPath(ref: string): Promise<string> {
     if (existsSync(join(dir, 'model.onnx'))) return join(dir, 'model.onnx');
   }
   throw new UsageError(`--model: no model '${ref}' in ${join(neonHome(), 'models')} or the shipped models/`);
-}
-
-async function readBounded(path: string, limit: number, flag: string): Promise<Uint8Array> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new UsageError(`${flag}: '${path}' does not exist`);
-  }
-  if (!info.isFile()) throw new UsageError(`${flag}: '${path}' is not a file`);
-  if (info.size > limit) throw new UsageError(`${flag}: '${path}' is ${info.size} bytes, more than the limit of ${limit}`);
-  return new Uint8Array(await readFile(path));
 }
 
 export const checkModelCommand: Command = {

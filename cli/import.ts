@@ -3,7 +3,8 @@
 // model.json) and the registry version NAME@base.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readBounded } from './read-bounded.ts';
 import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, intFlag, parseFlags, parseNumber, type ParsedFlags } from './flags.ts';
@@ -116,15 +117,7 @@ export const importCommand: Command = {
     if (existsSync(dir)) throw new UsageError(`--name: ${dir} already exists (import under another name, or remove it first)`);
 
     // 1. the graph, and operators both engines support
-    let info;
-    try {
-      info = await stat(file);
-    } catch {
-      throw new UsageError(`--onnx: '${file}' does not exist`);
-    }
-    if (!info.isFile()) throw new UsageError(`--onnx: '${file}' is not a file`);
-    if (info.size > MAX_ONNX_BYTES) throw new UsageError(`--onnx: '${file}' is ${info.size} bytes, more than ${MAX_ONNX_BYTES}`);
-    const bytes = new Uint8Array(await readFile(file));
+    const bytes = await readBounded(file, MAX_ONNX_BYTES, '--onnx');
     let model: ModelProto;
     try {
       model = decodeModel(bytes);

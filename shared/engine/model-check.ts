@@ -4,6 +4,7 @@
 // with its gradient with respect to every float initializer: the numbers a user compares with their framework.
 import type * as tfc from '@tensorflow/tfjs-core';
 import { DataType, type ModelProto } from '../onnx/onnx-proto.ts';
+import { graphInputs } from '../onnx/graph-inputs.ts';
 import type { NdArray } from '../npz/npy.ts';
 import { Rng } from '../random/prng.ts';
 import type { OrtEngine } from './ort/ort-engine.ts';
@@ -36,12 +37,6 @@ export function unsupportedNodes(model: ModelProto): UnsupportedNode[] {
   return model.graph.node
     .filter((n) => !supported.has(n.opType) || (n.domain !== undefined && n.domain !== '' && n.domain !== 'ai.onnx'))
     .map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name || n.output[0] || '(unnamed)', opset }));
-}
-
-/** The graph inputs that are not initializers: what a batch must provide. */
-export function graphInputs(model: ModelProto) {
-  const inits = new Set(model.graph.initializer.map((t) => t.name));
-  return model.graph.input.filter((i) => !inits.has(i.name));
 }
 
 const INT_TYPES = new Set<number>([DataType.INT64, DataType.INT32]);

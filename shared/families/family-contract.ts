@@ -7,7 +7,8 @@
 //   ddpm  x [N, D] float (x_t), t [N, 1] float (t/(T−1)) → ε̂ [N, D]
 //   ar    x [N, D] float (pixel levels as values in [−1, 1], raster order), y [N] int64 → logits [N, D·K],
 //         where the logits of pixel i may depend only on pixels < i (and y)
-import { DataType, type ModelProto, type ValueInfoProto } from '../onnx/onnx-proto.ts';
+import { DataType, type ModelProto } from '../onnx/onnx-proto.ts';
+import { graphInputs } from '../onnx/graph-inputs.ts';
 import { f32, i64, type Feeds } from '../engine/tensor.ts';
 import type { Family } from '../models/manifest.ts';
 import { Rng } from '../random/prng.ts';
@@ -29,12 +30,6 @@ export interface ContractSpec {
   shape: number[];
   /** AR: the number of levels K per pixel. */
   vocab?: number;
-}
-
-/** The graph inputs that are not initializers. */
-function graphInputs(model: ModelProto): ValueInfoProto[] {
-  const inits = new Set(model.graph.initializer.map((t) => t.name));
-  return model.graph.input.filter((i) => !inits.has(i.name));
 }
 
 /**

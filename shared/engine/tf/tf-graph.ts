@@ -3,6 +3,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { AttrType, DataType, type ModelProto } from '../../onnx/onnx-proto.ts';
 import { floatTensor, tensorToFloat32 } from '../../onnx/tensor-data.ts';
+import { graphInputs } from '../../onnx/graph-inputs.ts';
 import { ONNX_OPS } from './onnx-ops.ts';
 import { DEFAULT_OPSET, tensorValue as constantValue, type Value } from './op-context.ts';
 import type { TF } from './tf-backend.ts';
@@ -62,8 +63,7 @@ export class TfGraph {
   }
 
   get inputNames(): string[] {
-    const inits = new Set(this.model.graph.initializer.map((i) => i.name));
-    return this.model.graph.input.map((i) => i.name).filter((n) => !inits.has(n));
+    return graphInputs(this.model).map((i) => i.name);
   }
 
   get outputNames(): string[] {
