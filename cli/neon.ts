@@ -7,6 +7,7 @@ type Loader = () => Promise<Command>;
 const commands: Record<string, Loader> = {
   'check-model': async () => (await import('./check-model.ts')).checkModelCommand,
   db: async () => (await import('./db.ts')).dbCommand,
+  diagnose: async () => (await import('./diagnose.ts')).diagnoseCommand,
   fid: async () => (await import('./fid.ts')).fidCommand,
   import: async () => (await import('./import.ts')).importCommand,
   export: async () => (await import('./export.ts')).exportCommand,
