@@ -51,6 +51,9 @@ test('bad protocol flags exit 2 naming the flag', () => {
     [['toy', '--family', 'ar', '--cosine-sweep', '0.8:1.2:0.1'], '--cosine-sweep'],
     [['toy', '--cosine-sweep', '0.8:1.2:0.1', '--w', '0,1'], '--w'],
     [['toy', '--family', 'ar', '--tau-sweep', '0:1:0.5'], '--tau-sweep'],
+    [['toy', '--ar-model', 'gaussian'], '--ar-model'],
+    [['toy', '--family', 'ar', '--ar-model', 'mixture'], '--ar-model'],
+    [['toy', '--preconditioner', 'adam'], '--preconditioner'],
   ]);
 });
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags, parseNumber } from './flags.ts';
 import { Progress } from './progress.ts';
-import { runCosineSweep, runToy, TOY_DEFAULTS, type ToyConfig, type ToyCosineSweep, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';
+import { AR_GAUSSIAN_DEFAULTS, runCosineSweep, runToy, TOY_DEFAULTS, type ToyConfig, type ToyCosineSweep, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { linePlotSvg } from '../shared/plot/line-plot-svg.ts';
@@ -34,14 +34,18 @@ protocol: ζ = 1, τ = 1, whatever the synthesis knob).
   --n-eval N            samples per Fréchet distance (default 100000)
   --pretrain-steps N    Adam steps on the real points (default per family)
   --self-train-steps N  Adam steps on the synthetic points (default per family)
-  --n-gradient N        fresh samples per population gradient (default 100000)`;
+  --n-gradient N        fresh samples per population gradient (default 100000)
+  --ar-model M          categorical (default: 32 bins per coordinate) or gaussian (the official notebook's
+                        Gaussian p(x₁)p(x₂|x₁) with its budgets: 100 real points, 10⁵ synthetic, w over −1:1:0.05)
+  --preconditioner P    v̂ of the cosine: pretraining (default: the pretraining Adam's second moment) or population
+                        (the official notebook's: Adam's update over minibatches of 2,048 fresh real points at θr)`;
 
 export const toyCommand: Command = {
   summary: "the paper's 2-d toy: Neon's sign follows the sampler",
   async run(argv) {
     const flags = parseFlags(argv, {
       boolean: ['json', 'help'],
-      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps', 'refine', 'eval-zeta', 'eval-tau', 'cosine-sweep', 'tau-sweep', 'n-gradient'],
+      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps', 'refine', 'eval-zeta', 'eval-tau', 'cosine-sweep', 'tau-sweep', 'n-gradient', 'ar-model', 'preconditioner'],
     });
     if (flags.booleans.has('help')) {
       console.log(HELP);
@@ -71,7 +75,9 @@ export const toyCommand: Command = {
     const evalKnob = evalKnobFlag(flags, family === 'diffusion' ? 'eval-zeta' : 'eval-tau');
     const wGrid = gridFlag(flags, 'w');
     if (wGrid && !wGrid.includes(0)) throw new UsageError('--w must include 0 (the base model)');
-    const defaults = TOY_DEFAULTS[family];
+    const arModel = choiceFlag(flags, 'ar-model', ['categorical', 'gaussian'] as const);
+    if (arModel && family !== 'ar') throw new UsageError('--ar-model is for --family ar');
+    const defaults = { ...TOY_DEFAULTS[family], ...(arModel === 'gaussian' ? AR_GAUSSIAN_DEFAULTS : {}) };
     const cfg: ToyConfig = {
       ...defaults,
       knobs: knobs ?? defaults.knobs,
@@ -83,6 +89,7 @@ export const toyCommand: Command = {
       refine: refineFlag(flags) ?? defaults.refine,
       nGradient: intFlag(flags, 'n-gradient', { min: 100, max: 10_000_000 }) ?? defaults.nGradient,
       evalKnob: evalKnob ?? defaults.evalKnob,
+      preconditioner: choiceFlag(flags, 'preconditioner', ['pretraining', 'population'] as const) ?? defaults.preconditioner,
     };
     const json = flags.booleans.has('json');
     if (sweep) return cosineSweep({ ...cfg, knobs: sweep }, json);

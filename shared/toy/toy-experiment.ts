@@ -14,6 +14,7 @@ import { preconditionedCosine } from '../neon/preconditioned-cosine.ts';
 import { frechetToTarget, sampleTarget } from './gaussian-target.ts';
 import { DiffusionToy, DIFFUSION_TOY_DEFAULTS } from './diffusion-toy.ts';
 import { ArToy, AR_TOY_DEFAULTS } from './ar-toy.ts';
+import { GaussianArToy } from './gaussian-ar-toy.ts';
 import { ToyNetwork, type ToyFamily } from './toy-network.ts';
 import type { AdamState } from '../engine/tf/adam.ts';
 
@@ -47,19 +48,34 @@ export interface ToyConfig {
   refine: number;
   /** The sampler knob that scores merged models: a fixed ζ (τ), the paper's 1; or 'same' as the synthesis knob. */
   evalKnob: number | 'same';
+  /** The autoregressive model: 32-bin categorical tokens, or the official notebook's Gaussian p(x₁)p(x₂|x₁). */
+  arModel: 'categorical' | 'gaussian';
+  /**
+   * v̂ of the cosine's preconditioner: the pretraining Adam's own second moment, or ('population') Adam's update run
+   * over minibatches of 2,048 fresh real points at θr, as the official notebook estimates it.
+   */
+  preconditioner: 'pretraining' | 'population';
 }
 
 export const TOY_DEFAULTS: Record<ToyFamilyName, Omit<ToyConfig, 'seed' | 'wGrid'> & { wGrid: number[] }> = {
   diffusion: {
     family: 'diffusion', knobs: [0.9, 1.1], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
     nGradient: 100_000, gradientDraws: 16, pretrainSteps: 12_000, selfTrainSteps: 1000, lr: 1e-3, batch: 1000, repeats: 4, schedule: 'constant', selfTrainLr: 5e-4, continueOptimizer: false, refine: 0.1,
-    evalKnob: 1,
+    evalKnob: 1, arModel: 'categorical', preconditioner: 'pretraining',
   },
   ar: {
     family: 'ar', knobs: [0.5, 1.6], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
     nGradient: 100_000, gradientDraws: 1, pretrainSteps: 6_000, selfTrainSteps: 100, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3, continueOptimizer: false, refine: 0.1,
-    evalKnob: 1,
+    evalKnob: 1, arModel: 'categorical', preconditioner: 'pretraining',
   },
+};
+
+/**
+ * The official notebook's autoregressive toy (`arModel: 'gaussian'`): θr on 100 points (1,000 full-batch Adam steps
+ * at 5e-4), 10⁵ synthetic points, θs after 50 epochs of minibatches of 2,048 at 1e-4, w over [−1, 1] by 0.05.
+ */
+export const AR_GAUSSIAN_DEFAULTS: Partial<ToyConfig> = {
+  arModel: 'gaussian', nReal: 100, nSynthetic: 100_000, pretrainSteps: 1000, lr: 5e-4, batch: 2048, selfTrainSteps: 2450, selfTrainLr: 1e-4, wGrid: grid(-1, 1, 0.05), refine: 0,
 };
 
 function grid(start: number, stop: number, step: number): number[] {
@@ -95,8 +111,9 @@ export interface ToyCosineSweep {
 
 export type ToyProgress = (event: { stage: string; knob?: number; done?: number; total?: number; detail?: string }) => void;
 
-export function makeFamily(name: ToyFamilyName, seed: number): ToyFamily {
-  return name === 'diffusion' ? new DiffusionToy(DIFFUSION_TOY_DEFAULTS, seed) : new ArToy(AR_TOY_DEFAULTS, seed);
+export function makeFamily(name: ToyFamilyName, seed: number, arModel: ToyConfig['arModel'] = 'categorical'): ToyFamily {
+  if (name === 'diffusion') return new DiffusionToy(DIFFUSION_TOY_DEFAULTS, seed);
+  return arModel === 'gaussian' ? new GaussianArToy(seed) : new ArToy(AR_TOY_DEFAULTS, seed);
 }
 
 /**
@@ -107,7 +124,7 @@ export function toySeeds(seed: number) {
   const s = (k: number) => (seed * 7919 + k) >>> 0;
   const byKnob = (stream: number) => (knob: number) => s(stream * 1_000_000 + Math.round(knob * 1000));
   return {
-    init: s(1), real: s(2), pretrain: s(3), evalNoise: s(4), gradient: s(5), realFresh: s(6),
+    init: s(1), real: s(2), pretrain: s(3), evalNoise: s(4), gradient: s(5), realFresh: s(6), preconditioner: s(7),
     synthetic: byKnob(1), selfTrain: byKnob(2), synFresh: byKnob(3), synGradient: byKnob(4),
   };
 }
@@ -122,7 +139,7 @@ interface BaseModel {
   gReal: Weights;
 }
 
-type BaseConfig = Pick<ToyConfig, 'family' | 'seed' | 'nReal' | 'nGradient' | 'gradientDraws' | 'pretrainSteps' | 'lr' | 'batch' | 'repeats' | 'schedule'>;
+type BaseConfig = Pick<ToyConfig, 'family' | 'seed' | 'nReal' | 'nGradient' | 'gradientDraws' | 'pretrainSteps' | 'lr' | 'batch' | 'repeats' | 'schedule' | 'arModel' | 'preconditioner'>;
 
 /** Each row of `x` (rows of `width` floats) `k` times over: the loss then draws its own noise for each copy. */
 function repeatRows(x: Float32Array, k: number): Float32Array {
@@ -134,7 +151,7 @@ function repeatRows(x: Float32Array, k: number): Float32Array {
 
 async function pretrainBase(tf: TF, ort: OrtEngine, cfg: BaseConfig, progress: ToyProgress): Promise<BaseModel> {
   const sd = toySeeds(cfg.seed);
-  const family = makeFamily(cfg.family, sd.init);
+  const family = makeFamily(cfg.family, sd.init, cfg.arModel);
   const net = new ToyNetwork(tf, ort, family.model);
   const real = sampleTarget(cfg.nReal, sd.real);
   const opt = net.fit(family, real, 2, {
@@ -144,13 +161,20 @@ async function pretrainBase(tf: TF, ort: OrtEngine, cfg: BaseConfig, progress: T
   const base = net.weights();
   const adamState = opt.state();
   opt.dispose();
-  // Adam's bias-corrected second moment v̂ = v/(1 − β2ᵗ): the preconditioner P = 1/(√v̂ + ε)
-  const vHat: Weights = new Map([...adamState.v].map(([k, v]) => [k, v.map((x) => x / (1 - opt.beta2 ** adamState.step))]));
   // the real population gradient at θr, from fresh points of the target in antithetic pairs, each point with
   // gradientDraws loss draws (random t and ε)
   progress({ stage: 'real gradient' });
-  const realFresh = sampleTarget(cfg.nGradient, sd.realFresh, { antithetic: true });
-  const gReal = net.gradient(family, repeatRows(realFresh, cfg.gradientDraws), 2, new Rng(sd.gradient));
+  const realFresh = repeatRows(sampleTarget(cfg.nGradient, sd.realFresh, { antithetic: true }), cfg.gradientDraws);
+  const gReal = net.gradient(family, realFresh, 2, new Rng(sd.gradient));
+  // the preconditioner P = 1/(√v̂ + ε)
+  let vHat: Weights;
+  if (cfg.preconditioner === 'population') {
+    progress({ stage: 'preconditioner' });
+    vHat = net.secondMoment(family, realFresh, 2, new Rng(sd.preconditioner));
+  } else {
+    // Adam's bias-corrected second moment v̂ = v/(1 − β2ᵗ) at the end of pretraining
+    vHat = new Map([...adamState.v].map(([k, v]) => [k, v.map((x) => x / (1 - opt.beta2 ** adamState.step))]));
+  }
   return { family, net, base, adamState, vHat, gReal };
 }
 

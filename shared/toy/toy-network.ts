@@ -110,6 +110,34 @@ export class ToyNetwork {
     return sum;
   }
 
+  /**
+   * The preconditioner's second moment at the current weights, as the official toy estimates it: Adam's update
+   * v ← β2·v + (1 − β2)·g² over the minibatch gradients of `data` (in order, `batch` rows each), bias-corrected
+   * v̂ = v/(1 − β2ᵏ) after k minibatches.
+   */
+  secondMoment(family: ToyFamily, data: Float32Array, rowWidth: number, rng: Rng, batch = 2048, beta2 = 0.999): Weights {
+    const { tf } = this;
+    const n = data.length / rowWidth;
+    const v: Weights = new Map();
+    let k = 0;
+    for (let start = 0; start < n; start += batch) {
+      const rows = data.subarray(start * rowWidth, Math.min(n, start + batch) * rowWidth);
+      const { value, grads } = this.graph.valueAndGrads(() => family.loss(tf, this, rows, rng));
+      value.dispose();
+      for (const [name, g] of Object.entries(grads)) {
+        const gv = g.dataSync() as Float32Array;
+        const acc = v.get(name) ?? new Float32Array(gv.length);
+        for (let i = 0; i < gv.length; i++) acc[i] = beta2 * acc[i] + (1 - beta2) * gv[i] * gv[i];
+        v.set(name, acc);
+      }
+      tf.dispose(grads);
+      k++;
+    }
+    const correction = 1 - beta2 ** k;
+    for (const acc of v.values()) for (let i = 0; i < acc.length; i++) acc[i] /= correction;
+    return v;
+  }
+
   dispose(): void {
     this.graph.dispose();
   }
