@@ -30,6 +30,34 @@ export class Layers {
     return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
   }
 
+  /**
+   * A 2-d convolution (k×k, "same" padding for stride 1; stride 2 halves the sides), weights [out, in, k, k] with
+   * PyTorch's default bound scale/√(in·k²); `scale` 0 gives a zero-initialised layer.
+   */
+  conv(name: string, x: string, cin: number, cout: number, k: number, stride = 1, scale = 1): string {
+    const fanIn = cin * k * k;
+    const w = this.g.param(`${name}.weight`, [cout, cin, k, k], scale === 0 ? new Float32Array(fanIn * cout) : this.uniform(fanIn * cout, scale / Math.sqrt(fanIn)));
+    const b = this.g.param(`${name}.bias`, [cout], new Float32Array(cout));
+    const p = (k - 1) >> 1;
+    return this.g.op('Conv', [x, w, b], { kernel_shape: [k, k], pads: [p, p, p, p], strides: [stride, stride] });
+  }
+
+  /**
+   * GroupNorm over [N, C, H, W] with a per-channel affine, as torch.onnx.export writes it at opset ≤ 17:
+   * Reshape → InstanceNormalization (ones, zeros) → Reshape → Mul → Add.
+   */
+  groupNorm(name: string, x: string, channels: number, groups: number): string {
+    const grouped = this.g.op('Reshape', [x, this.g.constInt64([0, groups, -1])]);
+    const normed = this.g.op('InstanceNormalization', [grouped, this.g.constFloat(new Float32Array(groups).fill(1), [groups]), this.g.constFloat(new Float32Array(groups), [groups])], {
+      epsilon: float(1e-5),
+    });
+    const back = this.g.op('Reshape', [normed, this.g.op('Shape', [x])]);
+    const axes = this.g.constInt64([1, 2]);
+    const scale = this.g.op('Unsqueeze', [this.g.param(`${name}.weight`, [channels], new Float32Array(channels).fill(1)), axes]);
+    const bias = this.g.op('Unsqueeze', [this.g.param(`${name}.bias`, [channels], new Float32Array(channels)), axes]);
+    return this.g.op('Add', [this.g.op('Mul', [back, scale]), bias]);
+  }
+
   /** Layer norm over the last axis without affine parameters (FiLM supplies scale and shift). */
   layerNorm(x: string, width: number): string {
     const ones = this.g.constFloat(new Float32Array(width).fill(1), [width], 'ln_scale');

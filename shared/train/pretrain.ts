@@ -8,9 +8,10 @@ import { TfGraph } from '../engine/tf/tf-graph.ts';
 import { OrtEngine } from '../engine/ort/ort-engine.ts';
 import { loadFashionMnist } from '../data/fashion-mnist.ts';
 import { familyFor } from '../families/registry.ts';
-import { baseManifest, buildNetwork, type FmnistFamily } from '../networks/fmnist-models.ts';
+import { baseManifest, buildNetwork, type DenoiserNetwork, type FmnistFamily } from '../networks/fmnist-models.ts';
 import { parseManifest, type Manifest } from '../models/manifest.ts';
 import { encodePng } from '../image/png.ts';
+import { linePlotSvg } from '../plot/line-plot-svg.ts';
 import { sampleGrid } from '../image/sample-grid.ts';
 import { fromImageSet } from '../data/labeled-images.ts';
 import { trainLoop, type TrainConfig, type TrainProgress } from './train-loop.ts';
@@ -25,6 +26,12 @@ export const PRETRAIN: Record<FmnistFamily, Omit<TrainConfig, 'seed'>> = {
   ar: { steps: 3500, batch: 128, lr: 1e-3, warmup: 200, kind: 'cosine', minFrac: 0.05, ema: 0.999, logEvery: 100 },
 };
 
+/**
+ * The U-Net's settings (flow, EDM; `--network unet`), sized for about 20 minutes of a loaded two-core machine,
+ * where a step takes 3.5–5 s: a few tens of thousands of images, with a short EMA to match (docs/RESULTS.md).
+ */
+export const PRETRAIN_UNET: Omit<TrainConfig, 'seed'> = { steps: 300, batch: 64, lr: 2e-3, warmup: 20, kind: 'cosine', minFrac: 0.05, ema: 0.99, logEvery: 10 };
+
 export interface PretrainOptions {
   family: FmnistFamily;
   seed: number;
@@ -32,6 +39,12 @@ export interface PretrainOptions {
   steps?: number;
   batch?: number;
   lr?: number;
+  /** EMA decay (0: none). */
+  ema?: number;
+  /** The continuous families' network (default 'mlp'). */
+  network?: DenoiserNetwork;
+  /** The U-Net's channels at full resolution (flow, EDM). */
+  channels?: number;
   /** Write the sample grid (default true). */
   grid?: boolean;
   onProgress?: (p: TrainProgress) => void;
@@ -44,13 +57,15 @@ export function pretrainSeeds(seed: number): { init: number; train: number } {
 
 export async function pretrain(tf: TF, o: PretrainOptions): Promise<ModelFiles> {
   const seeds = pretrainSeeds(o.seed);
-  const model = buildNetwork(o.family, seeds.init);
-  const manifest = parseManifest(baseManifest(o.family, model));
+  const unet = o.network === 'unet' && o.family !== 'ar';
+  const model = buildNetwork(o.family, seeds.init, { network: o.network, channels: o.channels });
+  const manifest = parseManifest(baseManifest(o.family, model, unet ? 'unet' : 'mlp'));
   const data = fromImageSet(await loadFashionMnist('train'), 'fashion-mnist/train');
-  const cfg: TrainConfig = { ...PRETRAIN[o.family], seed: seeds.train };
+  const cfg: TrainConfig = { ...(unet ? PRETRAIN_UNET : PRETRAIN[o.family]), seed: seeds.train };
   if (o.steps !== undefined) cfg.steps = o.steps;
   if (o.batch !== undefined) cfg.batch = o.batch;
   if (o.lr !== undefined) cfg.lr = o.lr;
+  if (o.ema !== undefined) cfg.ema = o.ema;
   const graph = new TfGraph(tf, model);
   try {
     const r = await trainLoop(tf, graph, familyFor(o.family), manifest, data, cfg, { onProgress: o.onProgress });
@@ -61,11 +76,17 @@ export async function pretrain(tf: TF, o: PretrainOptions): Promise<ModelFiles> 
     };
     const files = await saveModelVersion(o.out, withWeights(model, r.weights), trained);
     await writeFile(join(o.out, 'losses.json'), JSON.stringify({ ema: cfg.ema ?? 0, parameters: r.parameters, losses: r.losses }) + '\n');
+    await writeFile(join(o.out, 'losses.svg'), lossCurveSvg(trained.name, r.losses));
     if (o.grid !== false) await writeSampleGrid(files, join(o.out, 'samples.png'));
     return files;
   } finally {
     graph.dispose();
   }
+}
+
+/** The training curve: the mean loss of each logging window against the step. */
+export function lossCurveSvg(name: string, losses: readonly { step: number; loss: number }[]): string {
+  return linePlotSvg([{ label: 'training loss (window mean)', points: losses.map((l) => [l.step, l.loss]) }], { title: `${name}: pretraining loss`, xLabel: 'step', yLabel: 'loss', logY: true });
 }
 
 /** The 10×10 class grid of a model at its default sampler settings, seed 0. */
