@@ -1,10 +1,12 @@
 // WebAssembly SIMD (f64x2) kernels for the hot loops of the dense linear algebra, written as WebAssembly text here
-// and assembled at load time with wabt. Matrices that live in the kernels' memory (see workspace()) take this path
+// and assembled with wabt on first use (the binary is kept in the build cache, keyed by the text's hash, so later
+// starts skip wabt). Matrices that live in the kernels' memory (see workspace()) take this path
 // in gemmNT and the tridiagonalization; anything else, or a runtime without wasm SIMD, uses the plain
 // Float64Array loops. NEON_NO_SIMD=1 turns the kernels off.
-import wabtInit from 'wabt';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { readBuildCache, writeBuildCache } from '../../files/build-cache.ts';
 
 /** C[4×2 tile] += alpha · A[4 rows] · B[2 rows]ᵀ over kn values of k; pointers and strides in bytes. */
 function tileWat(R: number, C: number): string {
@@ -241,14 +243,27 @@ export const TILE_COLS = 2;
 async function load(): Promise<SimdKernels | null> {
   if (process.env.NEON_NO_SIMD === '1') return null;
   try {
-    const wabt = await wabtInit();
     const wat = `(module (import "env" "mem" (memory 1 ${MAX_PAGES} shared)) ${tileWat(TILE_ROWS, TILE_COLS)} ${SYMV2} ${GEMM} ${SYMV_ROWS} ${GEMV_T})`;
-    const mod = wabt.parseWat('kernels.wat', wat, { simd: true, threads: true });
-    const { buffer } = mod.toBinary({});
-    mod.destroy();
+    const key = `kernels-${createHash('sha256').update(wat).digest('hex').slice(0, 32)}.wasm`;
+    const cached = readBuildCache(key);
+    let module: WebAssembly.Module | null = null;
+    if (cached) {
+      try {
+        module = await WebAssembly.compile(cached as Uint8Array<ArrayBuffer>);
+      } catch {
+        module = null; // unreadable: assemble afresh
+      }
+    }
+    if (!module) {
+      const wabt = await (await import('wabt')).default();
+      const mod = wabt.parseWat('kernels.wat', wat, { simd: true, threads: true });
+      const { buffer } = mod.toBinary({});
+      mod.destroy();
+      module = await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
+      writeBuildCache(key, buffer);
+    }
     // shared memory, so that worker threads run the same kernels on the same matrices
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const module = await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
     const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
     const ex = instance.exports as unknown as Omit<SimdKernels, 'memory' | 'module'>;
     return { memory, module, tile: ex.tile, symv2: ex.symv2, gemm: ex.gemm, symvRows: ex.symvRows, gemvT: ex.gemvT };
