@@ -338,13 +338,15 @@ interface Helper {
 let helpers: Helper[] | null = null;
 
 /**
- * Worker threads beside the caller: NEON_THREADS − 1 of them (default none: on a shared 2-core machine the per-column
- * synchronisation of the tridiagonalization costs more than it gains), capped by the cores; started on first use.
+ * Worker threads beside the caller: NEON_THREADS − 1 of them, capped by the cores; by default one (two threads) for
+ * the blocked products (GEMM), started on first use. The tridiagonalization's matrix–vector products stay on the
+ * caller unless NEON_THREADS is set: their per-column synchronisation costs more than a second thread gains on a
+ * shared 2-core machine.
  */
 export function kernelHelpers(): Helper[] {
   if (helpers) return helpers;
   helpers = [];
-  const want = Math.min(availableParallelism(), Number(process.env.NEON_THREADS ?? 1)) - 1;
+  const want = Math.min(availableParallelism(), Number(process.env.NEON_THREADS ?? 2)) - 1;
   if (!simd || !(want > 0)) return helpers;
   const started: Helper[] = [];
   try {
@@ -410,7 +412,7 @@ export function parallelGemm(m: number, n: number, K: number, alpha: number, a: 
  */
 export function parallelSymv(A: Float64Array, n: number, s: number, x: Float64Array, ys: Float64Array[], outs: Float64Array): void {
   const k = simd!;
-  const hs = (n - s) * (n - s) >= 1 << 16 ? kernelHelpers().slice(0, ys.length - 1) : [];
+  const hs = process.env.NEON_THREADS !== undefined && (n - s) * (n - s) >= 1 << 16 ? kernelHelpers().slice(0, ys.length - 1) : [];
   const T = hs.length + 1;
   for (let t = 0; t < T; t++) ys[t].fill(0, s);
   const cut = (t: number) => (t >= T ? n : Math.min(n, s + Math.round((n - s) * Math.sqrt(t / T))));
