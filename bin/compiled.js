@@ -85,6 +85,11 @@ async function build() {
     ],
   });
   const inputs = {};
+  // besides the sources: what shapes their transform (tsconfig.json), the package, and this build itself
+  for (const abs of [join(ROOT, 'tsconfig.json'), join(ROOT, 'package.json'), join(import.meta.dirname, 'compiled.js')]) {
+    const s = statSync(abs);
+    inputs[relative(ROOT, abs)] = [s.size, s.mtimeMs];
+  }
   for (const rel of Object.keys(result.metafile.inputs)) {
     const abs = resolve(ROOT, rel);
     const s = before.get(abs) ?? statSync(abs);
