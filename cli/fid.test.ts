@@ -32,6 +32,22 @@ test('every fixture pair through `neon fid a.npz b.npz --json`', () => {
   assert.match(plain.stdout, /^FID: 1\.1406203/);
 });
 
+test('`neon fid` from the compiled copy (bin/compiled.js) and through tsx print the same result, errors included', () => {
+  const a = join(FID_FIXTURES, 'd64_n2000_a.npz');
+  const b = join(FID_FIXTURES, 'd64_n2000_b.npz');
+  const compiled = neon(['fid', a, b, '--json']);
+  const viaTsx = neon(['fid', a, b, '--json'], { NEON_NO_COMPILED: '1' });
+  assert.equal(compiled.status, 0, compiled.stderr);
+  assert.equal(compiled.last, viaTsx.last);
+  // the compiled copy exists and records its inputs (cli/fid.ts among them)
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'node_modules', '.cache', 'neon', 'cli', 'manifest.json'), 'utf8'));
+  assert.ok(manifest.inputs[join('cli', 'fid.ts')], 'cli/fid.ts is an input of the compiled copy');
+  const missing = neon(['fid', join(FID_FIXTURES, 'nope.npz'), b]);
+  const missingTsx = neon(['fid', join(FID_FIXTURES, 'nope.npz'), b], { NEON_NO_COMPILED: '1' });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, missingTsx.stderr);
+});
+
 test('bad inputs exit non-zero with a message naming the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fidcli-'));
   const corrupt = join(dir, 'corrupt.npz');

@@ -9,20 +9,21 @@ import { intFlag, parseFlags, UsageError } from './flags.ts';
 import { loadStats, saveStats } from '../shared/metrics/stats-file.ts';
 import type { LoadedStats } from '../shared/metrics/stats-file.ts';
 import { frechetDistance } from '../shared/metrics/frechet-distance.ts';
-import { precisionRecall } from '../shared/metrics/precision-recall.ts';
 import type { FeatureMatrix } from '../shared/metrics/precision-recall.ts';
-import { computeFolderStatistics } from '../shared/features/compute-statistics.ts';
-import { datasetStatsPath, DEFAULT_EXTRACTOR, isDatasetName, resolveExtractor } from '../shared/features/registry.ts';
 import type { FeatureExtractor } from '../shared/features/extractor.ts';
 import type { Shard } from '../shared/image/png-folder.ts';
 
-const HELP = `usage: neon fid A B [--json] [--pr] [--extractor NAME|PATH] [--batch-size N]
+// Image folders, datasets and precision/recall are imported when used: two statistics files start only the
+// statistics and the distance (start-up is part of `neon fid A.npz B.npz`'s time).
+const registry = () => import('../shared/features/registry.ts');
+
+const help = (defaultExtractor: string) => `usage: neon fid A B [--json] [--pr] [--extractor NAME|PATH] [--batch-size N]
        neon fid A --save-stats OUT.npz [--shard i/N | --shards N] [--extractor NAME|PATH] [--batch-size N]
 
 A and B are .npz statistics (mu, sigma), folders of PNG images, or dataset names (fmnist:train, fmnist:test).
   --json             print one JSON object {"fid","n_a","n_b","precision"?,"recall"?} on the last line
   --pr               also improved precision/recall (k = 3); needs two image folders
-  --extractor X      feature extractor for image folders: a name (default ${DEFAULT_EXTRACTOR}) or a .onnx path
+  --extractor X      feature extractor for image folders: a name (default ${defaultExtractor}) or a .onnx path
   --batch-size N     images per extractor batch (default 64)
   --save-stats OUT   write A's statistics (with n, sum, sum_outer for merging) to OUT.npz
   --shard i/N        only shard i of N (0-based; contiguous ranges of the sorted file names)
@@ -57,7 +58,7 @@ export const fidCommand: Command = {
   async run(argv) {
     const flags = parseFlags(argv, { boolean: ['json', 'pr', 'help'], string: ['extractor', 'batch-size', 'save-stats', 'shard', 'shards'] });
     if (flags.booleans.has('help')) {
-      console.log(HELP);
+      console.log(help((await registry()).DEFAULT_EXTRACTOR));
       return 0;
     }
     const batchSize = intFlag(flags, 'batch-size', { min: 1, max: 4096 }) ?? 64;
@@ -71,11 +72,15 @@ export const fidCommand: Command = {
     const pr = flags.booleans.has('pr');
     const json = flags.booleans.has('json');
     let extractor: FeatureExtractor | null = null;
-    const getExtractor = async () => (extractor ??= await resolveExtractor(flags.values.get('extractor') ?? DEFAULT_EXTRACTOR));
+    const getExtractor = async () => {
+      const { resolveExtractor, DEFAULT_EXTRACTOR } = await registry();
+      return (extractor ??= await resolveExtractor(flags.values.get('extractor') ?? DEFAULT_EXTRACTOR));
+    };
 
     const load = async (ref: string, keepFeatures: boolean): Promise<Operand> => {
       if (existsSync(ref) && statSync(ref).isDirectory()) {
         const ex = await getExtractor();
+        const { computeFolderStatistics } = await import('../shared/features/compute-statistics.ts');
         const res = await computeFolderStatistics(ref, ex, {
           batchSize,
           shard,
@@ -87,9 +92,10 @@ export const fidCommand: Command = {
         return { stats: { d: res.stats.d, ...g, n: res.stats.n, sums: res.stats }, features: res.features };
       }
       if (keepFeatures) throw new UsageError(`--pr needs image folders (features), but '${ref}' is not a folder`);
+      if (existsSync(ref)) return { stats: await loadStats(ref) };
+      const { isDatasetName, datasetStatsPath } = await registry();
       if (isDatasetName(ref)) return { stats: await loadStats(datasetStatsPath(ref).path) };
-      if (!existsSync(ref)) throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
-      return { stats: await loadStats(ref) };
+      throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
     };
 
     try {
@@ -103,12 +109,26 @@ export const fidCommand: Command = {
         return 0;
       }
       const [refA, refB] = flags.positionals;
-      const a = await load(refA, pr);
-      const b = await load(refB, pr);
+      const folder = (ref: string) => existsSync(ref) && statSync(ref).isDirectory();
+      let a: Operand, b: Operand;
+      if (folder(refA) || folder(refB)) {
+        a = await load(refA, pr);
+        b = await load(refB, pr);
+      } else {
+        // two statistics files load side by side (each inflates on its own thread); A's error is reported first
+        const [ra, rb] = await Promise.allSettled([load(refA, pr), load(refB, pr)]);
+        if (ra.status === 'rejected') throw ra.reason;
+        if (rb.status === 'rejected') throw rb.reason;
+        a = ra.value;
+        b = rb.value;
+      }
       if (a.stats.d !== b.stats.d) throw new UsageError(`dimensions differ: ${refA} has d = ${a.stats.d}, ${refB} has d = ${b.stats.d}`);
       const r = frechetDistance(a.stats, b.stats);
       const out: Record<string, number | null> = { fid: r.fid, n_a: a.stats.n, n_b: b.stats.n };
-      if (pr && a.features && b.features) Object.assign(out, precisionRecall(a.features, b.features));
+      if (pr && a.features && b.features) {
+        const { precisionRecall } = await import('../shared/metrics/precision-recall.ts');
+        Object.assign(out, precisionRecall(a.features, b.features));
+      }
       if (json) console.log(JSON.stringify(out));
       else {
         console.log(`FID: ${r.fid}`);

@@ -52,8 +52,10 @@ export async function streamMerge(
     for (let off = 0; off < n; off += chunkBytes) chunks.push({ entry: i, offset: off, length: Math.min(chunkBytes, n - off) });
   });
   const start = performance.now();
-  const inB = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
-  const inS = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
+  // inputs in shared memory: the sha256 thread hashes them in place (hashing-source.ts)
+  const shared = () => new Uint8Array(new SharedArrayBuffer(chunkBytes));
+  const inB = [shared(), shared()];
+  const inS = [shared(), shared()];
   const out = [0, 1].map(() => sinks.map(() => new Uint8Array(chunkBytes)));
   const writes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   let done = 0;

@@ -26,13 +26,21 @@ export class FrechetInputError extends Error {
   override name = 'FrechetInputError';
 }
 
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) return false; // NaN and ±∞
+  }
+  return true;
+}
+
 export function frechetDistance(a: Gaussian, b: Gaussian, opts: { eps?: number } = {}): FrechetResult {
   const eps = opts.eps ?? 1e-6;
   const d = a.mu.length;
   if (b.mu.length !== d) throw new FrechetInputError(`dimensions differ: mu has ${d} and ${b.mu.length} entries`);
   if (a.sigma.length !== d * d || b.sigma.length !== d * d) throw new FrechetInputError(`sigma must be ${d}×${d}`);
   for (const [x, what] of [[a.mu, 'mu of the first'], [a.sigma, 'sigma of the first'], [b.mu, 'mu of the second'], [b.sigma, 'sigma of the second']] as const) {
-    if (!x.every(Number.isFinite)) throw new FrechetInputError(`${what} statistics is not finite (fewer than 2 samples, or NaN)`);
+    if (!allFinite(x)) throw new FrechetInputError(`${what} statistics is not finite (fewer than 2 samples, or NaN)`);
   }
   let diff2 = 0, tr1 = 0, tr2 = 0;
   for (let i = 0; i < d; i++) {

@@ -1,7 +1,7 @@
 // Statistics files: .npz with `mu` (d) and `sigma` (d×d) as pytorch-fid and EDM's fid-refs write them; our shard
 // files add the sufficient statistics `n` (int64 scalar), `sum` (d) and `sum_outer` (d×d) so that shards merge exactly.
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseNpz, serializeNpz } from '../npz/npz.ts';
+import { parseNpz, parseNpzAsync, serializeNpz } from '../npz/npz.ts';
 import { toFloat64 } from '../npz/npy.ts';
 import type { NdArray } from '../npz/npy.ts';
 import { FeatureStats } from './feature-stats.ts';
@@ -25,7 +25,8 @@ function shapeText(a: NdArray): string {
 
 function finite(what: string, name: string, x: Float64Array, cols: number): void {
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) {
+    const v = x[i];
+    if (v - v !== 0) {
       const at = cols > 1 ? `[${Math.floor(i / cols)}, ${i % cols}]` : `[${i}]`;
       throw new StatsFileError(`${what}: ${name} contains a non-finite value (${x[i]} at ${at})`);
     }
@@ -85,7 +86,8 @@ export async function loadStats(path: string): Promise<LoadedStats> {
   } catch (err) {
     throw new StatsFileError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return parseStats(bytes, path);
+  // inflated off the event loop: two files load side by side (and beside other work) on two cores
+  return statsFromArrays(await parseNpzAsync(bytes, path, { maxBytes: MAX_STATS_BYTES }), path);
 }
 
 /** The .npz bytes of a statistics file: mu, sigma and the sufficient statistics n, sum, sum_outer. */

@@ -1,6 +1,6 @@
 // tr √(Σ1 Σ2) for symmetric positive semi-definite Σ1, Σ2, exactly (up to rounding) and without a general matrix
-// square root: with Pᵀ Σ1 P = L Lᵀ (pivoted Cholesky), Σ1 Σ2 is similar to M = Lᵀ (Pᵀ Σ2 P) L, which is symmetric
-// positive semi-definite, so tr √(Σ1 Σ2) = Σ √λ_i(M). The eigenvalues of M come from a Householder
+// square root: with Pᵀ Σ1 P = L Lᵀ (Cholesky with threshold diagonal pivoting, rank-revealing), Σ1 Σ2 is similar
+// to M = Lᵀ (Pᵀ Σ2 P) L, which is symmetric positive semi-definite, so tr √(Σ1 Σ2) = Σ √λ_i(M). The eigenvalues of M come from a Householder
 // tridiagonalization and implicit QL. Cost ≈ 3·d³ flops in blocked kernels (scipy's sqrtm does a complex Schur form).
 import { gemmNT } from './linalg/gemm-nt.ts';
 import { pivotedCholesky } from './linalg/pivoted-cholesky.ts';
@@ -27,13 +27,17 @@ function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: numb
   // every large array in one workspace, so that the SIMD kernels can address them
   // (not zeroed: each array is written before it is read, except the accumulators W and M)
   const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)], { zero: false });
-  const ch = pivotedCholesky(factor, d, { work, lt });
+  // threshold pivoting: a full-rank covariance mostly factors in place (no symmetric swaps, no permuted copy)
+  const ch = pivotedCholesky(factor, d, { work, lt, threshold: 0.1 });
   if (ch.residualMinDiag < -1e3 * d * 2.220446049250313e-16 * Math.max(ch.maxDiag, Number.MIN_VALUE)) return null;
   const r = ch.rank;
   if (r === 0) return { eig: new Float64Array(0), rank: 0 };
   const { perm, Lt } = ch;
   // S = Pᵀ Σ_other P
-  for (let a = 0; a < d; a++) {
+  let identity = true;
+  for (let a = 0; a < d && identity; a++) identity = perm[a] === a;
+  if (identity) S.set(other.subarray(0, d * d));
+  else for (let a = 0; a < d; a++) {
     const src = perm[a] * d;
     const dst = a * d;
     for (let b = 0; b < d; b++) S[dst + b] = other[src + perm[b]];

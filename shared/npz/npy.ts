@@ -99,12 +99,14 @@ export function parseNpy(buf: Uint8Array): NdArray {
   if (buf.length - offset < count * kind.size) {
     throw new NpyError(`truncated .npy data: shape (${header.shape.join(', ')}) needs ${count * kind.size} bytes, found ${buf.length - offset}`);
   }
-  let data = kind.make(count);
+  let data: NpyData;
   const aligned = little && (buf.byteOffset + offset) % kind.size === 0;
   if (aligned) {
-    const Ctor = data.constructor as any;
-    data.set(new Ctor(buf.buffer, buf.byteOffset + offset, count));
+    // a view of the bytes, not a copy (the data of a 2048×2048 covariance is 32 MB)
+    const Ctor = kind.make(0).constructor as any;
+    data = new Ctor(buf.buffer, buf.byteOffset + offset, count);
   } else {
+    data = kind.make(count);
     for (let i = 0; i < count; i++) (data as any)[i] = kind.get(dv, offset + i * kind.size, little);
   }
   if (header.fortran && header.shape.length > 1) data = fortranToC(data, header.shape, kind.make as (n: number) => NpyData);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpz, serializeNpz, loadNpy, NpzError } from './npz.ts';
+import { parseNpz, parseNpzAsync, serializeNpz, loadNpy, NpzError } from './npz.ts';
 import { parseNpy, serializeNpy, toFloat64 } from './npy.ts';
 import { crc32, crc32Table } from './crc32.ts';
 
@@ -120,4 +120,36 @@ test('declared sizes over the limit are refused before inflating', () => {
   const buf = serializeNpz({ a: { shape: [1000], data: new Float64Array(1000) } }, true);
   assert.throws(() => parseNpz(buf, 'big.npz', { maxBytes: 4000 }), (e: Error) => e instanceof NpzError && /declares \d+ bytes, more than the limit of 4000/.test(e.message));
   assert.equal(parseNpz(buf, 'big.npz', { maxBytes: 9000 }).get('a')!.shape[0], 1000);
+});
+
+test('parseNpzAsync (members inflated off the event loop) gives parseNpz\'s arrays and its errors', async () => {
+  for (const name of ['d16_n500_a.npz', 'd16_n500_b.npz', 'd64_n2000_b.npz']) {
+    const bytes = readFileSync(join(FIX, name));
+    const sync = parseNpz(bytes, name);
+    const asyncArrays = await parseNpzAsync(bytes, name);
+    assert.deepEqual([...asyncArrays.keys()], [...sync.keys()]);
+    for (const [k, v] of sync) assert.deepEqual(asyncArrays.get(k), v, `${name}: ${k}`);
+  }
+  const compressed = serializeNpz({ a: { shape: [3, 2], data: Float64Array.of(1, 2, 3, 4, 5, 6) }, b: { shape: [2], data: Int32Array.of(7, 8) } }, true);
+  const back = await parseNpzAsync(compressed, 'c.npz');
+  assert.deepEqual([...(back.get('a')!.data as Float64Array)], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([...(back.get('b')!.data as Int32Array)], [7, 8]);
+  // the same messages for a corrupt deflate stream, a CRC mismatch and a size over the bound
+  const good = readFileSync(join(FIX, 'd16_n500_b.npz'));
+  const flipped = Uint8Array.from(good);
+  flipped[200] ^= 0xff;
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+  const asyncMessage = async (p: Promise<unknown>) => p.then(() => 'no error', (err: Error) => err.message);
+  assert.equal(await asyncMessage(parseNpzAsync(flipped, 'x.npz')), message(() => parseNpz(flipped, 'x.npz')));
+  const stored = Uint8Array.from(readFileSync(join(FIX, 'd16_n500_a.npz')));
+  stored[300] ^= 1;
+  assert.match(await asyncMessage(parseNpzAsync(stored, 'z.npz')), /z\.npz.*CRC mismatch/);
+  assert.match(await asyncMessage(parseNpzAsync(compressed, 'big.npz', { maxBytes: 40 })), /declares \d+ bytes, more than the limit of 40/);
 });

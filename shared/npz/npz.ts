@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseNpy, serializeNpy, NpyError } from './npy.ts';
 import type { NdArray, NpyData } from './npy.ts';
-import { readZip, writeZip, ZipError, type ReadZipOptions } from './zip.ts';
+import { readZip, readZipAsync, writeZip, ZipError, type ReadZipOptions, type ZipEntry } from './zip.ts';
 
 export class NpzError extends Error {
   override name = 'NpzError';
@@ -20,6 +20,22 @@ export function parseNpz(buf: Uint8Array, what = 'npz', opts: ReadZipOptions = {
     if (err instanceof ZipError) throw new NpzError(`${what}: ${err.message}`);
     throw err;
   }
+  return arraysOf(entries, what);
+}
+
+/** parseNpz with the members inflated off the event loop (readZipAsync); the same results and errors. */
+export async function parseNpzAsync(buf: Uint8Array, what = 'npz', opts: ReadZipOptions = {}): Promise<Map<string, NdArray>> {
+  let entries;
+  try {
+    entries = await readZipAsync(buf, opts);
+  } catch (err) {
+    if (err instanceof ZipError) throw new NpzError(`${what}: ${err.message}`);
+    throw err;
+  }
+  return arraysOf(entries, what);
+}
+
+function arraysOf(entries: readonly ZipEntry[], what: string): Map<string, NdArray> {
   const out = new Map<string, NdArray>();
   for (const e of entries) {
     if (!e.name.endsWith('.npy')) continue;

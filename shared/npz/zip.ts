@@ -1,6 +1,7 @@
 // A minimal zip reader and writer (PKWARE APPNOTE 6.3): stored (0) and deflated (8) members, zip64 when sizes or
 // offsets pass 4 GiB - 1 or the member count passes 65535. Enough for numpy's .npz files, read and written.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import { crc32 } from './crc32.ts';
 
 export interface ZipEntry {
@@ -37,12 +38,60 @@ export interface ReadZipOptions {
   maxBytes?: number;
 }
 
+/** A member as the central directory describes it, its compressed bytes located and bounded, not yet inflated. */
+interface MemberRecord {
+  name: string;
+  method: number;
+  crc: number;
+  usize: number;
+  raw: Uint8Array;
+}
+
 /**
  * Reads every member of a zip archive. Throws ZipError on anything malformed (including a CRC mismatch). Declared
  * sizes are checked against `maxBytes` before any member is inflated, and no inflate may write past the size its
  * member declares, so a small archive cannot expand into a large allocation.
  */
 export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] {
+  return members(buf, opts).map((m) => checked(m, m.method === 0 ? m.raw : inflateMember(m, () => inflateRawSync(m.raw, { maxOutputLength: m.usize + 1 }))));
+}
+
+/**
+ * readZip with the members inflated on libuv's thread pool (off the event loop, several at once, and beside other
+ * work such as a second archive); the same checks and errors.
+ */
+export async function readZipAsync(buf: Uint8Array, opts: ReadZipOptions = {}): Promise<ZipEntry[]> {
+  const list = members(buf, opts);
+  const settled = await Promise.allSettled(list.map((m) => (m.method === 0 ? Promise.resolve(m.raw) : inflateRawAsync(m.raw, { maxOutputLength: m.usize + 1 }))));
+  // checked in member order, so that the first bad member is the one reported, as readZip does
+  return list.map((m, i) => {
+    const r = settled[i];
+    return checked(m, r.status === 'fulfilled' ? r.value : inflateMember(m, () => {
+      throw r.reason;
+    }));
+  });
+}
+
+const inflateRawAsync = promisify(inflateRaw);
+
+/** Runs `inflate` (one byte more than declared: an inflate that reaches it lied about its size), naming failures. */
+function inflateMember(m: MemberRecord, inflate: () => Uint8Array): Uint8Array {
+  try {
+    return inflate();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`member '${m.name}': inflates past its declared size of ${m.usize} bytes`);
+    throw new ZipError(`member '${m.name}': corrupt deflate data (${(err as Error).message})`);
+  }
+}
+
+function checked(m: MemberRecord, data: Uint8Array): ZipEntry {
+  if (data.length !== m.usize) throw new ZipError(`member '${m.name}': size ${data.length}, expected ${m.usize}`);
+  if (crc32(data) !== m.crc) throw new ZipError(`member '${m.name}': CRC mismatch (corrupt archive)`);
+  return { name: m.name, data };
+}
+
+/** The members of an archive from its central directory, with the declared sizes checked against the bound. */
+function members(buf: Uint8Array, opts: ReadZipOptions): MemberRecord[] {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_ZIP_BYTES;
   let budget = maxBytes;
   const dv = view(buf);
@@ -68,7 +117,7 @@ export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] 
     cdOffset = u64(dv, e64 + 48);
   }
   if (cdOffset + cdSize > buf.length) throw new ZipError('central directory lies outside the file (truncated?)');
-  const out: ZipEntry[] = [];
+  const out: MemberRecord[] = [];
   let p = cdOffset;
   for (let n = 0; n < count; n++) {
     if (p + 46 > buf.length || dv.getUint32(p, true) !== SIG_CENTRAL) throw new ZipError(`bad central directory entry ${n}`);
@@ -104,20 +153,8 @@ export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] 
     const raw = buf.subarray(start, start + csize);
     if (usize > budget) throw new ZipError(`member '${name}' declares ${usize} bytes, more than the limit of ${maxBytes} for the archive`);
     budget -= usize;
-    let data: Uint8Array;
-    if (method === 0) data = raw;
-    else if (method === 8) {
-      try {
-        // one byte more than declared: an inflate that reaches it lied about its size and is stopped there
-        data = inflateRawSync(raw, { maxOutputLength: usize + 1 });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`member '${name}': inflates past its declared size of ${usize} bytes`);
-        throw new ZipError(`member '${name}': corrupt deflate data (${(err as Error).message})`);
-      }
-    } else throw new ZipError(`member '${name}': unsupported compression method ${method}`);
-    if (data.length !== usize) throw new ZipError(`member '${name}': size ${data.length}, expected ${usize}`);
-    if (crc32(data) !== crc) throw new ZipError(`member '${name}': CRC mismatch (corrupt archive)`);
-    out.push({ name, data });
+    if (method !== 0 && method !== 8) throw new ZipError(`member '${name}': unsupported compression method ${method}`);
+    out.push({ name, method, crc, usize, raw });
   }
   return out;
 }

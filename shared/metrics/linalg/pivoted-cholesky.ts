@@ -22,7 +22,10 @@ const NB = 32;
 /**
  * Factors the symmetric n×n row-major matrix `A0` (not modified). tol defaults to n·eps·max diag, as dpstrf.
  */
-export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: number; work?: Float64Array; lt?: Float64Array } = {}): PivotedCholesky {
+export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: number; threshold?: number; work?: Float64Array; lt?: Float64Array } = {}): PivotedCholesky {
+  // threshold 1: complete diagonal pivoting (dpstrf); below 1, a column stays in place while its diagonal is at
+  // least `threshold` times the largest remaining one (fewer symmetric swaps, each a strided pass over A)
+  const threshold = opts.threshold ?? 1;
   // lower triangle of the work copy is the working storage (pass `work`, n·n, to choose where it lives)
   const A = opts.work ?? new Float64Array(n * n);
   A.set(A0.subarray(0, n * n));
@@ -31,7 +34,10 @@ export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: numbe
   for (let i = 0; i < n; i++) perm[i] = i;
   const dots = new Float64Array(n); // Σ L_ik² over this panel's finished columns k
   let maxDiag = 0;
-  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, A[i * n + i]);
+  // the diagonal, contiguous (the pivot search reads it once per column; A's diagonal is strided)
+  const diag = new Float64Array(n);
+  for (let i = 0; i < n; i++) diag[i] = A[i * n + i];
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, diag[i]);
   const stop = tol ?? n * 2.220446049250313e-16 * maxDiag;
   let rank = n;
   outer: for (let j0 = 0; j0 < n; j0 += NB) {
@@ -39,15 +45,20 @@ export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: numbe
     dots.fill(0, j0); // earlier panels are already subtracted from the trailing matrix
     for (let c = 0; c < bs; c++) {
       const j = j0 + c;
-      // Pivot: the largest remaining diagonal A_ii − dots_i.
+      // Pivot: the largest remaining diagonal A_ii − dots_i; kept in place while its own is within `threshold` of it
       let p = j;
       let best = -Infinity;
       for (let i = j; i < n; i++) {
-        const v = A[i * n + i] - dots[i];
+        const v = diag[i] - dots[i];
         if (v > best) {
           best = v;
           p = i;
         }
+      }
+      const own = diag[j] - dots[j];
+      if (p !== j && own >= threshold * best && own > stop) {
+        p = j;
+        best = own;
       }
       if (!(best > stop)) {
         rank = j;
@@ -55,7 +66,12 @@ export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: numbe
         if (c > 0) trailingUpdate(A, n, j0, c, j);
         break outer;
       }
-      if (p !== j) swapSym(A, n, j, p, dots, perm);
+      if (p !== j) {
+        swapSym(A, n, j, p, dots, perm);
+        const t = diag[j];
+        diag[j] = diag[p];
+        diag[p] = t;
+      }
       const ljj = Math.sqrt(best);
       A[j * n + j] = ljj;
       // Column j below the diagonal, left-looking over this panel's earlier columns.
@@ -69,7 +85,10 @@ export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: numbe
         dots[i] += lij * lij;
       }
     }
-    if (j0 + bs < n) trailingUpdate(A, n, j0, bs, j0 + bs);
+    if (j0 + bs < n) {
+      trailingUpdate(A, n, j0, bs, j0 + bs);
+      for (let i = j0 + bs; i < n; i++) diag[i] = A[i * n + i];
+    }
   }
   // After the last trailing update the residual Schur complement sits in A[rank:, rank:].
   let residualMinDiag = 0;

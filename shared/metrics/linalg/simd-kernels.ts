@@ -1,10 +1,12 @@
 // WebAssembly SIMD (f64x2) kernels for the hot loops of the dense linear algebra, written as WebAssembly text here
-// and assembled at load time with wabt. Matrices that live in the kernels' memory (see workspace()) take this path
+// and assembled with wabt on first use (the binary is kept in the build cache, keyed by the text's hash, so later
+// starts skip wabt). Matrices that live in the kernels' memory (see workspace()) take this path
 // in gemmNT and the tridiagonalization; anything else, or a runtime without wasm SIMD, uses the plain
 // Float64Array loops. NEON_NO_SIMD=1 turns the kernels off.
-import wabtInit from 'wabt';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { readBuildCache, writeBuildCache } from '../../files/build-cache.ts';
 
 /** C[4×2 tile] += alpha · A[4 rows] · B[2 rows]ᵀ over kn values of k; pointers and strides in bytes. */
 function tileWat(R: number, C: number): string {
@@ -241,14 +243,27 @@ export const TILE_COLS = 2;
 async function load(): Promise<SimdKernels | null> {
   if (process.env.NEON_NO_SIMD === '1') return null;
   try {
-    const wabt = await wabtInit();
     const wat = `(module (import "env" "mem" (memory 1 ${MAX_PAGES} shared)) ${tileWat(TILE_ROWS, TILE_COLS)} ${SYMV2} ${GEMM} ${SYMV_ROWS} ${GEMV_T})`;
-    const mod = wabt.parseWat('kernels.wat', wat, { simd: true, threads: true });
-    const { buffer } = mod.toBinary({});
-    mod.destroy();
+    const key = `kernels-${createHash('sha256').update(wat).digest('hex').slice(0, 32)}.wasm`;
+    const cached = readBuildCache(key);
+    let module: WebAssembly.Module | null = null;
+    if (cached) {
+      try {
+        module = await WebAssembly.compile(cached as Uint8Array<ArrayBuffer>);
+      } catch {
+        module = null; // unreadable: assemble afresh
+      }
+    }
+    if (!module) {
+      const wabt = await (await import('wabt')).default();
+      const mod = wabt.parseWat('kernels.wat', wat, { simd: true, threads: true });
+      const { buffer } = mod.toBinary({});
+      mod.destroy();
+      module = await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
+      writeBuildCache(key, buffer);
+    }
     // shared memory, so that worker threads run the same kernels on the same matrices
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const module = await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
     const instance = await WebAssembly.instantiate(module, { env: { mem: memory } });
     const ex = instance.exports as unknown as Omit<SimdKernels, 'memory' | 'module'>;
     return { memory, module, tile: ex.tile, symv2: ex.symv2, gemm: ex.gemm, symvRows: ex.symvRows, gemvT: ex.gemvT };
@@ -323,13 +338,15 @@ interface Helper {
 let helpers: Helper[] | null = null;
 
 /**
- * Worker threads beside the caller: NEON_THREADS − 1 of them (default none: on a shared 2-core machine the per-column
- * synchronisation of the tridiagonalization costs more than it gains), capped by the cores; started on first use.
+ * Worker threads beside the caller: NEON_THREADS − 1 of them, capped by the cores; by default one (two threads) for
+ * the blocked products (GEMM), started on first use. The tridiagonalization's matrix–vector products stay on the
+ * caller unless NEON_THREADS is set: their per-column synchronisation costs more than a second thread gains on a
+ * shared 2-core machine.
  */
 export function kernelHelpers(): Helper[] {
   if (helpers) return helpers;
   helpers = [];
-  const want = Math.min(availableParallelism(), Number(process.env.NEON_THREADS ?? 1)) - 1;
+  const want = Math.min(availableParallelism(), Number(process.env.NEON_THREADS ?? 2)) - 1;
   if (!simd || !(want > 0)) return helpers;
   const started: Helper[] = [];
   try {
@@ -395,7 +412,7 @@ export function parallelGemm(m: number, n: number, K: number, alpha: number, a: 
  */
 export function parallelSymv(A: Float64Array, n: number, s: number, x: Float64Array, ys: Float64Array[], outs: Float64Array): void {
   const k = simd!;
-  const hs = (n - s) * (n - s) >= 1 << 16 ? kernelHelpers().slice(0, ys.length - 1) : [];
+  const hs = process.env.NEON_THREADS !== undefined && (n - s) * (n - s) >= 1 << 16 ? kernelHelpers().slice(0, ys.length - 1) : [];
   const T = hs.length + 1;
   for (let t = 0; t < T; t++) ys[t].fill(0, s);
   const cut = (t: number) => (t >= T ? n : Math.min(n, s + Math.round((n - s) * Math.sqrt(t / T))));
