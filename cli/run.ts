@@ -60,7 +60,7 @@ function table(s: RunSummary): string {
     '',
     `trials: ${s.trials.length}   selection seeds ${s.seeds.select[0]}–${s.seeds.select[1]}   report seeds ${s.seeds.report[0]}–${s.seeds.report[1]}`,
     `self-training compute: ${s.compute.selftrain_ratio === null ? 'unknown' : `${(100 * s.compute.selftrain_ratio).toFixed(3)}% of pretraining`}`,
-    `promoted: ${s.promoted ?? 'no'}`,
+    s.best.w === 0 ? `no improvement: w = 0 (the base itself) scored best; ${s.promoted ? `promoted anyway as ${s.promoted}` : 'nothing promoted (config "promote": "always" registers it anyway)'}` : `promoted: ${s.promoted ?? 'no'}`,
   ].join('\n');
 }
 

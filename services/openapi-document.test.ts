@@ -13,7 +13,8 @@ import { familyResolver } from '../shared/families/registry.ts';
 import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { serveConfigFromEnv } from './serve-config.ts';
 import { createServer, type Server } from './server.ts';
-import { PAGE_ROUTES, type OpenApiDocument } from './openapi-document.ts';
+import { readFile } from 'node:fs/promises';
+import { PAGE_ROUTES, routesTable, type OpenApiDocument } from './openapi-document.ts';
 
 let dir: string;
 let server: Server;
@@ -71,7 +72,7 @@ test('every mounted route is in the document, each with error responses in the o
   assert.equal(body.properties.n.maximum, 64);
   const run = doc.paths['/v1/neon/runs'].post as any;
   assert.deepEqual(run.requestBody.content['application/json'].schema.properties.preset.enum, ['smoke', 'default', 'paper']);
-  assert.ok(doc.paths['/v1/models/{model}/weights'].get.parameters?.some((p: any) => p.name === 'model' && p.in === 'path'));
+  assert.ok((doc.paths['/v1/models/{model}/weights'].get as any).parameters.some((p: any) => p.name === 'model' && p.in === 'path'));
   assert.ok(!('/' in doc.paths) && !('/docs' in doc.paths));
 });
 
@@ -127,10 +128,19 @@ test('the OpenAI JS client generates images against a custom base URL', async ()
     apiKey: TOKEN,
     baseURL: 'http://neon.local/v1',
     maxRetries: 0,
-    fetch: (url: string | URL | Request, init?: RequestInit) => server.app.request(String(url), init),
+    fetch: async (url: string | URL | Request, init?: RequestInit) => server.app.request(String(url), init),
   });
-  const r = await client.images.generate({ model: 'tiny-flow', prompt: '', n: 2, response_format: 'b64_json', seed: 7, num_inference_steps: 2 } as OpenAI.Images.ImageGenerateParams);
+  const params = { model: 'tiny-flow', prompt: '', n: 2, response_format: 'b64_json', seed: 7, num_inference_steps: 2 } as OpenAI.Images.ImageGenerateParamsNonStreaming;
+  const r = await client.images.generate(params);
   assert.equal(r.data?.length, 2);
   assert.ok(Buffer.from(r.data![0].b64_json!, 'base64').subarray(1, 4).toString() === 'PNG');
   assert.deepEqual(r.data!.map((d) => (d as unknown as { seed: number }).seed), [7, 8]);
+});
+
+test("docs/API.md's route index is this document's (npm run docs:tables rewrites it)", async () => {
+  const text = await readFile(new URL('../docs/API.md', import.meta.url), 'utf8');
+  const begin = '<!-- generated: routes (npm run docs:tables) -->';
+  const part = text.slice(text.indexOf(begin) + begin.length, text.indexOf('<!-- end generated -->', text.indexOf(begin))).trim();
+  assert.ok(text.includes(begin));
+  assert.equal(part, routesTable(doc));
 });

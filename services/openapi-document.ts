@@ -37,6 +37,7 @@ export async function openApiDocument(app: Hono, service: string): Promise<OpenA
   delete errorSchema.$schema;
   const doc = (await generateSpecs(app, {
     includeEmptyPaths: true,
+    excludeStaticFile: false,
     exclude: [...PAGE_ROUTES],
     documentation: {
       info: {
@@ -59,4 +60,16 @@ export async function openApiDocument(app: Hono, service: string): Promise<OpenA
     }
   }
   return doc;
+}
+
+/** The document's routes as a Markdown table (docs/API.md's route index, `npm run docs:tables`). */
+export function routesTable(doc: OpenApiDocument): string {
+  const rows: string[] = [];
+  for (const path of Object.keys(doc.paths).sort()) {
+    for (const [method, op] of Object.entries(doc.paths[path])) {
+      const errors = Object.keys(op.responses ?? {}).filter((s) => Number(s) >= 400 && !['401', '403', '413', '415', '500'].includes(s));
+      rows.push(`| \`${method.toUpperCase()} ${path}\` | ${(op.tags ?? []).join(', ')} | ${String(op.summary ?? '—').replaceAll('|', '\\|')} | ${errors.join(', ') || '—'} |`);
+    }
+  }
+  return ['| route | service | what | its own errors |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
