@@ -37,15 +37,15 @@ test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"'
     trial: async (_base, _config, input) => ({ fid: 1 + input.w, n: input.seeds.count, features: 'stand-in', seconds: 0 }),
     materialize: async (base) => ({ artifact: (await store.manifest(base.artifactId))! }),
   };
-  const workers = startNeon({ database, steps, signal: stop.signal, pollMs: 20 });
+  const workers = startNeon({ database, steps, signal: stop.signal, pollMs: 100 });
   try {
     await writeTinyFlowModel(join(dir, 'models'));
     await registerShippedModel(database.db, store, join(dir, 'models'), 'tiny-flow');
     const finish = async (id: string) => {
-      for (let i = 0; i < 2000; i++) {
+      for (let i = 0; i < 1200; i++) {
         const run = await getRun(database.db, id);
         if (run?.state === 'succeeded' || run?.state === 'failed') return run;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`run ${id} did not finish`);
     };
