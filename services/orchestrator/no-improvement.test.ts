@@ -25,7 +25,7 @@ const CONFIG = {
   report: { seeds: { first: 2000, count: 16 } },
 };
 
-test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"', { timeout: 120_000 }, async () => {
+test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"', { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neon-no-improvement-'));
   const database = await openDatabase({ memory: true });
   const store = new ArtifactStore(join(dir, 'artifacts'));
