@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,5 +23,21 @@ test('neon db migrate applies the migrations once, into PGlite under NEON_HOME',
     assert.match(bad.stderr, /unknown action 'nope'/);
   } finally {
     rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('neon db status on a NEON_HOME without a database creates nothing and lists every migration as pending', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'neon-cli-db-'));
+  try {
+    const home = join(dir, 'home');
+    const r = neon(['db', 'status', '--json'], { NEON_HOME: home });
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    assert.equal(s.exists, false);
+    assert.deepEqual(s.applied, []);
+    assert.ok(s.pending.includes('0000_init'));
+    assert.equal(existsSync(home), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { databaseConfigFromEnv } from '../shared/db/config.ts';
 import { openDatabase } from '../shared/db/database.ts';
 import { loadMigrations, migrate } from '../shared/db/migrate.ts';
+import { existsSync } from 'node:fs';
 import { parseFlags, UsageError } from './flags.ts';
 import type { Command } from './command.ts';
 
@@ -27,6 +28,14 @@ export const dbCommand: Command = {
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const json = flags.booleans.has('json');
     const config = databaseConfigFromEnv();
+    if (action === 'status' && !config.url && config.dataDir && !existsSync(config.dataDir)) {
+      // nothing to open, and status must not create the folder: every migration is pending
+      const pending = (await loadMigrations()).map((m) => m.tag);
+      const location = `pglite:${config.dataDir} (not created yet)`;
+      if (json) console.log(JSON.stringify({ location, schema: config.schema, exists: false, applied: [], pending }));
+      else console.log(`${location} schema ${config.schema}\napplied: none\npending: ${pending.join(', ') || 'none'}`);
+      return 0;
+    }
     const database = await openDatabase({ ...config, migrate: false });
     try {
       if (action === 'migrate') {

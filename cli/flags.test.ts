@@ -26,3 +26,10 @@ test('repeated flags collect in order', () => {
   assert.deepEqual(f.lists.get('rule'), ['a=1', 'b=2']);
   assert.deepEqual(f.positionals, ['pos']);
 });
+
+test('an unknown flag suggests the closest known one', () => {
+  const spec = { boolean: ['json', 'help'], string: ['model', 'guidance', 'steps'] };
+  assert.throws(() => parseFlags(['--guidence', '2'], spec), (e: Error) => e instanceof UsageError && e.message === "unknown flag --guidence (did you mean --guidance?)");
+  assert.throws(() => parseFlags(['--jsn'], spec), /did you mean --json\?/);
+  assert.throws(() => parseFlags(['--temperature', '1'], spec), (e: Error) => e.message === 'unknown flag --temperature');
+});

@@ -1,5 +1,6 @@
 // Command-line flags: `--name value`, `--name=value`, repeated flags, booleans, and positionals.
 // Bad input throws UsageError, which the command line turns into exit code 2 and a one-line message.
+import { didYouMeanSuffix } from '../shared/text/did-you-mean.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -43,7 +44,7 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
       out.booleans.add(name);
       continue;
     }
-    if (!valued.has(name)) throw new UsageError(`unknown flag --${name}`);
+    if (!valued.has(name)) throw new UsageError(`unknown flag --${name}${didYouMeanSuffix(name, [...booleans, ...valued], (f) => `--${f}`)}`);
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
     else {

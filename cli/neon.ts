@@ -1,6 +1,8 @@
 // The `neon` command line: one file per command under cli/, dispatched by name here.
 import type { Command } from './command.ts';
 import { UsageError } from './flags.ts';
+import { packageVersion } from '../shared/config/package-version.ts';
+import { didYouMeanSuffix } from '../shared/text/did-you-mean.ts';
 
 type Loader = () => Promise<Command>;
 
@@ -12,6 +14,8 @@ const commands: Record<string, Loader> = {
   import: async () => (await import('./import.ts')).importCommand,
   export: async () => (await import('./export.ts')).exportCommand,
   merge: async () => (await import('./merge.ts')).mergeCommand,
+  models: async () => (await import('./models.ts')).modelsCommand,
+  promote: async () => (await import('./promote.ts')).promoteCommand,
   run: async () => (await import('./run.ts')).runCommand,
   sample: async () => (await import('./sample.ts')).sampleCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
@@ -19,26 +23,36 @@ const commands: Record<string, Loader> = {
   toy: async () => (await import('./toy.ts')).toyCommand,
 };
 
-function usage(): string {
+/** The top-level help: every command with its one-line summary (each command file states its own). */
+export async function usage(): Promise<string> {
+  const names = Object.keys(commands).sort();
+  const summaries = await Promise.all(names.map(async (n) => (await commands[n]()).summary));
+  const width = Math.max(...names.map((n) => n.length));
   return [
-    'usage: neon <command> [flags]',
+    `usage: neon <command> [flags]        (neon ${packageVersion()})`,
     '',
     'commands:',
-    ...Object.keys(commands).sort().map((c) => `  ${c}`),
+    ...names.map((n, i) => `  ${n.padEnd(width)}  ${summaries[i]}`),
     '',
-    "run 'neon <command> --help' for a command's flags",
+    "run 'neon <command> --help' for a command's flags; NEON_HOME is the data folder (default ./.neon)",
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    const text = await usage();
+    if (name === undefined) console.error(text);
+    else console.log(text);
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
-    console.error(`neon: unknown command '${name}'\n${usage()}`);
+    console.error(`neon: unknown command '${name}'${didYouMeanSuffix(name, Object.keys(commands))}; run 'neon --help' for the list`);
     return 2;
   }
   try {

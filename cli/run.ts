@@ -27,7 +27,8 @@ Runs Neon on a registered model (or one shipped under models/<name>/, or the 2-d
 synthesize S from the base, self-train on S with snapshots, sweep snapshot × w × guidance on the selection seeds
 (a line stops when FID rises more than the tolerance above its best; refine ±step around the frozen best), score
 the chosen point and the base's best guidance scale on the report seeds, and promote the winner as
-<model>@neon-<run> (alias <model>@neon).
+<model>@neon-<run> (alias <model>@neon). When w = 0 (the base itself) wins, the run reports "no improvement" and
+promotes nothing, unless the config sets "promote": "always".
 
   --model NAME        the base model (registry reference)
   --preset P          smoke (minutes), default, or paper (the paper's sizes); default: default
@@ -60,7 +61,7 @@ function table(s: RunSummary): string {
     '',
     `trials: ${s.trials.length}   selection seeds ${s.seeds.select[0]}–${s.seeds.select[1]}   report seeds ${s.seeds.report[0]}–${s.seeds.report[1]}`,
     `self-training compute: ${s.compute.selftrain_ratio === null ? 'unknown' : `${(100 * s.compute.selftrain_ratio).toFixed(3)}% of pretraining`}`,
-    `promoted: ${s.promoted ?? 'no'}`,
+    s.best.w === 0 ? `no improvement: w = 0 (the base itself) scored best; ${s.promoted ? `promoted anyway as ${s.promoted}` : 'nothing promoted (config "promote": "always" registers it anyway)'}` : `promoted: ${s.promoted ?? 'no'}`,
   ].join('\n');
 }
 

@@ -5,7 +5,6 @@
 //   png: DIR/<j>.png, named by global index (zero-padded), written atomically, so shards can share DIR; plus
 //        DIR/shard-<i>-of-<N>.json (settings, model version, labels of the shard's samples).
 //   set: a sample set artifact in $NEON_HOME/artifacts (shared/samples/sample-set.ts); its id is printed.
-import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { choiceFlag, intFlag, parseFlags, parseNumber, UsageError } from './flags.ts';
 import { parseShard } from './fid.ts';
@@ -13,22 +12,17 @@ import { Progress } from './progress.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { builtinFamilies, type FamilyResolver } from '../shared/families/registry.ts';
 import { ModelNotFoundError, ModelProvider } from '../shared/serving/model-provider.ts';
-import { FolderModelSource, RegistryModelSource, type ModelSource } from '../shared/serving/model-source.ts';
-import { isModelDir, modelDirSource } from '../shared/serving/model-dir.ts';
-import { shippedModelsDir } from '../shared/serving/shipped-models.ts';
-import { neonHome } from '../shared/config/neon-home.ts';
-import { ArtifactStore } from '../shared/store/artifact-store.ts';
+import { cliModelSources } from './model-sources.ts';
 import { shardRange } from '../shared/image/png-folder.ts';
 import { generateSamples } from '../shared/samples/generate-samples.ts';
 import { PngSampleWriter } from '../shared/samples/png-samples.ts';
 import { SampleSetWriter } from '../shared/samples/sample-set.ts';
 import { resolveSettings, type SampleSetSettings } from '../shared/samples/sample-settings.ts';
-import type { Database } from '../shared/db/database.ts';
 
 const HELP = `usage: neon sample --model NAME --n N --out DIR [flags]
 
-  --model NAME       a model: NAME[@tag|@alias] (registry when DATABASE_URL is set or --registry is given,
-                     else the shipped models folder), or the path of a folder with model.onnx + model.json
+  --model NAME       a model: NAME[@tag|@alias] (the registry — DATABASE_URL, or $NEON_HOME/db when it exists —
+                     then the shipped models folder), or the path of a folder with model.onnx + model.json
   --n N              samples in the whole set (all shards together)
   --seed S           the sample stream (default 0): sample j is drawn from the generator (S, j)
   --guidance G       classifier-free guidance scale (default: the model's)
@@ -41,7 +35,7 @@ const HELP = `usage: neon sample --model NAME --n N --out DIR [flags]
   --out DIR          output folder (png format)
   --format F         png (default): DIR/<index>.png + shard json; set: a sample set artifact; both
   --batch B          samples per sampler call (default 64)
-  --registry         resolve --model in the registry ($NEON_HOME/db, or DATABASE_URL)
+  --registry         use the registry even if $NEON_HOME/db does not exist yet (creates it)
   --json             print one JSON object on the last line`;
 
 export interface SampleRunOptions {
@@ -98,24 +92,7 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
   const shard = parseShard(flags.values.get('shard'), intFlag(flags, 'shards', { min: 1 }), env);
   const range = shard ? shardRange(n, shard) : { start: 0, end: n };
 
-  const home = neonHome(env);
-  const store = new ArtifactStore(join(home, 'artifacts'));
-  const sources: ModelSource[] = [];
-  let database: Database | undefined;
-  let modelRef = ref;
-  if (isModelDir(ref)) {
-    const d = await modelDirSource(ref);
-    sources.push(d.source);
-    modelRef = d.name;
-  } else {
-    if (flags.booleans.has('registry') || (env.DATABASE_URL ?? '').trim() !== '') {
-      const { openDatabase } = await import('../shared/db/database.ts');
-      const { databaseConfigFromEnv } = await import('../shared/db/config.ts');
-      database = await openDatabase(databaseConfigFromEnv(env));
-      sources.push(new RegistryModelSource(database.db, store));
-    }
-    sources.push(new FolderModelSource(shippedModelsDir(env)));
-  }
+  const { sources, ref: modelRef, store, close } = await cliModelSources(ref, env, { registry: flags.booleans.has('registry') });
   const engine = opts.engine ?? new OrtEngine({ workers: 1 });
   const progress = new Progress(process.stderr);
   const t0 = performance.now();
@@ -169,7 +146,7 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
     };
   } finally {
     if (!opts.engine) await engine.close();
-    await database?.close();
+    await close();
   }
 }
 

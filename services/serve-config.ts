@@ -8,7 +8,7 @@ export type ServiceName = (typeof SERVICES)[number];
 
 const int = (d: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(d);
 
-const EnvSchema = z.object({
+export const EnvSchema = z.object({
   PORT: int(8080, 0, 65535),
   /** Loopback by default: listening on other interfaces is an explicit choice (containers set 0.0.0.0). */
   HOST: z.string().min(1).max(255).default('127.0.0.1'),

@@ -18,6 +18,8 @@ import { PngError } from '../../shared/image/png.ts';
 import { resolveNamedExtractor, UnavailableError, UnknownExtractorError, DEFAULT_EXTRACTOR } from '../../shared/features/registry.ts';
 import type { FeatureExtractor } from '../../shared/features/extractor.ts';
 import { computeStatisticsArtifact, storeStatisticsBytes } from './statistics-artifact.ts';
+import { documented } from '../../shared/http/route-docs.ts';
+import * as docs from './api-docs.ts';
 
 export interface FidDeps {
   store: ArtifactStore;
@@ -69,7 +71,7 @@ export function createFidApp(deps: FidDeps): Hono {
     }
   }
 
-  app.post('/v1/fid', async (c) => {
+  app.post('/v1/fid', documented(docs.fidDoc(FidBody)), async (c) => {
     const parsed = FidBody.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);
     const a = await loadRef(parsed.data.a, 'a');
@@ -83,7 +85,7 @@ export function createFidApp(deps: FidDeps): Hono {
     }
   });
 
-  app.post('/v1/statistics', async (c) => {
+  app.post('/v1/statistics', documented(docs.statisticsDoc(ComputeBody)), async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (!type.includes('application/json')) {
       const bytes = new Uint8Array(await c.req.arrayBuffer());

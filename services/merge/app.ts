@@ -21,6 +21,8 @@ import type { JobHandler } from '../../shared/jobs/worker.ts';
 import { waitForJob } from '../../shared/jobs/wait-for-job.ts';
 import { canonicalJson, recordArtifact } from '../../shared/registry/registry.ts';
 import { createHash } from 'node:crypto';
+import { documented } from '../../shared/http/route-docs.ts';
+import * as docs from './api-docs.ts';
 
 export interface MergeAppDeps {
   store: ArtifactStore;
@@ -217,7 +219,7 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.post('/v1/merges', async (c) => {
+  app.post('/v1/merges', documented(docs.createMergeDoc(MergeRequestBody)), async (c) => {
     const parsed = MergeRequestBody.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);
     const body = parsed.data;
@@ -237,7 +239,7 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
     return c.json({ job: view, artifacts: view.artifacts }, view.status === 'succeeded' ? 201 : 202);
   });
 
-  app.get('/v1/merges/:id', async (c) => {
+  app.get('/v1/merges/:id', documented(docs.getMergeDoc), async (c) => {
     const id = c.req.param('id');
     if (deps.database) {
       const row = /^\d+$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;

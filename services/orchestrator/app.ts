@@ -16,6 +16,8 @@ import { streamEvents } from '../../shared/events/sse.ts';
 import { PRESETS } from '../../shared/neon/run-config.ts';
 import { createRun, listRuns, RunError } from './orchestrator.ts';
 import { getRun, orderedSummary, runSubject, type RunFacts } from './run-records.ts';
+import { documented } from '../../shared/http/route-docs.ts';
+import * as docs from './api-docs.ts';
 
 export interface OrchestratorDeps {
   database: Database;
@@ -56,7 +58,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.post('/v1/neon/runs', async (c) => {
+  app.post('/v1/neon/runs', documented(docs.createRunDoc(CreateRunBody)), async (c) => {
     const parsed = CreateRunBody.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);
     try {
@@ -68,7 +70,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     }
   });
 
-  app.get('/v1/neon/runs', async (c) => {
+  app.get('/v1/neon/runs', documented(docs.listRunsDoc), async (c) => {
     const limit = Math.min(Math.max(1, Number(c.req.query('limit') ?? 100) || 100), 1000);
     return c.json({ object: 'list', data: (await listRuns(db, limit)).map(runJson) });
   });
@@ -79,7 +81,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     return run;
   }
 
-  app.get('/v1/neon/runs/:id', async (c) => {
+  app.get('/v1/neon/runs/:id', documented(docs.getRunDoc), async (c) => {
     const run = await mustGet(c.req.param('id'));
     const rows = await db.select().from(trials).where(eq(trials.runId, run.id)).orderBy(asc(trials.id));
     return c.json({
@@ -88,7 +90,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     });
   });
 
-  app.get('/v1/neon/runs/:id/events', async (c) => {
+  app.get('/v1/neon/runs/:id/events', documented(docs.runEventsDoc), async (c) => {
     const run = await mustGet(c.req.param('id'));
     return streamEvents(c, database, {
       filter: { subject: runSubject(run.id) },

@@ -225,8 +225,9 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
       const missing = [best, base].filter((p) => !report.has(pointKey(p)));
       for (const p of missing) await ensureTrial(tx, run, 'report', p, facts, config);
       if (missing.length === 0) {
-        if (config.promote) {
-          const b = facts.sweep!.best;
+        const b = facts.sweep!.best;
+        // w = 0 is θr itself: no improvement, nothing to promote unless the config asks for it anyway
+        if (config.promote === 'always' || (config.promote && b.w !== 0)) {
           const snapshot = b.snapshot === null ? null : facts.snapshots!.find((s) => s.step === b.snapshot)!;
           await enqueueJob(tx, { type: JOB_TYPES.promote, key: jobKey(run.id, 'promote'), subject, payload: { run_id: run.id, snapshot, w: b.w, cfg: b.cfg } satisfies z.input<typeof PromoteJobPayload> });
           state = 'promoting';

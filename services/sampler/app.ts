@@ -4,6 +4,7 @@
 //                                 temperature, top_k → {created, data: [{b64_json | url, class_label, seed}]}
 //   GET  /v1/models               OpenAI's list shape
 //   POST /v1/models/{model}/refresh   re-resolve a reference (after a promotion) and load it now
+//   GET  /v1/models/{model}/weights   the version's weights (?format=onnx|safetensors)
 //   GET  /v1/images/files/{id}.png    stored images (response_format "url")
 //   GET  /v2, /v2/models/{name}[/versions/{v}][/ready]
 // Seeds: the image of seed σ is sample index σ of the model's sample stream (stream seed 0): image i of a request
@@ -19,6 +20,12 @@ import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { isArtifactId } from '../../shared/store/artifact-store.ts';
 import { Limiter, QueueFullError } from './limiter.ts';
+import { documented } from '../../shared/http/route-docs.ts';
+import { WEIGHT_FORMATS, weightsFileName, writeVersionWeights, type WeightFormat } from '../../shared/serving/version-weights.ts';
+import * as docs from './api-docs.ts';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The stream every API seed indexes into (`neon sample --seed 0` writes the same images under the same indices). */
 export const API_SEED_STREAM = 0;
@@ -125,7 +132,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.get('/v2', (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
+  app.get('/v2', documented(docs.serverMetadataDoc), (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
 
   async function metadata(c: Context, ref: string) {
     const m = await loadModel(models, ref, 'name');
@@ -138,24 +145,24 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
       parameters: { family: m.manifest.family, version: m.tag, content_hash: m.key, data_shape: m.manifest.data.shape, num_classes: m.manifest.conditioning.num_classes, sampler: m.manifest.sampler },
     });
   }
-  app.get('/v2/models/:name', (c) => metadata(c, c.req.param('name')));
-  app.get('/v2/models/:name/versions/:version', (c) => metadata(c, `${c.req.param('name')}@${c.req.param('version')}`));
-  app.get('/v2/models/:name/ready', async (c) => {
+  app.get('/v2/models/:name', documented(docs.modelMetadataDoc), (c) => metadata(c, c.req.param('name')));
+  app.get('/v2/models/:name/versions/:version', documented(docs.modelMetadataDoc), (c) => metadata(c, `${c.req.param('name')}@${c.req.param('version')}`));
+  app.get('/v2/models/:name/ready', documented(docs.modelReadyDoc), async (c) => {
     await loadModel(models, c.req.param('name'), 'name');
     return c.json({ name: c.req.param('name'), ready: true });
   });
 
-  app.get('/v1/models', async (c) => {
+  app.get('/v1/models', documented(docs.listModelsDoc), async (c) => {
     const list = await models.list();
     return c.json({ object: 'list', data: list.map((m) => ({ id: m.id, object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon' })) });
   });
 
-  app.get('/v1/models/:model', async (c) => {
+  app.get('/v1/models/:model', documented(docs.getModelDoc), async (c) => {
     const m = await loadModel(models, c.req.param('model'), 'model');
     return c.json({ id: c.req.param('model'), object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon', version: m.tag, family: m.manifest.family });
   });
 
-  app.post('/v1/models/:model/refresh', async (c) => {
+  app.post('/v1/models/:model/refresh', documented(docs.refreshModelDoc), async (c) => {
     let m: LoadedModel;
     try {
       m = await models.promoted(c.req.param('model'));
@@ -166,7 +173,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     return c.json({ id: c.req.param('model'), object: 'model', version: m.tag, content_hash: m.key });
   });
 
-  app.post('/v1/images/generations', async (c) => {
+  app.post('/v1/images/generations', documented(docs.generationDoc(Body)), async (c) => {
     const parsed = Body.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);
     const body = parsed.data;
@@ -199,12 +206,36 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     return c.json({ created: Math.floor(Date.now() / 1000), model: body.model, version: model.tag, data });
   });
 
-  app.get('/v1/images/files/:file', async (c) => {
+  app.get('/v1/images/files/:file', documented(docs.imageFileDoc), async (c) => {
     const file = c.req.param('file');
     const id = file.endsWith('.png') ? file.slice(0, -4) : file;
     const m = store && isArtifactId(id) ? await store.manifest(id) : undefined;
     if (!m || m.kind !== 'png') throw new ApiError(404, `no image '${file}'`, 'file', 'not_found');
     return c.body(new Uint8Array(await store!.read(id)), 200, { 'content-type': 'image/png', 'cache-control': 'public, max-age=31536000, immutable' });
+  });
+
+  app.get('/v1/models/:model/weights', documented(docs.weightsDoc), async (c) => {
+    const format = (c.req.query('format') ?? 'onnx') as WeightFormat;
+    if (!WEIGHT_FORMATS.includes(format)) throw bad(`format: must be one of ${WEIGHT_FORMATS.join(', ')}, got '${format.slice(0, 40)}'`, 'format');
+    let version;
+    try {
+      version = await models.resolve(c.req.param('model'));
+    } catch (err) {
+      if (err instanceof ModelNotFoundError) throw new ApiError(404, err.message, 'model', 'model_not_found');
+      throw err;
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'neon-weights-'));
+    try {
+      const file = join(dir, weightsFileName(version, format));
+      await writeVersionWeights(version, format, file);
+      return c.body(new Uint8Array(await readFile(file)), 200, {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="${weightsFileName(version, format)}"`,
+        'x-neon-content-hash': version.key,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   return app;

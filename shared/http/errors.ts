@@ -1,7 +1,8 @@
 // Errors on every HTTP surface share OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
+import { z, type ZodError } from 'zod';
+import { didYouMeanSuffix } from '../text/did-you-mean.ts';
 
 export interface ApiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -22,11 +23,26 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns a zod failure into a 400 naming the first offending field. */
+/**
+ * The message of an unknown key in a strict object, with the closest known key: zod v4 hands a message function the
+ * object schema that raised the issue (and no longer has it afterwards), so this is where the known keys are seen.
+ */
+function unknownKeyMessage(issue: { code?: string; keys?: string[]; inst?: unknown }): string | undefined {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys?.length) return undefined;
+  const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+  const keys = issue.keys.map((k) => `'${k}'`).join(', ');
+  return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}${shape ? didYouMeanSuffix(issue.keys[0], Object.keys(shape)) : ''}`;
+}
+z.config({ customError: unknownKeyMessage });
+
+/** Turns a zod failure into a 400 naming the first offending field (for an unknown field: that field). */
 export function fromZod(err: ZodError): ApiError {
   const issue = err.issues[0];
-  const param = issue && issue.path.length > 0 ? issue.path.join('.') : null;
-  const message = issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request';
+  const path = issue && issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue?.path ?? [];
+  const param = path.length > 0 ? path.join('.') : null;
+  const unknownKey = issue?.code === 'unrecognized_keys';
+  const where = unknownKey ? (issue.path.length > 0 ? issue.path.join('.') : null) : param;
+  const message = issue ? (unknownKey && where === null ? issue.message : `${where ?? 'body'}: ${issue.message}`) : 'invalid request';
   return new ApiError(400, message, param, 'invalid_value');
 }
 
@@ -45,3 +61,15 @@ export async function jsonBody(c: Context): Promise<unknown> {
     throw new ApiError(400, 'request body must be valid JSON', null, 'invalid_json');
   }
 }
+
+/** The error body as a schema, for the OpenAPI document (every error response of every route has this shape). */
+export const ApiErrorSchema = z
+  .object({
+    error: z.object({
+      message: z.string().describe('what went wrong, naming the field'),
+      type: z.string().describe('invalid_request_error, authentication_error, rate_limit_error or server_error'),
+      param: z.string().nullable().describe('the offending field (dotted path), header or parameter, if any'),
+      code: z.string().nullable().describe('a stable machine-readable code, e.g. invalid_value, model_not_found'),
+    }),
+  })
+  .describe('An error, in the shape of OpenAI’s API errors');

@@ -56,8 +56,11 @@ export const runConfigSchema = z
     }),
     selection: z.object({ seeds: seedRangeSchema }),
     report: z.object({ seeds: seedRangeSchema }),
-    /** Register the chosen point as `<model>@neon-<run>` and move `<model>@neon` to it. */
-    promote: z.boolean().default(true),
+    /**
+     * Register the chosen point as `<model>@neon-<run>` and move `<model>@neon` to it — when it improves on the base
+     * (w* ≠ 0); a run that chooses w = 0 reports "no improvement" and registers nothing unless this is "always".
+     */
+    promote: z.union([z.boolean(), z.literal('always')]).default(true),
   })
   .superRefine((c, ctx) => {
     const ranges: [string, SeedRange][] = [

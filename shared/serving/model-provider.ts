@@ -71,8 +71,8 @@ export class ModelProvider {
     return version;
   }
 
-  /** The model a reference points at now, loaded (once per version). Throws ModelNotFoundError. */
-  async get(ref: string): Promise<LoadedModel> {
+  /** The version a reference points at now, without loading it. Throws ModelNotFoundError. */
+  async resolve(ref: string): Promise<ResolvedVersion> {
     let v: ResolvedVersion | undefined;
     try {
       v = await this.resolveVersion(ref);
@@ -81,6 +81,12 @@ export class ModelProvider {
       throw err;
     }
     if (!v) throw new ModelNotFoundError(`the model '${ref}' does not exist`);
+    return v;
+  }
+
+  /** The model a reference points at now, loaded (once per version). Throws ModelNotFoundError. */
+  async get(ref: string): Promise<LoadedModel> {
+    const v = await this.resolve(ref);
     let loaded = this.sessions.get(v.key);
     if (!loaded) {
       const version = v;
