@@ -1,13 +1,17 @@
 // The same `neon serve --service sampler` under Node, Bun and Deno: each answers the OIP health routes and the
 // generation API, and the images of the same seeds are byte-identical across the three. Bun and Deno are dev
 // dependencies: a missing binary fails here with what to do, it is not skipped. Bun and Deno are started through
-// `neon serve --runtime <name>` from Node (the flag's re-run), Node directly.
+// `neon serve --runtime <name>` from Node (the flag's re-run), Node directly. The servers share the test
+// PostgreSQL in a fresh schema (as deployed; PGlite under each runtime is what bench:coldstart starts), or PGlite in
+// a temporary NEON_HOME with NEON_TEST_POSTGRES=skip.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { testPostgres } from '../../shared/db/test-backends.ts';
 import { RUNTIMES, type Runtime } from './runtime.ts';
 import { requireRuntimeBinary, startServe, until200 } from './serve-process.ts';
 
@@ -17,7 +21,9 @@ const TIMEOUT = 300_000;
 
 let home: string;
 let models: string;
+let postgres: { url: string; schema: string } | undefined;
 before(async () => {
+  postgres = await testPostgres();
   home = await mkdtemp(join(tmpdir(), 'neon-runtimes-'));
   // one small shipped model, so that each server is ready quickly
   models = join(home, 'models');
@@ -25,6 +31,12 @@ before(async () => {
   await cp(join(MODELS, MODEL), join(models, MODEL), { recursive: true });
 });
 after(async () => {
+  if (postgres) {
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${postgres.schema}" CASCADE`);
+    await client.end();
+  }
   await rm(home, { recursive: true, force: true });
 });
 
@@ -36,12 +48,14 @@ const images = new Map<Runtime, string[]>();
 
 for (const runtime of RUNTIMES) {
   test(`neon serve under ${runtime}: health routes and generations`, { timeout: TIMEOUT + 60_000 }, async () => {
-    // one NEON_HOME for all three, in turn: the second and third start on a current schema and registered models
+    // one NEON_HOME and database for all three, in turn: the second and third start on a current schema and
+    // registered models
+    const db = postgres ? { DATABASE_URL: postgres.url, NEON_DB_SCHEMA: postgres.schema } : { DATABASE_URL: undefined, NEON_DB_SCHEMA: undefined };
     const server = await startServe({
       runtime,
       via: runtime === 'node' ? 'binary' : 'flag',
       args: ['--service', 'sampler'],
-      env: { NEON_HOME: home, NEON_MODELS_DIR: models, NEON_ORT_THREADS: '1', NEON_SAMPLER_JOBS: '0', DATABASE_URL: undefined },
+      env: { NEON_HOME: home, NEON_MODELS_DIR: models, NEON_ORT_THREADS: '1', NEON_SAMPLER_JOBS: '0', ...db },
       timeoutMs: TIMEOUT,
     });
     try {
