@@ -33,3 +33,17 @@ test('neon serve --host 0.0.0.0 without tokens exits 2 with one line, before sta
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /neon serve: refusing to listen on 0\.0\.0\.0/);
 });
+
+test('neon serve --runtime takes node, bun or deno, and exits 2 with one line otherwise', () => {
+  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'java', '--port', '0'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /--runtime/);
+});
+
+test('neon serve --runtime deno passes a bad flag on and returns its exit code 2', () => {
+  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'deno', '--port', 'many'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr.trim(), /^neon serve: .*--port/);
+});

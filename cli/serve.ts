@@ -1,12 +1,20 @@
-// `neon serve [--service sampler|selftrain|merge|fid|orchestrator|all] [--port N]`: runs one service (default all)
-// on PORT (default 8080), configured from the environment (services/serve-config.ts). SIGTERM/SIGINT close it.
-import { serve } from '@hono/node-server';
+// `neon serve [--service sampler|selftrain|merge|fid|orchestrator|all] [--port N] [--runtime node|bun|deno]`: runs
+// one service (default all) on PORT (default 8080), configured from the environment (services/serve-config.ts), with
+// the server of the runtime running it (services/runtime/); --runtime another one runs the same command under that
+// runtime instead. It listens first (/v2/health/live answers at once) and builds the services behind it
+// (services/starting-app.ts). SIGTERM/SIGINT close it.
 import type { Command } from './command.ts';
 import { choiceFlag, intFlag, parseFlags, UsageError } from './flags.ts';
 import { ConfigError, serveConfigFromEnv, SERVICES } from '../services/serve-config.ts';
-import { createServer } from '../services/server.ts';
+import { startingApp } from '../services/starting-app.ts';
+import { listen } from '../services/runtime/listen.ts';
+import { currentRuntime, RUNTIMES } from '../services/runtime/runtime.ts';
+import { runUnder } from '../services/runtime/run-under.ts';
 
-const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--host H]
+const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--host H] [--runtime ${RUNTIMES.join('|')}]
+
+--runtime: serve under Node (@hono/node-server), Bun (Bun.serve) or Deno (Deno.serve); default the runtime running
+neon (\`bunx neon serve\`, \`deno run -A bin/neon.js serve\`). Bun and Deno come as dev dependencies (node_modules/.bin).
 
 Environment: PORT (8080), HOST (127.0.0.1; another address needs NEON_API_TOKENS or NEON_ALLOW_INSECURE=1), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
@@ -18,12 +26,14 @@ NEON_ORCHESTRATOR_WORKERS (1: run the Neon job workers and the orchestrator loop
 export const serveCommand: Command = {
   summary: 'serve the HTTP services (sampler, selftrain, merge, fid, orchestrator, or all in one)',
   async run(argv) {
-    const flags = parseFlags(argv, { boolean: ['help'], string: ['service', 'port', 'host'] });
+    const flags = parseFlags(argv, { boolean: ['help'], string: ['service', 'port', 'host', 'runtime'] });
     if (flags.booleans.has('help')) {
       console.log(HELP);
       return 0;
     }
     const service = choiceFlag(flags, 'service', SERVICES) ?? 'all';
+    const runtime = choiceFlag(flags, 'runtime', RUNTIMES) ?? currentRuntime();
+    if (runtime !== currentRuntime()) return runUnder(runtime, ['serve', ...withoutFlag(argv, 'runtime')]);
     let config;
     try {
       config = serveConfigFromEnv(service);
@@ -35,22 +45,38 @@ export const serveCommand: Command = {
     config.host = flags.values.get('host') ?? config.host;
     const insecure = exposedWithoutTokens(config.host, process.env);
     if (insecure) throw new UsageError(insecure);
-    const server = await createServer(config);
-    const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
-      console.error(`neon serve --service ${service}: listening on http://${info.address}:${info.port}`);
-      if (service === 'all') console.error(`console: http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${info.port}/`);
-    });
-    await new Promise<void>((resolve) => {
+    const front = startingApp(service);
+    const http = await listen({ fetch: front.fetch, port: config.port, hostname: config.host });
+    console.error(`neon serve --service ${service}: listening on http://${http.address}:${http.port} (${runtime})`);
+    if (service === 'all') console.error(`console: http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${http.port}/`);
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    const { createServer } = await import('../services/server.ts');
+    const server = await createServer(config).catch(async (err: unknown) => {
+      await http.close();
+      throw err;
+    });
+    front.started(server.app);
+    await stopped;
     console.error('neon serve: shutting down');
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await http.close();
     await server.close();
     return 0;
   },
 };
+
+/** `argv` less `--name value` / `--name=value`. */
+function withoutFlag(argv: readonly string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) i++;
+    else if (!argv[i].startsWith(`--${name}=`)) out.push(argv[i]);
+  }
+  return out;
+}
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { loadChart, mergeValues, renderChart } from './tools/helm-render.ts';
-import { podTemplateOf, validateManifests, recommendedLabels } from './tools/k8s-validate.ts';
+import { isKnativeService, podTemplateOf, validateManifests, recommendedLabels } from './tools/k8s-validate.ts';
 import type { K8sObject } from './tools/k8s-validate.ts';
 
 const here = import.meta.dirname;
@@ -191,6 +191,49 @@ test('laptop: one all-in-one Deployment and nothing else serving', () => {
   assert.deepEqual(deps.map((d) => d.metadata.name), ['neon-all']);
   assert.deepEqual(deps[0].spec.template.spec.containers[0].args, ['serve', '--service', 'all']);
   assert.deepEqual(find(objs, 'PersistentVolumeClaim', 'neon-artifacts').spec.accessModes, ['ReadWriteOnce']);
+});
+
+test('scale-to-zero: the sampler as a Knative Service instead of its Deployment, ready on /v2/health/ready', () => {
+  const values = mergeValues(chart.values, example('scale-to-zero.yaml')) as any;
+  const objs = objects([example('scale-to-zero.yaml')]);
+  assert.deepEqual(validateManifests(objs), []);
+  const kn = objs.find((o) => isKnativeService(o) && o.metadata.name === 'neon-sampler') as any;
+  assert.ok(kn, 'a serving.knative.dev/v1 Service neon-sampler');
+  // nothing else serves the sampler: no Deployment, core Service, PDB or HPA of that name
+  assert.deepEqual(objs.filter((o) => o.metadata.name === 'neon-sampler').map((o) => `${o.apiVersion}/${o.kind}`), ['serving.knative.dev/v1/Service']);
+  for (const s of splitServices.filter((x) => x !== 'sampler')) find(objs, 'Deployment', `neon-${s}`);
+  const tpl = kn.spec.template;
+  assert.equal(tpl.metadata.annotations['autoscaling.knative.dev/min-scale'], '0');
+  assert.equal(tpl.metadata.annotations['autoscaling.knative.dev/max-scale'], String(values.services.sampler.knative.maxScale));
+  assert.equal(tpl.metadata.annotations['autoscaling.knative.dev/scale-to-zero-pod-retention-period'], '5m');
+  assert.equal(tpl.spec.containerConcurrency, 4);
+  assert.equal(tpl.spec.timeoutSeconds, 300);
+  const c = tpl.spec.containers[0];
+  assert.deepEqual(c.args, ['serve', '--service', 'sampler']);
+  assert.deepEqual(c.ports, [{ name: 'http1', containerPort: 8080, protocol: 'TCP' }]);
+  assert.equal(c.readinessProbe.httpGet.path, '/v2/health/ready');
+  assert.equal(c.readinessProbe.periodSeconds, undefined, 'Knative probes a starting pod continuously');
+  assert.equal(c.livenessProbe.httpGet.path, '/v2/health/live');
+  assert.equal(c.startupProbe, undefined);
+  assert.ok(tpl.spec.volumes.some((v: any) => v.persistentVolumeClaim?.claimName === 'neon-artifacts'));
+  assert.ok(c.env.some((e: any) => e.name === 'DATABASE_URL'));
+  // the default stays a Deployment
+  assert.equal(objects([creds]).some(isKnativeService), false);
+  // only the sampler takes the option
+  assert.notDeepEqual(schemaErrors(mergeValues(chart.values, { services: { merge: { knative: { enabled: true, minScale: 0, maxScale: 1, containerConcurrency: 1, timeoutSeconds: 60 } } } })), []);
+  assert.notDeepEqual(schemaErrors(mergeValues(chart.values, { services: { sampler: { knative: { minScale: -1 } } } })), []);
+  // the validator knows Knative's own rules
+  const mutate = (f: (c: any, tpl: any) => void): string => {
+    const o = structuredClone(objs);
+    const k = o.find(isKnativeService) as any;
+    f(k.spec.template.spec.containers[0], k.spec.template);
+    return validateManifests(o).join('\n');
+  };
+  assert.match(mutate((c) => (c.ports[0].name = 'http')), /port name must be http1 or h2c/);
+  assert.match(mutate((c) => (c.startupProbe = { httpGet: { path: '/v2/health/live', port: 8080 } })), /startupProbe/);
+  assert.match(mutate((_c, t) => (t.metadata.annotations['autoscaling.knative.dev/min-scale'] = '9')), /min-scale 9 > max-scale 8/);
+  assert.match(mutate((c) => (c.readinessProbe.httpGet.port = 9090)), /readinessProbe port 9090/);
+  assert.match(mutate((c) => delete c.name), /must have required property name/);
 });
 
 test('configurations that cannot work fail the render with a message naming the value', () => {

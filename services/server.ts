@@ -38,9 +38,13 @@ export interface ServerOptions {
 
 type OneService = Exclude<ServiceName, 'all'>;
 
-/** The services in mounting order (health and routes are matched in this order) and where each one's mount is. */
-const SERVICES: readonly { name: OneService; database: boolean; load: () => Promise<MountService> }[] = [
-  { name: 'sampler', database: true, load: async () => (await import('./sampler/mount.ts')).mount },
+/**
+ * The services in mounting order (health and routes are matched in this order), whether each needs the database,
+ * whether its ORT workers start with the process (they load onnxruntime while the database opens: the sampler's
+ * ready and first image come sooner), and where each one's mount is.
+ */
+const SERVICES: readonly { name: OneService; database: boolean; engineAtStart?: boolean; load: () => Promise<MountService> }[] = [
+  { name: 'sampler', database: true, engineAtStart: true, load: async () => (await import('./sampler/mount.ts')).mount },
   { name: 'merge', database: true, load: async () => (await import('./merge/mount.ts')).mount },
   { name: 'fid', database: false, load: async () => (await import('./fid/mount.ts')).mount },
   { name: 'orchestrator', database: true, load: async () => (await import('./orchestrator/mount.ts')).mount },
@@ -57,14 +61,6 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     for (const c of closers.reverse()) await c().catch((err) => log(`close: ${(err as Error).message}`));
   };
   try {
-    let database: Database | undefined;
-    if (chosen.some((s) => s.database)) {
-      const { openDatabase } = await import('../shared/db/database.ts');
-      const { databaseConfigFromEnv } = await import('../shared/db/config.ts');
-      database = await openDatabase(databaseConfigFromEnv(config.env));
-      closers.push(() => database!.close());
-      log(`database: ${database.location}`);
-    }
     let engine: OrtEngine | undefined;
     const getEngine = () => {
       if (!engine) {
@@ -74,6 +70,15 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
       }
       return engine;
     };
+    if (chosen.some((s) => s.engineAtStart)) getEngine();
+    let database: Database | undefined;
+    if (chosen.some((s) => s.database)) {
+      const { openDatabase } = await import('../shared/db/database.ts');
+      const { databaseConfigFromEnv } = await import('../shared/db/config.ts');
+      database = await openDatabase(databaseConfigFromEnv(config.env));
+      closers.push(() => database!.close());
+      log(`database: ${database.location}`);
+    }
     const context = { config, store, database, engine: getEngine, families: opts.families ?? builtinFamilies, extraSources: opts.extraSources ?? [], log };
     const mounted: MountedService[] = [];
     for (const s of chosen) {

@@ -1,6 +1,8 @@
 // Shape checks of rendered objects against the Kubernetes OpenAPI schemas, as the maintained `kubernetes-models`
-// package compiles them (field types, required fields, int32/int-or-string/quantity formats). Only the kinds the
-// chart emits are accepted; any other apiVersion/kind is a problem in itself.
+// package compiles them (field types, required fields, int32/int-or-string/quantity formats), and Knative's Service
+// as `@kubernetes-models/knative` compiles it. Only the kinds the chart emits are accepted; any other apiVersion/kind
+// is a problem in itself.
+import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
@@ -21,7 +23,7 @@ interface SchemaError {
 type Model = new (data: never) => { validate(): void };
 
 const MODELS: Record<string, Model> = Object.fromEntries(
-  [Deployment, Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob].map((m) => [`${m.apiVersion}/${m.kind}`, m as unknown as Model]),
+  [Deployment, Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob, KnativeService].map((m) => [`${m.apiVersion}/${m.kind}`, m as unknown as Model]),
 );
 
 /** The object's problems against its kind's schema, each as "<id><path>: message". */

@@ -1,6 +1,7 @@
 // Validates rendered manifests as Kubernetes objects: the Kubernetes OpenAPI schemas (k8s-schemas.ts), names, the recommended labels, and the
 // references between objects (selectors, ports, Secrets, ConfigMaps, claims, ServiceAccounts, HPA targets, Helm hooks),
-// plus CronJob and Indexed Job rules. Returns the problems; an empty list means valid.
+// plus CronJob and Indexed Job rules, and Knative Serving's rules for a Knative Service. Returns the problems; an empty
+// list means valid.
 import { schemaProblems } from './k8s-schemas.ts';
 
 export interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any }
@@ -22,9 +23,14 @@ const hookEvents = new Set(['pre-install', 'post-install', 'pre-delete', 'post-d
 const hookDeletePolicies = new Set(['before-hook-creation', 'hook-succeeded', 'hook-failed']);
 const cronField = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
 
+export const KNATIVE_SERVING = 'serving.knative.dev/v1';
+/** A Knative Service (a revision template that Knative runs and scales), not a core v1 Service. */
+export const isKnativeService = (o: K8sObject) => o.apiVersion === KNATIVE_SERVING && o.kind === 'Service';
+const isCoreService = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Service';
+
 /** The pod template of a workload, if it has one. */
 export function podTemplateOf(o: K8sObject): { metadata?: any; spec: any } | null {
-  if (o.kind === 'Deployment' || o.kind === 'Job') return o.spec?.template ?? null;
+  if (o.kind === 'Deployment' || o.kind === 'Job' || isKnativeService(o)) return o.spec?.template ?? null;
   if (o.kind === 'CronJob') return o.spec?.jobTemplate?.spec?.template ?? null;
   return null;
 }
@@ -52,8 +58,10 @@ export function validateManifests(objects: K8sObject[], opts: ValidateOptions = 
     if (shapeProblems.some((p) => p.includes('unknown apiVersion/kind'))) continue;
     const name = o.metadata?.name;
     if (typeof name !== 'string') continue;
-    if (seen.has(`${o.kind}/${name}`)) problems.push(`${id}: defined twice`);
-    seen.add(`${o.kind}/${name}`);
+    // a Knative Service makes a core Service of its own name
+    const key = `${isKnativeService(o) ? 'Service' : o.kind}/${name}`;
+    if (seen.has(key)) problems.push(`${id}: defined twice${isKnativeService(o) ? ' (Knative makes a Service of the same name)' : ''}`);
+    seen.add(key);
     // Services, and the pods of Jobs (job-name label), need DNS labels; others DNS subdomains.
     const needsLabel = ['Service', 'Job', 'CronJob', 'Deployment'].includes(o.kind);
     if (!(needsLabel ? dnsLabel.test(name) && name.length <= 63 : dnsSubdomain.test(name) && name.length <= 253)) {
@@ -97,7 +105,8 @@ export function validateManifests(objects: K8sObject[], opts: ValidateOptions = 
       const hpa = named('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === o.metadata.name);
       if (hpa && o.spec.replicas !== undefined) problems.push(`${id}: sets replicas while ${hpa.metadata.name} scales it`);
     }
-    if (o.kind === 'Service') {
+    if (isKnativeService(o)) problems.push(...validateKnative(o, id));
+    if (isCoreService(o)) {
       const sel = o.spec.selector ?? {};
       const pods = objects.filter((d) => d.kind === 'Deployment' && matches(sel, d.spec.template?.metadata?.labels));
       if (pods.length === 0) problems.push(`${id}: selector matches no Deployment's pods`);
@@ -150,6 +159,33 @@ export function validateManifests(objects: K8sObject[], opts: ValidateOptions = 
     }
   }
   return problems;
+}
+
+/**
+ * Knative Serving's admission rules that the Kubernetes schema does not carry: one container with at most one port,
+ * named http1 or h2c; no startup probe; no PORT in env (Knative sets it); the autoscaling annotations as integers
+ * with min-scale ≤ max-scale (0: unbounded).
+ */
+function validateKnative(o: K8sObject, id: string): string[] {
+  const p: string[] = [];
+  const tpl = o.spec?.template ?? {};
+  const containers: any[] = tpl.spec?.containers ?? [];
+  if (containers.length !== 1) p.push(`${id}: a Knative Service here runs exactly one container`);
+  for (const c of containers) {
+    const cid = `${id} container ${c.name}`;
+    const ports: any[] = c.ports ?? [];
+    if (ports.length > 1) p.push(`${cid}: Knative allows one container port`);
+    for (const port of ports) if (port.name !== undefined && !['http1', 'h2c'].includes(port.name)) p.push(`${cid}: Knative port name must be http1 or h2c, not ${port.name}`);
+    if (c.startupProbe) p.push(`${cid}: Knative does not take a startupProbe`);
+    if ((c.env ?? []).some((e: any) => e.name === 'PORT')) p.push(`${cid}: PORT is reserved by Knative`);
+  }
+  const ann = tpl.metadata?.annotations ?? {};
+  const scale = (k: string) => (ann[k] === undefined ? undefined : Number(ann[k]));
+  const min = scale('autoscaling.knative.dev/min-scale');
+  const max = scale('autoscaling.knative.dev/max-scale');
+  for (const [k, v] of [['min-scale', min], ['max-scale', max]] as const) if (v !== undefined && !(Number.isInteger(v) && v >= 0)) p.push(`${id}: autoscaling.knative.dev/${k} must be a non-negative integer`);
+  if (min !== undefined && max !== undefined && max > 0 && min > max) p.push(`${id}: min-scale ${min} > max-scale ${max}`);
+  return p;
 }
 
 function validateJobSpec(spec: any, id: string): string[] {

@@ -38,10 +38,11 @@ for (const backend of testBackends()) {
       await rm(dir, { recursive: true, force: true });
     });
 
-    test('migrating again applies nothing', async () => {
+    test('migrating again applies nothing, and finds the schema current with one read (no transaction)', async () => {
       const r = await migrate(database.db, { schema: database.schema });
       assert.deepEqual(r.applied, []);
       assert.deepEqual(r.skipped, ['0000_init']);
+      assert.equal(r.current, true);
     });
 
     test('racing migrators on a fresh schema apply each migration once', async () => {
@@ -56,7 +57,10 @@ for (const backend of testBackends()) {
     test('a new migration is applied incrementally; an edited applied one is refused', async () => {
       const schema = `${database.schema}_inc`.slice(0, 40);
       extra.push(schema);
-      assert.deepEqual((await migrate(database.db, { schema, dir })).applied, ['0000_init']);
+      const first = await migrate(database.db, { schema, dir });
+      assert.deepEqual(first.applied, ['0000_init']);
+      assert.equal(first.current, false);
+      assert.equal((await migrate(database.db, { schema, dir })).current, true);
       const journalPath = join(dir, 'meta', '_journal.json');
       const journal = JSON.parse(await readFile(journalPath, 'utf8'));
       journal.entries.push({ idx: 1, version: '7', when: 0, tag: '0001_note', breakpoints: true });
@@ -65,6 +69,7 @@ for (const backend of testBackends()) {
       const r = await migrate(database.db, { schema, dir });
       assert.deepEqual(r.applied, ['0001_note']);
       assert.deepEqual(r.skipped, ['0000_init']);
+      assert.equal(r.current, false);
       await writeFile(join(dir, '0001_note.sql'), 'ALTER TABLE "runs" ADD COLUMN "note2" text;');
       await assert.rejects(migrate(database.db, { schema, dir }), /0001_note was changed after it was applied/);
       // a failing migration leaves nothing behind (one transaction)

@@ -27,6 +27,8 @@ export interface MigrateResult {
   skipped: string[];
   /** Recorded in the database but unknown to this build (a newer build migrated it). */
   unknown: string[];
+  /** The schema was current: one read found every migration applied, and no transaction or lock was taken. */
+  current: boolean;
 }
 
 /** Reads the migrations listed in the journal. */
@@ -54,6 +56,8 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
   const schema = opts.schema ?? 'public';
   if (!SCHEMA_NAME.test(schema)) throw new Error(`bad schema name '${schema}'`);
   const migrations = await loadMigrations(opts.dir);
+  const current = await currentResult(db, schema, migrations);
+  if (current) return current;
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('neon_migrate'), hashtext(${schema}))`);
     const exists = (await tx.execute(sql`SELECT 1 AS one FROM pg_namespace WHERE nspname = ${schema}`)) as unknown as { rows: unknown[] };
@@ -68,7 +72,7 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
     };
     const done = new Map(res.rows.map((r) => [r.tag, r.hash]));
     const known = new Set(migrations.map((m) => m.tag));
-    const result: MigrateResult = { applied: [], skipped: [], unknown: [...done.keys()].filter((t) => !known.has(t)) };
+    const result: MigrateResult = { applied: [], skipped: [], unknown: [...done.keys()].filter((t) => !known.has(t)), current: false };
     for (const m of migrations) {
       const prior = done.get(m.tag);
       if (prior !== undefined) {
@@ -88,4 +92,19 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
     }
     return result;
   });
+}
+
+/**
+ * The result when every migration is already applied with its hash (a server starting on a current schema does no
+ * migration work: one read, no transaction, no advisory lock); undefined when anything is left to do or to refuse.
+ */
+async function currentResult(db: Db, schema: string, migrations: Migration[]): Promise<MigrateResult | undefined> {
+  const table = `"${schema}".neon_migrations`;
+  const found = (await db.execute(sql`SELECT to_regclass(${table}) IS NOT NULL AS present`)) as unknown as { rows: { present: boolean }[] };
+  if (!found.rows[0]?.present) return undefined;
+  const res = (await db.execute(sql.raw(`SELECT tag, hash FROM ${table}`))) as unknown as { rows: { tag: string; hash: string }[] };
+  const done = new Map(res.rows.map((r) => [r.tag, r.hash]));
+  if (!migrations.every((m) => done.get(m.tag) === m.hash)) return undefined;
+  const known = new Set(migrations.map((m) => m.tag));
+  return { applied: [], skipped: migrations.map((m) => m.tag), unknown: [...done.keys()].filter((t) => !known.has(t)).sort(), current: true };
 }

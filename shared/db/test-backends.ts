@@ -95,6 +95,16 @@ function postgresBackend(): TestBackend {
   return serverBackend('postgres', skip, async () => (url ? [url] : DEFAULT_URLS));
 }
 
+/**
+ * The test PostgreSQL's URL and a fresh schema name, for tests that start servers in other processes; undefined
+ * with NEON_TEST_POSTGRES=skip, an error naming what to do when it does not answer.
+ */
+export async function testPostgres(): Promise<{ url: string; schema: string } | undefined> {
+  if (process.env.NEON_TEST_POSTGRES === 'skip') return undefined;
+  const url = process.env.NEON_TEST_DATABASE_URL;
+  return { url: await reachable(url ? [url] : DEFAULT_URLS), schema: freshSchema() };
+}
+
 let dockerAnswer: boolean | undefined;
 function dockerAnswers(): boolean {
   dockerAnswer ??= spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 }).status === 0;

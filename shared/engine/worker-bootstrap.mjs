@@ -1,6 +1,6 @@
-// Worker-thread entry: registers the TypeScript loader, then runs the TS module named in workerData.entry.
+// Worker-thread entry: registers the TypeScript loader on Node (Bun and Deno run TypeScript themselves), then runs
+// the TS module named in workerData.entry.
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
+if (globalThis.Bun === undefined && globalThis.Deno === undefined) (await import('tsx/esm/api')).register();
 await import(workerData.entry);

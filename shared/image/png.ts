@@ -1,6 +1,8 @@
 // PNG (ISO/IEC 15948, W3C PNG 2nd ed.) decoding and encoding: 8-bit grayscale, gray+alpha, RGB and RGBA, and palette
-// images of 1/2/4/8 bits; filters 0–4; no interlacing. zlib comes from node:zlib.
-import { deflateSync, inflateSync } from 'node:zlib';
+// images of 1/2/4/8 bits; filters 0–4; no interlacing. zlib comes from node:zlib. Encoding uses the Z_RLE strategy:
+// its output is the same bytes under Node, Bun and Deno, whose zlib builds find different matches with the default
+// strategy (an image's PNG is then byte-identical under every runtime), and it suits filtered image rows.
+import { constants as zlib, deflateSync, inflateSync } from 'node:zlib';
 import { crc32 } from '../npz/crc32.ts';
 
 export interface Image {
@@ -149,5 +151,5 @@ export function encodePng(img: Image): Uint8Array {
       raw[o + 1 + x] = (v - a) & 0xff;
     }
   }
-  return Buffer.concat([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { strategy: zlib.Z_RLE })), chunk('IEND', new Uint8Array(0))]);
 }

@@ -1,5 +1,6 @@
 {{/*
-One Neon service: Deployment, Service, and optionally PodDisruptionBudget and HorizontalPodAutoscaler.
+One Neon service: Deployment, Service, and optionally PodDisruptionBudget and HorizontalPodAutoscaler; nothing when
+the service runs as a Knative Service instead (services.<name>.knative.enabled, _knative.tpl).
 Called from <name>.yaml as: include "neon.service" (dict "root" $ "name" "<name>")
 */}}
 {{- define "neon.service" -}}
@@ -7,7 +8,8 @@ Called from <name>.yaml as: include "neon.service" (dict "root" $ "name" "<name>
 {{- $name := .name -}}
 {{- $svc := index $root.Values.services $name -}}
 {{- $ctx := dict "root" $root "component" $name -}}
-{{- if $svc.enabled }}
+{{- $knative := get $svc "knative" | default dict -}}
+{{- if and $svc.enabled (not (get $knative "enabled")) }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
