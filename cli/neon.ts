@@ -1,6 +1,7 @@
 // The `neon` command line: one file per command under cli/, dispatched by name here.
 import type { Command } from './command.ts';
 import { UsageError } from './flags.ts';
+import { FolderLockedError } from '../shared/files/folder-lock.ts';
 
 type Loader = () => Promise<Command>;
 
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     const command = await load();
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof FolderLockedError) {
       console.error(`neon ${name}: ${err.message}`);
       return 2;
     }

@@ -38,7 +38,10 @@ export const serveCommand: Command = {
     const server = await createServer(config);
     const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
       console.error(`neon serve --service ${service}: listening on http://${info.address}:${info.port}`);
-      if (service === 'all') console.error(`console: http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${info.port}/`);
+      const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${info.port}`;
+      if (service === 'all') console.error(`console: ${local}/`);
+      // whoever finds the embedded database locked learns where to send its requests instead
+      server.database?.lock?.annotate({ url: local });
     });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
