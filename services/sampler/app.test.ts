@@ -191,3 +191,19 @@ test('beyond the queue a request is answered 429 in OpenAI shape', async () => {
   const json = await refused.json();
   assert.deepEqual([json.error.type, json.error.code], ['rate_limit_error', 'queue_full']);
 });
+
+test('metadata reads load nothing, and unknown references do not grow the cache without bound', async () => {
+  const cold = new MemoryModelSource();
+  const m = tinyFlowModel('cold-flow');
+  cold.add(m.onnx, m.manifest);
+  const lazy = new ModelProvider({ engine, sources: [cold], families: familyResolver({ flow: tinyFlowFamily }), maxResolutions: 50 });
+  const meta = createSamplerApp({ models: lazy });
+  for (const path of ['/v2/models/cold-flow', '/v2/models/cold-flow/versions/base', '/v1/models/cold-flow']) {
+    assert.equal((await meta.request(path)).status, 200, path);
+  }
+  assert.equal(lazy.loadedCount, 0, 'a GET loads no model');
+  for (let i = 0; i < 500; i++) assert.equal((await meta.request(`/v1/models/unknown-${i}`)).status, 404);
+  assert.ok(lazy.resolutionCount <= 50, `${lazy.resolutionCount} resolutions cached`);
+  // a known model still resolves after the unknown ones pushed it out
+  assert.equal((await meta.request('/v2/models/cold-flow')).status, 200);
+});

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
-import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
+import { ModelNotFoundError, type DescribedModel, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
@@ -117,6 +117,15 @@ async function loadModel(models: ModelProvider, ref: string, param: string): Pro
   }
 }
 
+async function describeModel(models: ModelProvider, ref: string, param: string): Promise<DescribedModel> {
+  try {
+    return await models.describe(ref);
+  } catch (err) {
+    if (err instanceof ModelNotFoundError) throw new ApiError(404, err.message, param, 'model_not_found');
+    throw err;
+  }
+}
+
 export function createSamplerApp(deps: SamplerAppDeps): Hono {
   const limits: SamplerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const Body = generationBody(limits);
@@ -128,7 +137,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   app.get('/v2', (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
 
   async function metadata(c: Context, ref: string) {
-    const m = await loadModel(models, ref, 'name');
+    const m = await describeModel(models, ref, 'name');
     return c.json({
       name: ref,
       versions: (await models.versions(m.name)) ?? [m.tag],
@@ -151,7 +160,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   });
 
   app.get('/v1/models/:model', async (c) => {
-    const m = await loadModel(models, c.req.param('model'), 'model');
+    const m = await describeModel(models, c.req.param('model'), 'model');
     return c.json({ id: c.req.param('model'), object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon', version: m.tag, family: m.manifest.family });
   });
 
