@@ -2,7 +2,7 @@
 //
 //   pending ─► synthesizing ─► self-training ─► sweeping ─► reporting ─► promoting ─► succeeded
 //        (synthesize job)   (selftrain job)  (trial jobs, select)  (trial jobs, report)  (promote job)
-//   any job failing for good ─► failed
+//   any job failing for good ─► failed;  cancelRun ─► failed (error 'cancelled', its open jobs cancelled)
 //
 // Each step is a job with a deterministic key (`run:<id>:<step>`) and subject `run:<id>`. The orchestrator learns
 // of completions by reading the run's `job.succeeded` / `job.failed` events after the cursor stored in the run row,
@@ -10,13 +10,13 @@
 // decision of what to run next is a pure function of the rows (planSweep over the trials' FIDs), so after a crash
 // a restart re-reads the log from the cursor and arrives at the same decisions; enqueueing a key again is a no-op
 // and trial rows are unique per (run, key), so nothing is done twice.
-import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { Database, Db } from '../../shared/db/database.ts';
-import { runs, trials, type RunRow, type TrialRow } from '../../shared/db/schema.ts';
+import { jobs, runs, trials, type RunRow, type TrialRow } from '../../shared/db/schema.ts';
 import { appendEvent, lastEventId, readEvents, type NeonEvent } from '../../shared/events/event-log.ts';
 import { waitForEvents } from '../../shared/events/subscribe.ts';
-import { enqueueJob } from '../../shared/jobs/job-queue.ts';
+import { cancelJob, enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
@@ -46,6 +46,11 @@ export interface CreateRunInput {
 }
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** Whether `id` can name a run (anything else names none, and never reaches the database). */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -290,6 +295,26 @@ export async function advanceRun(db: Db, runId: string): Promise<AdvanceResult> 
     if (!outcome.changed) return { state: outcome.state, applied };
   }
   throw new Error(`run ${runId}: did not settle`);
+}
+
+/**
+ * Cancels a run that has not finished: it fails with the error 'cancelled' (event neon.run.failed, `cancelled:
+ * true`) and its queued and running jobs are cancelled (a running handler stops at its next heartbeat). A failed run
+ * is returned as it is; a succeeded one is a 409.
+ */
+export async function cancelRun(db: Db, runId: string): Promise<RunRow> {
+  if (!isRunId(runId)) throw new RunError(`no run '${runId.slice(0, 100)}'`, 404, 'id');
+  return db.transaction(async (tx) => {
+    const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+    if (!run) throw new RunError(`no run '${runId}'`, 404, 'id');
+    if (run.state === 'succeeded') throw new RunError(`run '${runId}' has already succeeded`, 409, 'id');
+    if (run.state === 'failed') return run;
+    const open = await tx.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.subject, runSubject(runId)), inArray(jobs.state, ['queued', 'running'])));
+    for (const j of open) await cancelJob(tx, j.id, 'run cancelled');
+    const [row] = await tx.update(runs).set({ state: 'failed', error: 'cancelled', updatedAt: sql`now()` }).where(eq(runs.id, runId)).returning();
+    await appendEvent(tx, { type: 'neon.run.failed', subject: runSubject(runId), payload: { run_id: runId, from: run.state, error: 'cancelled', cancelled: true } });
+    return row;
+  });
 }
 
 export async function activeRunIds(db: Db): Promise<string[]> {

@@ -25,8 +25,11 @@ export class ApiError extends Error {
 /** Turns a zod failure into a 400 naming the first offending field. */
 export function fromZod(err: ZodError): ApiError {
   const issue = err.issues[0];
-  const param = issue && issue.path.length > 0 ? issue.path.join('.') : null;
-  const message = issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request';
+  // an unknown field is named by its own path (`config.step`), not its parent's
+  const keys = issue?.code === 'unrecognized_keys' ? issue.keys : [];
+  const parts = issue ? [...issue.path, ...keys.slice(0, 1)] : [];
+  const param = parts.length > 0 ? parts.map((p) => String(p).slice(0, 100)).join('.') : null;
+  const message = issue ? `${param ?? 'body'}: ${keys.length > 0 ? 'unknown field' : issue.message}` : 'invalid request';
   return new ApiError(400, message, param, 'invalid_value');
 }
 
