@@ -41,6 +41,11 @@ export interface SamplerAppDeps {
   models: ModelProvider;
   /** Needed for response_format "url" (images are stored as artifacts and served from /v1/images/files). */
   store?: ArtifactStore;
+  /**
+   * The base URL clients reach the server at (NEON_PUBLIC_URL), for response_format "url"; never taken from the
+   * request's Host header. Without it the URLs are root-relative (`/v1/images/files/<id>.png`).
+   */
+  publicUrl?: string;
   limits?: Partial<SamplerLimits>;
 }
 
@@ -194,7 +199,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
       throw err;
     }
     const pngs = imagesToPng(result.images, model.manifest.data.shape, body.n);
-    const origin = new URL(c.req.url).origin;
+    const origin = deps.publicUrl?.replace(/\/+$/, '') ?? '';
     const data = await Promise.all(
       pngs.map(async (png, i) => {
         const meta = { class_label: model.manifest.conditioning.num_classes === 0 ? null : result.labels[i], seed: seed + i };
