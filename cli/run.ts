@@ -18,8 +18,8 @@ import { createNeonRuntime } from '../services/orchestrator/runtime.ts';
 import { ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
 import { registerShippedModel } from '../shared/serving/register-shipped.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
-import { cancelRun, createRun, isRunId, RunError } from '../services/orchestrator/orchestrator.ts';
-import { FINAL_RUN_STATES, getRun, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
+import { cancelRun, createRun, RunError } from '../services/orchestrator/orchestrator.ts';
+import { FINAL_RUN_STATES, getRun, isRunId, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
 import { startNeon } from '../services/orchestrator/workers.ts';
 
 const HELP = `usage: neon run --model NAME [--preset smoke|default|paper] [--config FILE.json] [--run-id ID] [--json]

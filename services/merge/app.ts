@@ -256,13 +256,13 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
   app.get('/v1/merges/:id', async (c) => {
     const id = c.req.param('id');
     if (deps.database) {
-      const row = /^\d+$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;
-      if (!row || row.type !== MERGE_JOB) throw new ApiError(404, `no merge job '${id}'`, 'id', 'not_found');
+      const row = /^\d{1,15}$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;
+      if (!row || row.type !== MERGE_JOB) throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
       const view = jobView(row);
       return c.json({ job: view, artifacts: view.artifacts });
     }
     const job = jobs.get(id);
-    if (!job) throw new ApiError(404, `no merge job '${id}'`, 'id', 'not_found');
+    if (!job) throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
     return c.json({ job, artifacts: job.artifacts });
   });
 

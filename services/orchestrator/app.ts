@@ -15,7 +15,7 @@ import { trials, type RunRow } from '../../shared/db/schema.ts';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { streamEvents } from '../../shared/events/sse.ts';
 import { PRESETS } from '../../shared/neon/run-config.ts';
-import { cancelRun, createRun, isRunId, listRuns, RunError } from './orchestrator.ts';
+import { cancelRun, createRun, listRuns, RunError } from './orchestrator.ts';
 import { getRun, orderedSummary, runSubject, type RunFacts } from './run-records.ts';
 
 export interface OrchestratorDeps {
@@ -75,7 +75,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
   });
 
   async function mustGet(id: string): Promise<RunRow> {
-    const run = isRunId(id) ? await getRun(db, id) : undefined;
+    const run = await getRun(db, id);
     if (!run) throw new ApiError(404, `no run '${id.slice(0, 100)}'`, 'id', 'not_found');
     return run;
   }

@@ -21,7 +21,7 @@ import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registr
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
-import { factsOf, FINAL_RUN_STATES, getRun, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
+import { factsOf, FINAL_RUN_STATES, getRun, isRunId, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
 import type { z } from 'zod';
 import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 
@@ -45,12 +45,6 @@ export interface CreateRunInput {
   id?: string;
 }
 
-const RUN_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
-
-/** Whether `id` can name a run (anything else names none, and never reaches the database). */
-export function isRunId(id: string): boolean {
-  return RUN_ID.test(id);
-}
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -72,7 +66,7 @@ export function withModelDefaults(config: RunConfig, manifest: Manifest): RunCon
 /** Creates a run (idempotent on its id when the config is the same); the orchestrator loop then advances it. */
 export async function createRun(db: Db, input: CreateRunInput): Promise<{ run: RunRow; created: boolean }> {
   const id = input.id ?? newRunId();
-  if (!RUN_ID.test(id)) throw new RunError('run id must be lower-case letters, digits and "-" (at most 48)', 400, 'id');
+  if (!isRunId(id)) throw new RunError('run id must be lower-case letters, digits and "-" (at most 48)', 400, 'id');
   try {
     parseModelRef(input.model);
   } catch (err) {

@@ -103,7 +103,7 @@ export class ModelProvider {
     try {
       v = await this.resolveVersion(ref);
     } catch (err) {
-      if (err instanceof Error && err.name === 'RegistryError') throw new ModelNotFoundError(err.message);
+      if (err instanceof Error && err.name === 'RegistryError') throw new ModelNotFoundError(err.message.slice(0, 300));
       throw err;
     }
     if (!v) throw new ModelNotFoundError(`the model '${ref.slice(0, 200)}' does not exist`);
@@ -146,7 +146,12 @@ export class ModelProvider {
 
   /** Forgets the cached resolutions of the reference's model and loads what the reference points at now. */
   async promoted(ref: string): Promise<LoadedModel> {
-    const { name } = parseModelRef(ref);
+    let name: string;
+    try {
+      ({ name } = parseModelRef(ref));
+    } catch (err) {
+      throw new ModelNotFoundError((err as Error).message.slice(0, 300));
+    }
     for (const key of [...this.resolutions.keys()]) if (key === name || key.startsWith(`${name}@`)) this.resolutions.delete(key);
     for (const s of this.opts.sources) (s as { rescan?: () => void }).rescan?.();
     return this.get(ref);
