@@ -12,7 +12,12 @@ import { frechetDistance } from '../shared/metrics/frechet-distance.ts';
 import { precisionRecall } from '../shared/metrics/precision-recall.ts';
 import type { FeatureMatrix } from '../shared/metrics/precision-recall.ts';
 import { computeFolderStatistics } from '../shared/features/compute-statistics.ts';
-import { datasetStatsPath, DEFAULT_EXTRACTOR, isDatasetName, resolveExtractor } from '../shared/features/registry.ts';
+import { datasetStatsPath, DEFAULT_EXTRACTOR, isDatasetName, resolveExtractor, UnavailableError, UnknownExtractorError } from '../shared/features/registry.ts';
+import { StatsFileError } from '../shared/metrics/stats-file.ts';
+import { NpzError } from '../shared/npz/npz.ts';
+import { FrechetInputError } from '../shared/metrics/frechet-distance.ts';
+import { ImageSourceError } from '../shared/image/png-folder.ts';
+import { PngError } from '../shared/image/png.ts';
 import type { FeatureExtractor } from '../shared/features/extractor.ts';
 import type { Shard } from '../shared/image/png-folder.ts';
 
@@ -87,12 +92,26 @@ export const fidCommand: Command = {
         return { stats: { d: res.stats.d, ...g, n: res.stats.n, sums: res.stats }, features: res.features };
       }
       if (keepFeatures) throw new UsageError(`--pr needs image folders (features), but '${ref}' is not a folder`);
+      // statistics already computed cannot be split: a shard is a range of images
+      if (shard) throw new UsageError(`--shard/--shards need a folder of images, but '${ref}' is ${isDatasetName(ref) ? 'a dataset' : 'a statistics file'} (its images are not here to shard)`);
       if (isDatasetName(ref)) return { stats: await loadStats(datasetStatsPath(ref).path) };
       if (!existsSync(ref)) throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
       return { stats: await loadStats(ref) };
     };
 
     try {
+      return await run();
+    } catch (err) {
+      // bad input (an unknown dataset or extractor, a file that is not statistics or PNG): one line, exit 2
+      if (err instanceof UnavailableError || err instanceof UnknownExtractorError || err instanceof StatsFileError || err instanceof NpzError || err instanceof ImageSourceError || err instanceof PngError || err instanceof FrechetInputError) {
+        throw new UsageError(err.message);
+      }
+      throw err;
+    } finally {
+      await (extractor as FeatureExtractor | null)?.close?.();
+    }
+
+    async function run(): Promise<number> {
       if (saveTo !== undefined) {
         const a = await load(flags.positionals[0], false);
         if (!a.stats.sums) throw new UsageError(`'${flags.positionals[0]}' carries no sufficient statistics to save (give a folder of images)`);
@@ -115,8 +134,6 @@ export const fidCommand: Command = {
         if (out.precision !== undefined) console.log(`precision: ${out.precision}\nrecall: ${out.recall}`);
       }
       return 0;
-    } finally {
-      await (extractor as FeatureExtractor | null)?.close?.();
     }
   },
 };

@@ -49,7 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`neon ${name}: ${err.message}`);
       return 2;
     }
-    console.error(`neon ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // one line, never a stack trace (NEON_DEBUG=1 prints it, for a bug report)
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`neon ${name}: ${message.split('\n')[0].slice(0, 2000)}`);
+    if (process.env.NEON_DEBUG === '1' && err instanceof Error && err.stack) console.error(err.stack);
     return 1;
   }
 }
