@@ -10,6 +10,7 @@ const HELP = `usage: neon serve [--service ${SERVICES.join('|')}] [--port N] [--
 
 Environment: PORT (8080), HOST (127.0.0.1; another address needs NEON_API_TOKENS or NEON_ALLOW_INSECURE=1), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
+NEON_PUBLIC_URL (base URL of image links; default http://HOST:PORT),
 NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
 NEON_ORT_THREADS, NEON_ORT_SPINNING (1; 0: idle operator threads sleep), NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
 NEON_SAMPLER_RESOLVE_TTL_MS (2000), NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler),
