@@ -67,6 +67,25 @@ test('bad inputs exit non-zero with a message naming the file', () => {
   assert.match(r.stderr, /dimensions differ: .*imgs has d = 128, .*d16_n500_b\.npz has d = 16/);
 });
 
+test('an unknown dataset, a corrupt file, a shard of precomputed statistics: one line naming it, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fidcli-'));
+  const corrupt = join(dir, 'corrupt.npz');
+  writeFileSync(corrupt, readFileSync(join(FID_FIXTURES, 'd16_n500_a.npz')).subarray(0, 1000));
+  const cases: [string[], string][] = [
+    [['fid', 'fmnist:tset', 'fmnist:train'], 'fmnist:tset'],
+    [['fid', corrupt, join(FID_FIXTURES, 'd16_n500_b.npz')], 'corrupt.npz'],
+    [['fid', 'fmnist:test', '--shard', '0/3', '--save-stats', join(dir, 's.npz')], '--shard'],
+    [['fid', join(FID_FIXTURES, 'd16_n500_a.npz'), '--shards', '2', '--save-stats', join(dir, 's.npz')], '--shard'],
+  ];
+  for (const [args, word] of cases) {
+    const r = neon(args, { JOB_COMPLETION_INDEX: '1' });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0].includes(word), lines[0]);
+  }
+});
+
 test('--shard i/N and --shards N with JOB_COMPLETION_INDEX', () => {
   assert.deepEqual(parseShard('2/5', undefined), { index: 2, count: 5 });
   assert.deepEqual(parseShard(undefined, 4, { JOB_COMPLETION_INDEX: '3' }), { index: 3, count: 4 });

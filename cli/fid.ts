@@ -10,6 +10,9 @@ import { loadStats, saveStats } from '../shared/metrics/stats-file.ts';
 import type { LoadedStats } from '../shared/metrics/stats-file.ts';
 import { frechetDistance } from '../shared/metrics/frechet-distance.ts';
 import type { FeatureMatrix } from '../shared/metrics/precision-recall.ts';
+import { StatsFileError } from '../shared/metrics/stats-file.ts';
+import { NpzError } from '../shared/npz/npz.ts';
+import { FrechetInputError } from '../shared/metrics/frechet-distance.ts';
 import type { FeatureExtractor } from '../shared/features/extractor.ts';
 import type { Shard } from '../shared/image/png-folder.ts';
 
@@ -92,13 +95,30 @@ export const fidCommand: Command = {
         return { stats: { d: res.stats.d, ...g, n: res.stats.n, sums: res.stats }, features: res.features };
       }
       if (keepFeatures) throw new UsageError(`--pr needs image folders (features), but '${ref}' is not a folder`);
-      if (existsSync(ref)) return { stats: await loadStats(ref) };
       const { isDatasetName, datasetStatsPath } = await registry();
+      // statistics already computed cannot be split: a shard is a range of images
+      if (shard) throw new UsageError(`--shard/--shards need a folder of images, but '${ref}' is ${isDatasetName(ref) ? 'a dataset' : 'a statistics file'} (its images are not here to shard)`);
+      if (existsSync(ref)) return { stats: await loadStats(ref) };
       if (isDatasetName(ref)) return { stats: await loadStats(datasetStatsPath(ref).path) };
       throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
     };
 
     try {
+      return await run();
+    } catch (err) {
+      // bad input (an unknown dataset or extractor, a file that is not statistics or PNG): one line, exit 2
+      if (err instanceof StatsFileError || err instanceof NpzError || err instanceof FrechetInputError) throw new UsageError(err.message);
+      // the error classes of the parts imported on use, imported here only on this path
+      const [{ UnavailableError, UnknownExtractorError }, { ImageSourceError }, { PngError }] = await Promise.all([
+        registry(), import('../shared/image/png-folder.ts'), import('../shared/image/png.ts'),
+      ]);
+      if (err instanceof UnavailableError || err instanceof UnknownExtractorError || err instanceof ImageSourceError || err instanceof PngError) throw new UsageError(err.message);
+      throw err;
+    } finally {
+      await (extractor as FeatureExtractor | null)?.close?.();
+    }
+
+    async function run(): Promise<number> {
       if (saveTo !== undefined) {
         const a = await load(flags.positionals[0], false);
         if (!a.stats.sums) throw new UsageError(`'${flags.positionals[0]}' carries no sufficient statistics to save (give a folder of images)`);
@@ -135,8 +155,6 @@ export const fidCommand: Command = {
         if (out.precision !== undefined) console.log(`precision: ${out.precision}\nrecall: ${out.recall}`);
       }
       return 0;
-    } finally {
-      await (extractor as FeatureExtractor | null)?.close?.();
     }
   },
 };

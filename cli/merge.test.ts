@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './neon.ts';
@@ -48,7 +48,7 @@ test('neon merge: a w grid into a folder, files named by w, --json summary', asy
   }
 });
 
-test('neon merge: bad flags exit 2 naming the flag; a broken input exits 1 with its error', async () => {
+test('neon merge: bad flags exit 2 naming the flag; a broken input exits 2 naming the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cli-merge-'));
   try {
     assert.equal((await capture(['merge', '--self', 'x', '--w', '1', '--out', 'o'])).code, 2);
@@ -57,8 +57,15 @@ test('neon merge: bad flags exit 2 naming the flag; a broken input exits 1 with 
     assert.match(r.err, /--on-missing must be one of error\|keep-base\|skip/);
     assert.match((await capture(['merge', '--base', 'a', '--self', 'b', '--w', '1', '--out', 'o', '--rule', 'nope'])).err, /--rule/);
     const bad = await capture(['merge', '--base', join(dir, 'missing.safetensors'), '--self', 'b', '--w', '1', '--out', join(dir, 'o.safetensors')]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.err, /no such file or folder/);
+    // a truncated ONNX file: one line naming it, no stack trace
+    const onnx = join(dir, 'truncated.onnx');
+    await writeFile(onnx, new Uint8Array([0x08, 0x07, 0x3a, 0xff, 0xff, 0x03, 0x0a]));
+    const truncated = await capture(['merge', '--base', onnx, '--self', onnx, '--w', '1', '--out', join(dir, 'o.onnx')]);
+    assert.equal(truncated.code, 2);
+    assert.equal(truncated.err.trim().split('\n').length, 1, truncated.err);
+    assert.ok(truncated.err.includes(onnx), truncated.err);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -77,14 +77,8 @@ export const mergeCommand: Command = {
     try {
       result = await mergeCheckpoints({ base, self, ws, outputs, rules, policies: { onMissing, onMismatch }, onProgress });
     } catch (err) {
-      if (err instanceof MergeError) {
-        console.error(`neon merge: ${err.message}`);
-        return 1;
-      }
-      if (err instanceof SafetensorsError) {
-        console.error(`neon merge: ${err.message}`);
-        return 1;
-      }
+      // inputs that do not merge (unreadable, truncated, mismatched) are bad input: one line naming the file, exit 2
+      if (err instanceof MergeError || err instanceof SafetensorsError) throw new UsageError(err.message);
       throw err;
     }
     const mbps = result.seconds > 0 ? result.bytesRead / 1e6 / result.seconds : 0;

@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { UsageError } from './flags.ts';
 import { packageVersion } from '../shared/config/package-version.ts';
 import { didYouMeanSuffix } from '../shared/text/did-you-mean.ts';
+import { FolderLockedError } from '../shared/files/folder-lock.ts';
 
 type Loader = () => Promise<Command>;
 
@@ -59,11 +60,14 @@ export async function main(argv: string[]): Promise<number> {
     const command = await load();
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof FolderLockedError) {
       console.error(`neon ${name}: ${err.message}`);
       return 2;
     }
-    console.error(`neon ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // one line, never a stack trace (NEON_DEBUG=1 prints it, for a bug report)
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`neon ${name}: ${message.split('\n')[0].slice(0, 2000)}`);
+    if (process.env.NEON_DEBUG === '1' && err instanceof Error && err.stack) console.error(err.stack);
     return 1;
   }
 }

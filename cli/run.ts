@@ -2,11 +2,12 @@
 // the disjoint report seeds, promote — with the job workers and the orchestrator loop over the configured
 // database. Runs are resumable: `--run-id ID` again after a crash picks the run up where its event log left it.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, choiceFlag, intFlag, parseFlags } from './flags.ts';
 import { Progress } from './progress.ts';
-import { openDatabase } from '../shared/db/database.ts';
+import { openDatabase, type Database } from '../shared/db/database.ts';
+import { FolderLockedError, folderLockHolder } from '../shared/files/folder-lock.ts';
 import { databaseConfigFromEnv } from '../shared/db/config.ts';
 import { neonHome } from '../shared/config/neon-home.ts';
 import { ArtifactStore } from '../shared/store/artifact-store.ts';
@@ -17,11 +18,12 @@ import { createNeonRuntime } from '../services/orchestrator/runtime.ts';
 import { ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
 import { registerShippedModel } from '../shared/serving/register-shipped.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
-import { createRun, RunError } from '../services/orchestrator/orchestrator.ts';
-import { FINAL_RUN_STATES, getRun, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
+import { cancelRun, createRun, RunError } from '../services/orchestrator/orchestrator.ts';
+import { FINAL_RUN_STATES, getRun, isRunId, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
 import { startNeon } from '../services/orchestrator/workers.ts';
 
 const HELP = `usage: neon run --model NAME [--preset smoke|default|paper] [--config FILE.json] [--run-id ID] [--json]
+       neon run --cancel ID
 
 Runs Neon on a registered model (or one shipped under models/<name>/, or the 2-d toy '${TOY_MODEL}'):
 synthesize S from the base, self-train on S with snapshots, sweep snapshot × w × guidance on the selection seeds
@@ -36,6 +38,7 @@ promotes nothing, unless the config sets "promote": "always".
   --run-id ID         name the run; the same id again resumes it
   --lease-ms N        job lease (default 30000): a crashed worker's job is retried after this long
   --json              print one JSON object on the last line of stdout
+  --cancel ID         cancel a run that has not finished (through the server when one holds NEON_HOME)
 Environment: NEON_HOME (data folder), DATABASE_URL (Postgres instead of the embedded PGlite),
 NEON_TOY_PRETRAIN_STEPS (pretraining of the toy base, default 3000).`;
 
@@ -68,12 +71,14 @@ function table(s: RunSummary): string {
 export const runCommand: Command = {
   summary: 'a Neon run: synthesize, self-train, sweep, report, promote (resumable)',
   async run(argv) {
-    const flags = parseFlags(argv, { boolean: ['json', 'help'], string: ['model', 'preset', 'config', 'run-id', 'lease-ms'] });
+    const flags = parseFlags(argv, { boolean: ['json', 'help'], string: ['model', 'preset', 'config', 'run-id', 'lease-ms', 'cancel'] });
     if (flags.booleans.has('help')) {
       console.log(HELP);
       return 0;
     }
     if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0]}'`);
+    const cancel = flags.values.get('cancel');
+    if (cancel !== undefined) return cancelRunCommand(cancel, flags.booleans.has('json'));
     const model = flags.values.get('model');
     if (!model) throw new UsageError('--model is required');
     const preset: PresetName = choiceFlag(flags, 'preset', PRESETS) ?? 'default';
@@ -90,7 +95,7 @@ export const runCommand: Command = {
     const json = flags.booleans.has('json');
     const progress = new Progress();
 
-    const database = await openDatabase(databaseConfigFromEnv());
+    const database = await openHomeDatabase();
     const store = new ArtifactStore(join(neonHome(), 'artifacts'));
     const runtime = createNeonRuntime({ store });
     const stop = new AbortController();
@@ -148,3 +153,50 @@ export const runCommand: Command = {
     }
   },
 };
+
+/**
+ * The configured database. PGlite under NEON_HOME is one process's alone: when a server holds it, a run started here
+ * would be lost to that server, so this stops and says where to send the run instead.
+ */
+async function openHomeDatabase(): Promise<Database> {
+  try {
+    return await openDatabase(databaseConfigFromEnv());
+  } catch (err) {
+    if (!(err instanceof FolderLockedError)) throw err;
+    const where = err.holder.url ? `submit it to the server instead (POST ${err.holder.url}/v1/neon/runs, or its console)` : 'wait for it to finish or stop it';
+    throw new UsageError(`${err.folder} is in use by process ${err.holder.pid}; ${where}, or set DATABASE_URL to share a PostgreSQL database`);
+  }
+}
+
+/** `--cancel ID`: through the server's API when a server holds NEON_HOME, else in the database directly. */
+async function cancelRunCommand(id: string, json: boolean): Promise<number> {
+  if (!isRunId(id)) throw new UsageError(`--cancel: '${id.slice(0, 100)}' is not a run id (lower-case letters, digits and "-", at most 48)`);
+  let run: { id: string; state: string; error?: string | null };
+  const config = databaseConfigFromEnv();
+  const holder = config.url ? undefined : folderLockHolder(resolve(config.dataDir!));
+  if (holder?.url) {
+    const token = (process.env.NEON_API_TOKENS ?? '').split(',').map((t) => t.trim()).find((t) => t !== '');
+    let res: Response;
+    try {
+      res = await fetch(`${holder.url}/v1/neon/runs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+    } catch (err) {
+      throw new UsageError(`--cancel: the server at ${holder.url} (process ${holder.pid}) did not answer: ${(err as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { id?: string; state?: string; error?: { message?: string } | string | null };
+    if (!res.ok) throw new UsageError(`--cancel: ${typeof body.error === 'object' && body.error?.message ? body.error.message : `HTTP ${res.status}`}`);
+    run = { id: String(body.id), state: String(body.state) };
+  } else {
+    const database = await openHomeDatabase();
+    try {
+      run = await cancelRun(database.db, id);
+    } catch (err) {
+      if (err instanceof RunError) throw new UsageError(`--cancel: ${err.message}`);
+      throw err;
+    } finally {
+      await database.close();
+    }
+  }
+  console.error(`neon run: run ${run.id} ${run.state}${run.error ? ` (${run.error})` : ''}`);
+  if (json) console.log(JSON.stringify({ id: run.id, state: run.state }));
+  return 0;
+}

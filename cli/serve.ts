@@ -18,6 +18,7 @@ neon (\`bunx neon serve\`, \`deno run -A bin/neon.js serve\`). Bun and Deno come
 
 Environment: PORT (8080), HOST (127.0.0.1; another address needs NEON_API_TOKENS or NEON_ALLOW_INSECURE=1), NEON_HOME (./.neon: PGlite in db/, artifacts in artifacts/),
 DATABASE_URL (PostgreSQL instead of PGlite), NEON_API_TOKENS (bearer tokens for POST/PUT/PATCH/DELETE),
+NEON_PUBLIC_URL (base URL of image links; default http://HOST:PORT),
 NEON_MODELS_DIR (shipped models, default models/), NEON_ORT_PROVIDER (cpu|cuda), NEON_ORT_WORKERS (1),
 NEON_ORT_THREADS, NEON_ORT_SPINNING (1; 0: idle operator threads sleep), NEON_SAMPLER_MAX_ACTIVE (4), NEON_SAMPLER_MAX_QUEUE (64), NEON_SAMPLER_MAX_N (64),
 NEON_SAMPLER_RESOLVE_TTL_MS (2000), NEON_SAMPLER_JOBS (1: run the synthesize job worker in the sampler),
@@ -48,7 +49,8 @@ export const serveCommand: Command = {
     const front = startingApp(service);
     const http = await listen({ fetch: front.fetch, port: config.port, hostname: config.host });
     console.error(`neon serve --service ${service}: listening on http://${http.address}:${http.port} (${runtime})`);
-    if (service === 'all') console.error(`console: http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${http.port}/`);
+    const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${http.port}`;
+    if (service === 'all') console.error(`console: ${local}/`);
     const stopped = new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
@@ -59,6 +61,8 @@ export const serveCommand: Command = {
       await http.close();
       throw err;
     });
+    // whoever finds the embedded database locked learns where to send its requests instead
+    server.database?.lock?.annotate({ url: local });
     front.started(server.app);
     await stopped;
     console.error('neon serve: shutting down');

@@ -27,6 +27,12 @@ export const EnvSchema = z.object({
   NEON_SAMPLER_JOBS: z.enum(['0', '1']).default('1'),
   /** Run the Neon job workers and the orchestrator loop in the orchestrator service (1) or not (0). */
   NEON_ORCHESTRATOR_WORKERS: z.enum(['0', '1']).default('1'),
+  /** The base URL clients reach this server at (image URLs of response_format "url"); never the Host header. */
+  NEON_PUBLIC_URL: z
+    .string()
+    .max(2000)
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && !new URL(u).search && !new URL(u).hash && !new URL(u).username, 'must be an http(s) URL without query, fragment or credentials')
+    .optional(),
 });
 
 export interface ServeConfig {
@@ -38,6 +44,8 @@ export interface ServeConfig {
   ort: { provider: 'cpu' | 'cuda'; workers: number; threads?: number; spinning: boolean };
   sampler: { maxActive: number; maxQueue: number; maxN: number; jobs: boolean; resolveTtlMs: number };
   orchestrator: { workers: boolean };
+  /** NEON_PUBLIC_URL without a trailing slash; unset: http://<HOST>:<PORT> (loopback for a wildcard HOST). */
+  publicUrl?: string;
   /** The whole environment, for the database and auth configs that read their own variables. */
   env: Record<string, string | undefined>;
 }
@@ -63,6 +71,14 @@ export function serveConfigFromEnv(service: ServiceName, env: Record<string, str
     ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS, spinning: e.NEON_ORT_SPINNING === '1' },
     sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1', resolveTtlMs: e.NEON_SAMPLER_RESOLVE_TTL_MS },
     orchestrator: { workers: e.NEON_ORCHESTRATOR_WORKERS === '1' },
+    publicUrl: e.NEON_PUBLIC_URL?.replace(/\/+$/, ''),
     env,
   };
+}
+
+/** The base URL of links the server hands out: NEON_PUBLIC_URL, else where it listens (loopback for a wildcard). */
+export function publicBaseUrl(config: Pick<ServeConfig, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}`;
 }

@@ -106,9 +106,19 @@ test('statistics computed from a stored folder of PNG images', async () => {
   mkdirSync(empty);
   const bad = await post(app, '/v1/statistics', { folder: 'samples/empty', extractor: 'row-means' });
   assert.equal(bad.status, 400);
-  assert.match(((await bad.json()) as any).error.message, /no \.png images/);
+  const badMessage: string = ((await bad.json()) as any).error.message;
+  assert.match(badMessage, /no \.png images/);
+  // paths are reported relative to the store, never as the server's absolute paths
+  assert.ok(badMessage.includes('samples/empty') && !badMessage.includes(store.root), badMessage);
   const noEx = await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'nope' });
   assert.equal(noEx.status, 404);
+  // more shards than images, or a shard count past any folder: a 400 naming shard
+  for (const shard of ['0/13', '12/13', '0/99999999999999999999', '99999999999999999999/3']) {
+    const r = await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'row-means', shard });
+    assert.equal(r.status, 400, shard);
+    assert.equal(((await r.json()) as any).error.param, 'shard', shard);
+  }
+  assert.equal((await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'row-means', shard: '11/12' })).status, 201);
 });
 
 test('the extractor of POST /v1/statistics is a registered name, never a path on the server', async () => {

@@ -27,21 +27,26 @@ export interface FidDeps {
   extractor?: (spec: string) => Promise<FeatureExtractor>;
 }
 
+/** Shards of one folder at most (a shard holds one image at least). */
+const MAX_SHARDS = 1_000_000;
+
 const FidBody = z.object({ a: z.string().min(1), b: z.string().min(1) });
 const ComputeBody = z.object({
   folder: z.string().min(1),
   extractor: z.string().min(1).optional(),
   batch_size: z.number().int().min(1).max(4096).optional(),
-  shard: z.string().regex(/^\d+\/\d+$/, 'must be i/N').optional(),
+  shard: z.string().max(20).regex(/^\d+\/\d+$/, 'must be i/N').optional(),
 });
 
-function inputError(err: unknown, param: string | null): never {
+/** An input error as a 4xx; `store` takes the store's own location out of messages (paths relative to it). */
+function inputError(err: unknown, param: string | null, store: ArtifactStore): never {
+  const message = err instanceof Error ? store.relativize(err.message) : '';
   if (err instanceof StatsFileError || err instanceof NpzError || err instanceof ImageSourceError || err instanceof PngError || err instanceof FrechetInputError) {
-    throw new ApiError(400, err.message, param, 'invalid_statistics');
+    throw new ApiError(400, message, param, 'invalid_statistics');
   }
-  if (err instanceof ImaginaryComponentError || err instanceof NotPositiveSemidefiniteError) throw new ApiError(422, err.message, param, 'not_computable');
-  if (err instanceof UnavailableError) throw new ApiError(404, err.message, 'extractor', 'unavailable');
-  if (err instanceof UnknownExtractorError) throw new ApiError(400, err.message, 'extractor', 'invalid_value');
+  if (err instanceof ImaginaryComponentError || err instanceof NotPositiveSemidefiniteError) throw new ApiError(422, message, param, 'not_computable');
+  if (err instanceof UnavailableError) throw new ApiError(404, message, 'extractor', 'unavailable');
+  if (err instanceof UnknownExtractorError) throw new ApiError(400, message, 'extractor', 'invalid_value');
   throw err;
 }
 
@@ -67,7 +72,7 @@ export function createFidApp(deps: FidDeps): Hono {
     try {
       return parseStats(bytes, `${param} (${ref})`);
     } catch (err) {
-      inputError(err, param);
+      inputError(err, param, store);
     }
   }
 
@@ -81,7 +86,7 @@ export function createFidApp(deps: FidDeps): Hono {
       const r = frechetDistance(a, b);
       return c.json({ fid: r.fid, n_a: a.n, n_b: b.n });
     } catch (err) {
-      inputError(err, null);
+      inputError(err, null, store);
     }
   });
 
@@ -94,7 +99,7 @@ export function createFidApp(deps: FidDeps): Hono {
         const m = await storeStatisticsBytes(store, bytes, 'uploaded statistics');
         return c.json({ id: m.id, d: m.config.d, n: m.config.n }, 201);
       } catch (err) {
-        inputError(err, 'body');
+        inputError(err, 'body', store);
       }
     }
     const parsed = ComputeBody.safeParse(await jsonBody(c));
@@ -103,7 +108,7 @@ export function createFidApp(deps: FidDeps): Hono {
     let sh: { index: number; count: number } | undefined;
     if (shard) {
       const [i, n] = shard.split('/').map(Number);
-      if (n < 1 || i >= n) throw new ApiError(400, `shard: needs 0 ≤ i < N, got '${shard}'`, 'shard', 'invalid_value');
+      if (!(n >= 1 && n <= MAX_SHARDS) || i >= n) throw new ApiError(400, `shard: needs 0 ≤ i < N, got '${shard}'`, 'shard', 'invalid_value');
       sh = { index: i, count: n };
     }
     try {
@@ -117,7 +122,7 @@ export function createFidApp(deps: FidDeps): Hono {
       const m = await computeStatisticsArtifact(store, { folder, extractor: ex, batchSize: batch_size, shard: sh });
       return c.json({ id: m.id, d: m.config.d, n: m.config.n }, 201);
     } catch (err) {
-      inputError(err, 'folder');
+      inputError(err, err instanceof ImageSourceError && err.message.startsWith('shard ') ? 'shard' : 'folder', store);
     } finally {
       await ex?.close?.();
     }

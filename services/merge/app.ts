@@ -1,15 +1,16 @@
 // The merge service: POST /v1/merges merges two checkpoints held in the artifact store (by artifact id or by a
 // path inside the store) into one artifact per w, θneon(w) = (1+w)·θr − w·θs, each artifact's manifest recording
 // the recipe. The merge itself is `mergeCheckpoints` (shared/merge). With a database, every merge is a `merge` job
-// in the job queue (idempotent on the request), run by `mergeJobHandler` in a worker, and its artifacts are
+// in the job queue (idempotent on the request and its inputs' content hashes), run by `mergeJobHandler` in a worker, and its artifacts are
 // recorded in the registry; the route waits for it (small synchronous merges) unless `"wait": false`. Without a
 // database (library use, tests) the merge runs in the request and the job is kept in memory.
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
-import { isArtifactId, type ArtifactManifest, type ArtifactStore } from '../../shared/store/artifact-store.ts';
+import { isArtifactId, sha256File, type ArtifactManifest, type ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
 import { MergeError } from '../../shared/merge/merge-error.ts';
 import { isOnnxPath, openMergeInput, type InputFormat } from '../../shared/merge/merge-input.ts';
@@ -84,6 +85,20 @@ async function resolveInput(store: ArtifactStore, ref: string, field: 'base' | '
   }
   if (!(await stat(path).catch(() => undefined))) throw new ApiError(404, `${field}: no file or folder '${ref}' in the artifact store`, field, 'not_found');
   return { path, format: isOnnxPath(path) ? 'onnx' : 'safetensors', label: ref };
+}
+
+/** The sha256 of each input's bytes (an artifact id is one already; a folder: each file under it, by name). */
+async function inputHashes(store: ArtifactStore, body: MergeRequest): Promise<{ base: string; self: string }> {
+  const hash = async (ref: string): Promise<string> => {
+    if (isArtifactId(ref)) return ref;
+    const path = store.resolveRef(ref);
+    if (!(await stat(path)).isDirectory()) return sha256File(path);
+    const h = createHash('sha256');
+    const names = (await readdir(path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(path, join(e.parentPath, e.name))).sort();
+    for (const name of names) h.update(`${name}\0${await sha256File(join(path, name))}\0`);
+    return h.digest('hex');
+  };
+  return { base: await hash(body.base), self: await hash(body.self) };
 }
 
 function toRules(raw: MergeRequestBody['rules']): WRule[] {
@@ -231,7 +246,8 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
       jobs.set(job.id, job);
       return c.json({ job, artifacts: job.artifacts }, 201);
     }
-    const key = `merge:${createHash('sha256').update(canonicalJson(request)).digest('hex')}`;
+    // the job is the request over these very bytes: a replaced input (or a fixed one after a failure) is a new job
+    const key = `merge:${createHash('sha256').update(canonicalJson({ request, content: await inputHashes(store, request) })).digest('hex')}`;
     const { job } = await enqueueJob(deps.database.db, { type: MERGE_JOB, key, payload: { request }, maxAttempts: 2 });
     const done = wait === false ? undefined : await waitForJob(deps.database, job.id, { timeoutMs: deps.waitMs ?? 600_000 });
     const view = jobView(done ?? (await getJob(deps.database.db, job.id))!);
@@ -242,13 +258,13 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
   app.get('/v1/merges/:id', documented(docs.getMergeDoc), async (c) => {
     const id = c.req.param('id');
     if (deps.database) {
-      const row = /^\d+$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;
-      if (!row || row.type !== MERGE_JOB) throw new ApiError(404, `no merge job '${id}'`, 'id', 'not_found');
+      const row = /^\d{1,15}$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;
+      if (!row || row.type !== MERGE_JOB) throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
       const view = jobView(row);
       return c.json({ job: view, artifacts: view.artifacts });
     }
     const job = jobs.get(id);
-    if (!job) throw new ApiError(404, `no merge job '${id}'`, 'id', 'not_found');
+    if (!job) throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
     return c.json({ job, artifacts: job.artifacts });
   });
 

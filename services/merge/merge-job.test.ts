@@ -1,5 +1,5 @@
-// The merge service with a database: merges are recorded jobs, run by a worker, idempotent on the request,
-// and their artifacts are recorded in the registry.
+// The merge service with a database: merges are recorded jobs, run by a worker, idempotent on the request and the
+// content of its inputs, and their artifacts are recorded in the registry.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir } from 'node:fs/promises';
@@ -54,6 +54,23 @@ test('POST /v1/merges with a database: a recorded, idempotent job; GET reads it 
 
   const events = await readEvents(database.db, { subject: `job:${body.job.id}`, limit: 20 });
   assert.deepEqual(events.map((e) => e.type), ['job.queued', 'job.started', 'job.succeeded']);
+
+  // the same request over replaced bytes is a new job with the new inputs' result, not the cached one
+  await writeSafetensors(join(store.root, 'in/base.safetensors'), [{ name: 'w', dtype: 'F32', shape: [2], data: f32([3, 2]) }]);
+  const replaced = (await (await post({ base: 'in/base.safetensors', self: 'in/self.safetensors', w: 1 })).json()) as typeof body;
+  assert.notEqual(replaced.job.id, body.job.id);
+  const out2 = await store.read(replaced.artifacts[0].id);
+  assert.deepEqual(Array.from(new Float32Array(out2.buffer, out2.byteOffset + out2.length - 8, 2)), [6, 0]);
+
+  // a merge that failed on its input runs again once the input is fixed
+  await writeSafetensors(join(store.root, 'in/self.safetensors'), [{ name: 'w', dtype: 'F32', shape: [3], data: f32([0, 4, 5]) }]);
+  const failed = await post({ base: 'in/base.safetensors', self: 'in/self.safetensors', w: 1 });
+  assert.equal(failed.status, 400, await failed.clone().text());
+  await writeSafetensors(join(store.root, 'in/self.safetensors'), [{ name: 'w', dtype: 'F32', shape: [2], data: f32([1, 4]) }]);
+  const fixed = await post({ base: 'in/base.safetensors', self: 'in/self.safetensors', w: 1 });
+  assert.equal(fixed.status, 201, await fixed.clone().text());
+  const out3 = await store.read(((await fixed.json()) as typeof body).artifacts[0].id);
+  assert.deepEqual(Array.from(new Float32Array(out3.buffer, out3.byteOffset + out3.length - 8, 2)), [5, 0]);
 
   // bad input is answered before anything is queued, naming the field
   const bad = await post({ base: 'in/missing.safetensors', self: 'in/self.safetensors', w: 1 });

@@ -105,3 +105,46 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('run configs are bounded and strict; a run that has not finished can be cancelled', { timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'neon-orch-cancel-'));
+  const database = await openDatabase({ memory: true });
+  const store = new ArtifactStore(join(dir, 'artifacts'));
+  const runtime = createNeonRuntime({ store });
+  try {
+    const app = composeApp('orchestrator', [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }], { tokens: ['s3cret'] });
+    const auth = { authorization: 'Bearer s3cret', 'content-type': 'application/json' };
+    const post = (body: unknown) => app.request('/v1/neon/runs', { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 10 });
+    // every config field is bounded and an unknown one is refused, naming its path
+    for (const [config, param] of [
+      [{ selftrain: { step: 10 } }, 'config.selftrain.step'],
+      [{ selftrain: { steps: 1e15 } }, 'config.selftrain.steps'],
+      [{ synthesis: { n: 512, batch: 1e12 } }, 'config.synthesis.batch'],
+    ] as const) {
+      const res = await post({ model: TOY_MODEL, preset: 'smoke', config });
+      assert.equal(res.status, 400, JSON.stringify(config));
+      assert.equal((await res.json()).error.param, param);
+    }
+    assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'to-cancel' })).status, 201);
+    const cancel = (id: string, headers: Record<string, string> = auth) => app.request(`/v1/neon/runs/${id}/cancel`, { method: 'POST', headers });
+    assert.equal((await cancel('to-cancel', { 'content-type': 'application/json' })).status, 401);
+    const cancelled = await cancel('to-cancel');
+    assert.equal(cancelled.status, 200);
+    assert.deepEqual(await cancelled.json().then((j) => [j.state, j.error]), ['failed', 'cancelled']);
+    assert.equal((await cancel('to-cancel')).status, 200, 'cancelling again is a no-op');
+    assert.equal((await (await app.request('/v1/neon/runs/to-cancel')).json()).state, 'failed');
+    const events = await (await app.request('/v1/neon/runs/to-cancel/events')).text();
+    assert.match(events, /event: neon\.run\.failed[\s\S]*"cancelled":true/);
+    // ids that name no run, NUL included, are a 4xx (the NUL never reaches the database)
+    for (const [id, status] of [['nope', 404], ['%00', 400], ['a%00b', 400], ['x'.repeat(60), 404]] as const) {
+      assert.equal((await cancel(id)).status, status, id);
+      assert.equal((await app.request(`/v1/neon/runs/${id}`)).status, status, id);
+    }
+    assert.equal((await (await createOrchestratorApp({ database }).request('/v1/neon/runs/a%00b')).json()).error.code, 'not_found', 'the app alone');
+  } finally {
+    await runtime.close();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@
 //   POST /v1/neon/runs              {"model", "preset"?, "config"?, "id"?}   → 201 the run (200 if it existed)
 //   GET  /v1/neon/runs              the latest runs
 //   GET  /v1/neon/runs/{id}         the run, its trials and (when done) its result
+//   POST /v1/neon/runs/{id}/cancel  cancels a run that has not finished (it fails with error 'cancelled')
 //   GET  /v1/neon/runs/{id}/events  server-sent events of the run (Last-Event-ID resumes), ending with its outcome
 // Health and the bearer-token middleware (NEON_API_TOKENS) are the composition root's (services/compose-app.ts);
 // services/orchestrator/mount.ts mounts this app with the console and the workers.
@@ -14,7 +15,7 @@ import { trials, type RunRow } from '../../shared/db/schema.ts';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { streamEvents } from '../../shared/events/sse.ts';
 import { PRESETS } from '../../shared/neon/run-config.ts';
-import { createRun, listRuns, RunError } from './orchestrator.ts';
+import { cancelRun, createRun, listRuns, RunError } from './orchestrator.ts';
 import { getRun, orderedSummary, runSubject, type RunFacts } from './run-records.ts';
 import { documented } from '../../shared/http/route-docs.ts';
 import * as docs from './api-docs.ts';
@@ -27,10 +28,10 @@ export interface OrchestratorDeps {
 
 export const CreateRunBody = z
   .object({
-    model: z.string().min(1),
+    model: z.string().min(1).max(200),
     preset: z.enum(PRESETS).optional(),
     config: z.record(z.string(), z.unknown()).optional(),
-    id: z.string().min(1).optional(),
+    id: z.string().min(1).max(48).optional(),
   })
   .strict();
 
@@ -77,7 +78,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
 
   async function mustGet(id: string): Promise<RunRow> {
     const run = await getRun(db, id);
-    if (!run) throw new ApiError(404, `no run '${id}'`, 'id', 'not_found');
+    if (!run) throw new ApiError(404, `no run '${id.slice(0, 100)}'`, 'id', 'not_found');
     return run;
   }
 
@@ -88,6 +89,15 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
       ...runJson(run),
       trials: rows.map((t) => ({ key: t.key, phase: t.phase, snapshot: t.snapshot, w: t.w, cfg: t.cfg, state: t.state, fid_select: t.fidSelect, fid_report: t.fidReport })),
     });
+  });
+
+  app.post('/v1/neon/runs/:id/cancel', async (c) => {
+    try {
+      return c.json(runJson(await cancelRun(db, c.req.param('id'))));
+    } catch (err) {
+      if (err instanceof RunError) throw new ApiError(err.status, err.message, err.param, err.status === 404 ? 'not_found' : 'conflict');
+      throw err;
+    }
   });
 
   app.get('/v1/neon/runs/:id/events', documented(docs.runEventsDoc), async (c) => {

@@ -2,7 +2,7 @@
 //
 //   pending ─► synthesizing ─► self-training ─► sweeping ─► reporting ─► promoting ─► succeeded
 //        (synthesize job)   (selftrain job)  (trial jobs, select)  (trial jobs, report)  (promote job)
-//   any job failing for good ─► failed
+//   any job failing for good ─► failed;  cancelRun ─► failed (error 'cancelled', its open jobs cancelled)
 //
 // Each step is a job with a deterministic key (`run:<id>:<step>`) and subject `run:<id>`. The orchestrator learns
 // of completions by reading the run's `job.succeeded` / `job.failed` events after the cursor stored in the run row,
@@ -10,18 +10,18 @@
 // decision of what to run next is a pure function of the rows (planSweep over the trials' FIDs), so after a crash
 // a restart re-reads the log from the cursor and arrives at the same decisions; enqueueing a key again is a no-op
 // and trial rows are unique per (run, key), so nothing is done twice.
-import { and, asc, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { Database, Db } from '../../shared/db/database.ts';
-import { runs, trials, type RunRow, type TrialRow } from '../../shared/db/schema.ts';
+import { jobs, runs, trials, type RunRow, type TrialRow } from '../../shared/db/schema.ts';
 import { appendEvent, lastEventId, readEvents, type NeonEvent } from '../../shared/events/event-log.ts';
 import { waitForEvents } from '../../shared/events/subscribe.ts';
-import { enqueueJob } from '../../shared/jobs/job-queue.ts';
+import { cancelJob, enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
 import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
-import { factsOf, FINAL_RUN_STATES, getRun, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
+import { factsOf, FINAL_RUN_STATES, getRun, isRunId, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
 import type { z } from 'zod';
 import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 
@@ -45,7 +45,6 @@ export interface CreateRunInput {
   id?: string;
 }
 
-const RUN_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -67,7 +66,7 @@ export function withModelDefaults(config: RunConfig, manifest: Manifest): RunCon
 /** Creates a run (idempotent on its id when the config is the same); the orchestrator loop then advances it. */
 export async function createRun(db: Db, input: CreateRunInput): Promise<{ run: RunRow; created: boolean }> {
   const id = input.id ?? newRunId();
-  if (!RUN_ID.test(id)) throw new RunError('run id must be lower-case letters, digits and "-" (at most 48)', 400, 'id');
+  if (!isRunId(id)) throw new RunError('run id must be lower-case letters, digits and "-" (at most 48)', 400, 'id');
   try {
     parseModelRef(input.model);
   } catch (err) {
@@ -291,6 +290,26 @@ export async function advanceRun(db: Db, runId: string): Promise<AdvanceResult> 
     if (!outcome.changed) return { state: outcome.state, applied };
   }
   throw new Error(`run ${runId}: did not settle`);
+}
+
+/**
+ * Cancels a run that has not finished: it fails with the error 'cancelled' (event neon.run.failed, `cancelled:
+ * true`) and its queued and running jobs are cancelled (a running handler stops at its next heartbeat). A failed run
+ * is returned as it is; a succeeded one is a 409.
+ */
+export async function cancelRun(db: Db, runId: string): Promise<RunRow> {
+  if (!isRunId(runId)) throw new RunError(`no run '${runId.slice(0, 100)}'`, 404, 'id');
+  return db.transaction(async (tx) => {
+    const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+    if (!run) throw new RunError(`no run '${runId}'`, 404, 'id');
+    if (run.state === 'succeeded') throw new RunError(`run '${runId}' has already succeeded`, 409, 'id');
+    if (run.state === 'failed') return run;
+    const open = await tx.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.subject, runSubject(runId)), inArray(jobs.state, ['queued', 'running'])));
+    for (const j of open) await cancelJob(tx, j.id, 'run cancelled');
+    const [row] = await tx.update(runs).set({ state: 'failed', error: 'cancelled', updatedAt: sql`now()` }).where(eq(runs.id, runId)).returning();
+    await appendEvent(tx, { type: 'neon.run.failed', subject: runSubject(runId), payload: { run_id: runId, from: run.state, error: 'cancelled', cancelled: true } });
+    return row;
+  });
 }
 
 export async function activeRunIds(db: Db): Promise<string[]> {

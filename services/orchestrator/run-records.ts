@@ -60,7 +60,16 @@ export function factsOf(row: RunRow): RunFacts {
   return (row.result ?? {}) as RunFacts;
 }
 
+const RUN_ID = /^[a-z0-9][a-z0-9-]{0,47}$/;
+
+/** Whether `id` can name a run: lower-case letters, digits and '-', at most 48 (anything else names none). */
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id);
+}
+
+/** The run named `id`; undefined for none, and for an id that cannot name one (it never reaches the database). */
 export async function getRun(db: Db, id: string): Promise<RunRow | undefined> {
+  if (!isRunId(id)) return undefined;
   const [row] = await db.select().from(runs).where(eq(runs.id, id));
   return row;
 }

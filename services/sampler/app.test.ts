@@ -24,7 +24,7 @@ before(async () => {
   const m = tinyFlowModel('tiny-flow');
   source.add(m.onnx, m.manifest);
   provider = new ModelProvider({ engine, sources: [source], families: familyResolver({ flow: tinyFlowFamily }) });
-  app = createSamplerApp({ models: provider, store: new ArtifactStore(join(dir, 'artifacts')) });
+  app = createSamplerApp({ models: provider, store: new ArtifactStore(join(dir, 'artifacts')), publicUrl: 'https://neon.example.org/api' });
 });
 
 after(async () => {
@@ -151,13 +151,18 @@ test('Open Inference Protocol v2: model metadata from the graph', async () => {
   assert.deepEqual(await (await app.request('/v2/models/tiny-flow/ready')).json(), { name: 'tiny-flow', ready: true });
 });
 
-test('response_format url stores the PNG and serves it', async () => {
-  const { status, json } = await generate({ model: 'tiny-flow', n: 2, seed: 7, response_format: 'url' });
-  assert.equal(status, 200);
+test('response_format url stores the PNG and serves it, under the configured public URL (not the Host header)', async () => {
+  const res0 = await app.request('/v1/images/generations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', host: 'evil.example.com' },
+    body: JSON.stringify({ model: 'tiny-flow', n: 2, seed: 7, response_format: 'url' }),
+  });
+  assert.equal(res0.status, 200);
+  const json = await res0.json();
   const b64 = await generate({ model: 'tiny-flow', n: 2, seed: 7 });
   for (let i = 0; i < 2; i++) {
-    const url = new URL(json.data[i].url);
-    const res = await app.request(url.pathname);
+    assert.ok(json.data[i].url.startsWith('https://neon.example.org/api/v1/images/files/'), json.data[i].url);
+    const res = await app.request(new URL(json.data[i].url).pathname.slice('/api'.length));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'image/png');
     assert.equal(Buffer.from(await res.arrayBuffer()).toString('base64'), b64.json.data[i].b64_json);
@@ -190,4 +195,20 @@ test('beyond the queue a request is answered 429 in OpenAI shape', async () => {
   assert.equal(refused.headers.get('retry-after'), '1');
   const json = await refused.json();
   assert.deepEqual([json.error.type, json.error.code], ['rate_limit_error', 'queue_full']);
+});
+
+test('metadata reads load nothing, and unknown references do not grow the cache without bound', async () => {
+  const cold = new MemoryModelSource();
+  const m = tinyFlowModel('cold-flow');
+  cold.add(m.onnx, m.manifest);
+  const lazy = new ModelProvider({ engine, sources: [cold], families: familyResolver({ flow: tinyFlowFamily }), maxResolutions: 50 });
+  const meta = createSamplerApp({ models: lazy });
+  for (const path of ['/v2/models/cold-flow', '/v2/models/cold-flow/versions/base', '/v1/models/cold-flow']) {
+    assert.equal((await meta.request(path)).status, 200, path);
+  }
+  assert.equal(lazy.loadedCount, 0, 'a GET loads no model');
+  for (let i = 0; i < 500; i++) assert.equal((await meta.request(`/v1/models/unknown-${i}`)).status, 404);
+  assert.ok(lazy.resolutionCount <= 50, `${lazy.resolutionCount} resolutions cached`);
+  // a known model still resolves after the unknown ones pushed it out
+  assert.equal((await meta.request('/v2/models/cold-flow')).status, 200);
 });

@@ -13,7 +13,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
-import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
+import { ModelNotFoundError, type DescribedModel, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
@@ -48,6 +48,11 @@ export interface SamplerAppDeps {
   models: ModelProvider;
   /** Needed for response_format "url" (images are stored as artifacts and served from /v1/images/files). */
   store?: ArtifactStore;
+  /**
+   * The base URL clients reach the server at (NEON_PUBLIC_URL), for response_format "url"; never taken from the
+   * request's Host header. Without it the URLs are root-relative (`/v1/images/files/<id>.png`).
+   */
+  publicUrl?: string;
   limits?: Partial<SamplerLimits>;
 }
 
@@ -124,6 +129,15 @@ async function loadModel(models: ModelProvider, ref: string, param: string): Pro
   }
 }
 
+async function describeModel(models: ModelProvider, ref: string, param: string): Promise<DescribedModel> {
+  try {
+    return await models.describe(ref);
+  } catch (err) {
+    if (err instanceof ModelNotFoundError) throw new ApiError(404, err.message, param, 'model_not_found');
+    throw err;
+  }
+}
+
 export function createSamplerApp(deps: SamplerAppDeps): Hono {
   const limits: SamplerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const Body = generationBody(limits);
@@ -135,7 +149,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   app.get('/v2', documented(docs.serverMetadataDoc), (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
 
   async function metadata(c: Context, ref: string) {
-    const m = await loadModel(models, ref, 'name');
+    const m = await describeModel(models, ref, 'name');
     return c.json({
       name: ref,
       versions: (await models.versions(m.name)) ?? [m.tag],
@@ -158,7 +172,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   });
 
   app.get('/v1/models/:model', documented(docs.getModelDoc), async (c) => {
-    const m = await loadModel(models, c.req.param('model'), 'model');
+    const m = await describeModel(models, c.req.param('model'), 'model');
     return c.json({ id: c.req.param('model'), object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon', version: m.tag, family: m.manifest.family });
   });
 
@@ -192,7 +206,7 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
       throw err;
     }
     const pngs = imagesToPng(result.images, model.manifest.data.shape, body.n);
-    const origin = new URL(c.req.url).origin;
+    const origin = deps.publicUrl?.replace(/\/+$/, '') ?? '';
     const data = await Promise.all(
       pngs.map(async (png, i) => {
         const meta = { class_label: model.manifest.conditioning.num_classes === 0 ? null : result.labels[i], seed: seed + i };

@@ -7,6 +7,7 @@ import { ModelProvider } from '../../shared/serving/model-provider.ts';
 import { FolderModelSource, RegistryModelSource } from '../../shared/serving/model-source.ts';
 import { registerShippedModels } from '../../shared/serving/register-shipped.ts';
 import { stoppable, type MountService } from '../service-mount.ts';
+import { publicBaseUrl } from '../serve-config.ts';
 import { createSamplerApp } from './app.ts';
 import { watchPromotions } from './promotion-watch.ts';
 
@@ -33,7 +34,7 @@ export const mount: MountService = async ({ config, store, database, engine, fam
     }
     loaded = true;
   })();
-  const app = createSamplerApp({ models, store, limits: { maxActive: config.sampler.maxActive, maxQueue: config.sampler.maxQueue, maxN: config.sampler.maxN } });
+  const app = createSamplerApp({ models, store, publicUrl: publicBaseUrl(config), limits: { maxActive: config.sampler.maxActive, maxQueue: config.sampler.maxQueue, maxN: config.sampler.maxN } });
   const running = stoppable((signal) => [
     preload,
     watchPromotions(database, models, signal, log).catch((err) => log(`promotion watch stopped: ${(err as Error).message}`)),

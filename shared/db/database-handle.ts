@@ -2,6 +2,7 @@
 // LISTEN/NOTIFY on the project's channels, and close. Its own file so the drivers and the opener both import it.
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Schema } from './schema.ts';
+import type { FolderLock } from '../files/folder-lock.ts';
 
 /** The drizzle database; a transaction (`db.transaction(async (tx) => ...)`) is one too, so helpers take either. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -15,6 +16,8 @@ export interface Database {
   readonly schema: string;
   /** Where it is, for logs (no password). */
   readonly location: string;
+  /** PGlite in a folder: the exclusive lock this process holds on it (none for node-postgres or memory). */
+  readonly lock?: FolderLock;
   /**
    * Subscribes to a NOTIFY channel (its full name, see channelName). The callback gets the payload.
    * Resolves once listening; returns an unsubscribe function.

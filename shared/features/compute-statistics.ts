@@ -1,6 +1,6 @@
 // Statistics of a folder of images through a feature extractor: a plain function, for the command line, the fid
 // service and (later) statistics jobs. Features stream batch by batch into float64 sufficient statistics.
-import { PngFolder } from '../image/png-folder.ts';
+import { ImageSourceError, PngFolder } from '../image/png-folder.ts';
 import type { Shard } from '../image/png-folder.ts';
 import { FeatureStats } from '../metrics/feature-stats.ts';
 import type { FeatureMatrix } from '../metrics/precision-recall.ts';
@@ -43,7 +43,7 @@ export async function computeFolderStatistics(dir: string, extractor: FeatureExt
     done += rows;
     opts.onProgress?.(done, files.length);
   }
-  if (!stats) throw new Error(`${dir}: the selected shard has no images`);
+  if (!stats) throw new ImageSourceError(`${dir}: the selected shard has no images`);
   stats.finish();
   const out: ComputedStatistics = { stats, files };
   if (opts.keepFeatures) {

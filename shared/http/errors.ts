@@ -39,9 +39,10 @@ z.config({ customError: unknownKeyMessage });
 export function fromZod(err: ZodError): ApiError {
   const issue = err.issues[0];
   const path = issue && issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue?.path ?? [];
-  const param = path.length > 0 ? path.join('.') : null;
+  // an unknown field is named by its own path (`config.step`), not its parent's
+  const param = path.length > 0 ? path.map((p) => String(p).slice(0, 100)).join('.') : null;
   const unknownKey = issue?.code === 'unrecognized_keys';
-  const where = unknownKey ? (issue.path.length > 0 ? issue.path.join('.') : null) : param;
+  const where = unknownKey ? (issue.path.length > 0 ? issue.path.map((p) => String(p).slice(0, 100)).join('.') : null) : param;
   const message = issue ? (unknownKey && where === null ? issue.message : `${where ?? 'body'}: ${issue.message}`) : 'invalid request';
   return new ApiError(400, message, param, 'invalid_value');
 }
@@ -53,13 +54,40 @@ export function onApiError(err: Error, c: Context): Response {
   return c.json(new ApiError(500, 'internal error', null, 'internal').body(), 500);
 }
 
-/** Parses a JSON request body; a body that is not JSON is a 400. */
+/**
+ * Parses a JSON request body; a body that is not JSON is a 400, and so is a NUL character in any string or key
+ * (no field needs one, and PostgreSQL cannot store it), naming where it is.
+ */
 export async function jsonBody(c: Context): Promise<unknown> {
+  let body: unknown;
   try {
-    return await c.req.json();
+    body = await c.req.json();
   } catch {
     throw new ApiError(400, 'request body must be valid JSON', null, 'invalid_json');
   }
+  const at = nulPath(body);
+  if (at !== undefined) throw new ApiError(400, `${at || 'body'}: must not contain a NUL character (\\u0000)`, at || null, 'invalid_value');
+  return body;
+}
+
+/** The path of the first string or key holding U+0000 (walked without recursion: nesting depth is the client's). */
+function nulPath(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\0')) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path ? `${path}.${i}` : String(i)]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        const p = path ? `${path}.${k.replace(/\0/g, '\\u0000').slice(0, 100)}` : k.replace(/\0/g, '\\u0000').slice(0, 100);
+        if (k.includes('\0')) return p;
+        stack.push([x, p]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The error body as a schema, for the OpenAPI document (every error response of every route has this shape). */

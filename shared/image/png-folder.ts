@@ -48,6 +48,7 @@ export class PngFolder {
   /** The file names of one shard (all files when no shard is given). */
   select(shard?: Shard): string[] {
     if (!shard) return this.files;
+    if (shard.count > this.files.length) throw new ImageSourceError(`shard ${shard.index}/${shard.count}: ${this.files.length} images cannot make ${shard.count} shards (every shard must hold an image)`);
     const { start, end } = shardRange(this.files.length, shard);
     return this.files.slice(start, end);
   }

@@ -13,6 +13,17 @@ import { DEFAULT_POLICIES, planMerge, type MergePolicies, type MergePlan } from 
 import { streamMerge, type MergeProgress, type MergeSink } from './stream-merge.ts';
 import { formatWRule, type WRule } from './w-rules.ts';
 
+/** Opens one input; a file that does not open as a checkpoint is a MergeError naming it (by its label). */
+async function openInput(path: string, format: InputFormat | undefined, label: string): Promise<MergeInput> {
+  try {
+    return await openMergeInput(path, format);
+  } catch (err) {
+    if (err instanceof MergeError || !(err instanceof Error)) throw err;
+    const message = err.message.includes(path) ? err.message.split(path).join(label) : `${label}: ${err.message}`;
+    throw new MergeError('invalid_checkpoint', message);
+  }
+}
+
 /** The metadata key under which outputs record their recipe (a JSON string). */
 export const RECIPE_KEY = 'neon.merge';
 export const FORMULA = '(1+w)*base - w*self';
@@ -82,10 +93,10 @@ export async function mergeCheckpoints(req: MergeRequest): Promise<MergeResult> 
     onMissing: req.policies?.onMissing ?? DEFAULT_POLICIES.onMissing,
     onMismatch: req.policies?.onMismatch ?? DEFAULT_POLICIES.onMismatch,
   };
-  const base = await openMergeInput(req.base, req.formats?.base);
+  const base = await openInput(req.base, req.formats?.base, req.labels?.base ?? req.base);
   let self: MergeInput | undefined;
   try {
-    self = await openMergeInput(req.self, req.formats?.self);
+    self = await openInput(req.self, req.formats?.self, req.labels?.self ?? req.self);
     if (base.format !== self.format) throw new MergeError('format_mismatch', `the base is ${base.format} but self is ${self.format}`);
     const plan = planMerge(base.tensors, self.byName, req.ws, req.rules ?? [], policies);
     const result = base.format === 'onnx' ? await mergeOnnx(req, policies, plan, base, self) : await mergeSafetensors(req, policies, plan, base, self);

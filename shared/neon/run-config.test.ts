@@ -39,3 +39,27 @@ test('snapshots every k steps and at the last step', () => {
   assert.deepEqual(snapshotSteps(50, 20), [20, 40, 50]);
   assert.deepEqual(snapshotSteps(10, 20), [10]);
 });
+
+test('every field is bounded, and an unknown field is refused naming its path', () => {
+  for (const [over, path] of [
+    [{ selftrain: { steps: 1e15 } }, 'selftrain.steps'],
+    [{ synthesis: { batch: 1e12 } }, 'synthesis.batch'],
+    [{ synthesis: { n: 1e9 } }, 'synthesis.n'],
+    [{ report: { seeds: { first: 2 ** 53, count: 10 } } }, 'report.seeds.first'],
+    [{ sweep: { w_grid: Array.from({ length: 1000 }, (_, i) => i / 1000) } }, 'sweep.w_grid'],
+    [{ sweep: { sampler: { steps: 1e9 } } }, 'sweep.sampler.steps'],
+    [{ selftrain: { steps: 100_000, snapshot_every: 1 } }, 'selftrain.snapshot_every'],
+    [{ selftrain: { step: 10 } }, 'selftrain.step'],
+    [{ sweep: { sampler: { guidance: 2 } } }, 'sweep.sampler.guidance'],
+    [{ selection: { seeds: { first: 0, count: 1, last: 2 } } }, 'selection.seeds.last'],
+    [{ nonsense: true }, 'nonsense'],
+  ] as const) {
+    assert.throws(
+      () => resolveRunConfig('smoke', over),
+      (err: unknown) => err instanceof RunConfigError && err.path === path,
+      `${JSON.stringify(over).slice(0, 80)} → ${path}`,
+    );
+  }
+  assert.throws(() => resolveRunConfig('smoke', { selftrain: { step: 10 } }), /^RunConfigError: selftrain\.step: unknown field$/);
+  for (const name of PRESETS) resolveRunConfig(name);
+});

@@ -8,60 +8,96 @@ import { samplerSettingsWire } from '../samplers/sampler-settings.ts';
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const positiveInt = z.number().int().positive();
 
-export const seedRangeSchema = z.object({
-  /** The first sample index. */
-  first: z.number().int().min(0),
-  /** How many samples (indices first … first + count − 1). */
-  count: positiveInt,
-});
+/**
+ * Upper bounds of every field: far above the paper's sizes, far below what would tie up a cluster for years. A
+ * run's total work is also bounded by the snapshots it keeps and the trials its grid can make.
+ */
+export const RUN_LIMITS = {
+  /** Samples in one seed range (synthesis, selection, report). */
+  samples: 1_000_000,
+  /** Sample indices below this (a seed range ends here at the latest). */
+  index: 2 ** 40,
+  seed: 2 ** 31 - 1,
+  batch: 4096,
+  steps: 1_000_000,
+  /** Snapshots self-training keeps (steps / snapshot_every). */
+  snapshots: 1000,
+  grid: 64,
+  w: 100,
+  guidance: 100,
+  samplerSteps: 1000,
+} as const;
+
+export const seedRangeSchema = z
+  .object({
+    /** The first sample index. */
+    first: z.number().int().min(0).max(RUN_LIMITS.index),
+    /** How many samples (indices first … first + count − 1). */
+    count: positiveInt.max(RUN_LIMITS.samples),
+  })
+  .strict();
 export type SeedRange = z.infer<typeof seedRangeSchema>;
 
 /** Sampler settings in their one wire form (guidance_scale, steps, temperature, top_k); defaults: the model's. */
-export const samplerSettingsSchema = samplerSettingsWire;
+export const samplerSettingsSchema = samplerSettingsWire
+  .extend({
+    guidance_scale: finite.min(0).max(RUN_LIMITS.guidance).optional(),
+    steps: positiveInt.max(RUN_LIMITS.samplerSteps).optional(),
+    temperature: finite.positive().max(100).optional(),
+    top_k: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict();
 
 export const runConfigSchema = z
   .object({
     /** The sampling stream of every seed range below. */
-    seed: z.number().int().min(0).default(0),
-    synthesis: z.object({
-      /** Size of the synthetic set S. */
-      n: positiveInt,
-      /** Sample indices of S (default: first 0, count n). */
-      seeds: seedRangeSchema.optional(),
-      sampler: samplerSettingsSchema.default({}),
-      /** Samples per sampler call. */
-      batch: positiveInt.default(256),
-    }),
-    selftrain: z.object({
-      steps: positiveInt,
-      lr: finite.positive(),
-      batch: positiveInt,
-      /** A snapshot θs(k) every this many steps (and at the last step). */
-      snapshot_every: positiveInt,
-      /** The training noise / minibatch stream. */
-      seed: z.number().int().min(0).default(0),
-    }),
-    sweep: z.object({
-      /** Snapshot steps to sweep (default: every snapshot). */
-      snapshots: z.array(positiveInt).min(1).optional(),
-      w_grid: z.array(finite).min(1),
-      /** Guidance scales (default: the model's default guidance scale alone). */
-      cfg_grid: z.array(finite.min(0)).min(1).optional(),
-      tolerance: finite.min(0).default(0.03),
-      refine_step: finite.min(0).default(0.1),
-      /** Sampler settings of every trial besides the guidance scale (default: the model's). */
-      sampler: samplerSettingsSchema.omit({ guidance_scale: true }).default({}),
-      /** Samples per sampler call. */
-      batch: positiveInt.default(256),
-    }),
-    selection: z.object({ seeds: seedRangeSchema }),
-    report: z.object({ seeds: seedRangeSchema }),
+    seed: z.number().int().min(0).max(RUN_LIMITS.seed).default(0),
+    synthesis: z
+      .object({
+        /** Size of the synthetic set S. */
+        n: positiveInt.max(RUN_LIMITS.samples),
+        /** Sample indices of S (default: first 0, count n). */
+        seeds: seedRangeSchema.optional(),
+        sampler: samplerSettingsSchema.default({}),
+        /** Samples per sampler call. */
+        batch: positiveInt.max(RUN_LIMITS.batch).default(256),
+      })
+      .strict(),
+    selftrain: z
+      .object({
+        steps: positiveInt.max(RUN_LIMITS.steps),
+        lr: finite.positive().max(1),
+        batch: positiveInt.max(RUN_LIMITS.batch),
+        /** A snapshot θs(k) every this many steps (and at the last step). */
+        snapshot_every: positiveInt.max(RUN_LIMITS.steps),
+        /** The training noise / minibatch stream. */
+        seed: z.number().int().min(0).max(RUN_LIMITS.seed).default(0),
+      })
+      .strict(),
+    sweep: z
+      .object({
+        /** Snapshot steps to sweep (default: every snapshot). */
+        snapshots: z.array(positiveInt).min(1).max(RUN_LIMITS.snapshots).optional(),
+        w_grid: z.array(finite.min(-RUN_LIMITS.w).max(RUN_LIMITS.w)).min(1).max(RUN_LIMITS.grid),
+        /** Guidance scales (default: the model's default guidance scale alone). */
+        cfg_grid: z.array(finite.min(0).max(RUN_LIMITS.guidance)).min(1).max(RUN_LIMITS.grid).optional(),
+        tolerance: finite.min(0).max(10).default(0.03),
+        refine_step: finite.min(0).max(RUN_LIMITS.w).default(0.1),
+        /** Sampler settings of every trial besides the guidance scale (default: the model's). */
+        sampler: samplerSettingsSchema.omit({ guidance_scale: true }).strict().default({}),
+        /** Samples per sampler call. */
+        batch: positiveInt.max(RUN_LIMITS.batch).default(256),
+      })
+      .strict(),
+    selection: z.object({ seeds: seedRangeSchema }).strict(),
+    report: z.object({ seeds: seedRangeSchema }).strict(),
     /**
      * Register the chosen point as `<model>@neon-<run>` and move `<model>@neon` to it — when it improves on the base
      * (w* ≠ 0); a run that chooses w = 0 reports "no improvement" and registers nothing unless this is "always".
      */
     promote: z.union([z.boolean(), z.literal('always')]).default(true),
   })
+  .strict()
   .superRefine((c, ctx) => {
     const ranges: [string, SeedRange][] = [
       ['synthesis.seeds', c.synthesis.seeds ?? { first: 0, count: c.synthesis.n }],
@@ -77,6 +113,9 @@ export const runConfigSchema = z
         const [nb, b] = ranges[j];
         if (overlaps(a, b)) ctx.addIssue({ code: 'custom', path: nb.split('.'), message: `overlaps ${na}: seed ranges must be disjoint` });
       }
+    }
+    if (Math.ceil(c.selftrain.steps / c.selftrain.snapshot_every) > RUN_LIMITS.snapshots) {
+      ctx.addIssue({ code: 'custom', path: ['selftrain', 'snapshot_every'], message: `keeps more than ${RUN_LIMITS.snapshots} snapshots of ${c.selftrain.steps} steps; take one less often` });
     }
     if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
     for (const s of c.sweep.snapshots ?? []) {
@@ -176,8 +215,11 @@ export function resolveRunConfig(name: PresetName, overrides?: unknown): RunConf
   const r = runConfigSchema.safeParse(deepMerge(preset(name), overrides));
   if (!r.success) {
     const issue = r.error.issues[0];
-    const path = issue.path.length > 0 ? issue.path.join('.') : null;
-    throw new RunConfigError(`${path ?? 'config'}: ${issue.message}`, path);
+    // an unknown field is named by its own path (`selftrain.step`), not its parent's
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const parts = [...issue.path, ...keys.slice(0, 1)];
+    const path = parts.length > 0 ? parts.join('.') : null;
+    throw new RunConfigError(`${path ?? 'config'}: ${keys.length > 0 ? 'unknown field' : issue.message}`, path);
   }
   return r.data;
 }

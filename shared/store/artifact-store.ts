@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { containedPath, PathEscapeError } from '../files/contained-path.ts';
 import type { Readable } from 'node:stream';
@@ -109,6 +109,11 @@ export class ArtifactStore {
 
   stream(id: string): Readable {
     return createReadStream(this.pathOf(id));
+  }
+
+  /** `text` (an error message) with the store's own location taken out: paths relative to the store. */
+  relativize(text: string): string {
+    return text.split(`${this.root}${sep}`).join('').split(this.root).join('.');
   }
 
   /**

@@ -1,7 +1,10 @@
 // The PGlite driver: Postgres compiled to WebAssembly, in-process, in a data folder or in memory.
-// One connection: transactions are serialized by PGlite, LISTEN/NOTIFY works within the process.
+// One connection: transactions are serialized by PGlite, LISTEN/NOTIFY works within the process. A data folder is
+// one process's alone: it is locked (shared/files/folder-lock.ts) before PGlite opens it, and unlocked on close.
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { lockFolder, type FolderLock } from '../../files/folder-lock.ts';
 import { drizzle } from 'drizzle-orm/pglite';
 import type { ResolvedDatabaseConfig } from '../config.ts';
 import type { Database, Db } from '../database-handle.ts';
@@ -10,16 +13,30 @@ import { schema as tables } from '../schema.ts';
 export async function openPglite(cfg: ResolvedDatabaseConfig): Promise<Database> {
   let client: PGlite;
   let location: string;
+  let lock: FolderLock | undefined;
   if (cfg.memory || !cfg.dataDir) {
     client = await PGlite.create();
     location = 'pglite:memory';
   } else {
-    await mkdir(cfg.dataDir, { recursive: true });
-    client = await PGlite.create(cfg.dataDir);
-    location = `pglite:${cfg.dataDir}`;
+    const dir = resolve(cfg.dataDir);
+    lock = lockFolder(dir);
+    try {
+      await mkdir(dir, { recursive: true });
+      client = await PGlite.create(dir);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    location = `pglite:${dir}`;
   }
   // The single session keeps its search_path; the migrator creates the schema if it is missing.
-  await client.exec(`SET search_path TO "${cfg.schema}"`);
+  try {
+    await client.exec(`SET search_path TO "${cfg.schema}"`);
+  } catch (err) {
+    await client.close();
+    lock?.release();
+    throw err;
+  }
   const db = drizzle({ client, schema: tables }) as unknown as Db;
   let closed = false;
   return {
@@ -27,6 +44,7 @@ export async function openPglite(cfg: ResolvedDatabaseConfig): Promise<Database>
     db,
     schema: cfg.schema,
     location,
+    lock,
     async listen(channel, onNotify) {
       const unlisten = await client.listen(channel, onNotify);
       return async () => {
@@ -36,7 +54,11 @@ export async function openPglite(cfg: ResolvedDatabaseConfig): Promise<Database>
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
