@@ -16,6 +16,7 @@ import { ModelNotFoundError, type LoadedModel, type ModelProvider } from '../../
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
+import { classNamesOf } from '../../shared/models/class-names.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { isArtifactId } from '../../shared/store/artifact-store.ts';
 import { Limiter, QueueFullError } from './limiter.ts';
@@ -152,7 +153,16 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
 
   app.get('/v1/models/:model', async (c) => {
     const m = await loadModel(models, c.req.param('model'), 'model');
-    return c.json({ id: c.req.param('model'), object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon', version: m.tag, family: m.manifest.family });
+    return c.json({
+      id: c.req.param('model'),
+      object: 'model',
+      created: Math.floor(m.createdAt.getTime() / 1000),
+      owned_by: 'neon',
+      version: m.tag,
+      family: m.manifest.family,
+      num_classes: m.manifest.conditioning.num_classes,
+      class_names: classNamesOf(m.manifest),
+    });
   });
 
   app.post('/v1/models/:model/refresh', async (c) => {
