@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // the web console's browser script
+    // the web console's browser modules
     files: ['services/console/static/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', EventSource: 'readonly', FormData: 'readonly', Node: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly' } },
+    languageOptions: { sourceType: 'module', globals: { window: 'readonly', document: 'readonly', location: 'readonly', localStorage: 'readonly', EventSource: 'readonly', FormData: 'readonly', Node: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', console: 'readonly' } },
   },
 );

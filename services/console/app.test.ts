@@ -9,6 +9,7 @@ import { openDatabase } from '../../shared/db/database.ts';
 import { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { registerModelVersion, setAlias } from '../../shared/registry/registry.ts';
 import { tinyFlowModel } from '../../shared/families/test-fixtures/tiny-flow.ts';
+import { createRun } from '../orchestrator/orchestrator.ts';
 import { createConsoleApp, curveSeries } from './app.ts';
 
 test('the page, its files, the models with lineage, and a missing run', async () => {
@@ -26,11 +27,17 @@ test('the page, its files, the models with lineage, and a missing run', async ()
     const page = await app.request('/');
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.match(html, /<script src="\/console\/console.js"><\/script>/);
+    assert.match(html, /<script type="module" src="\/console\/console.js"><\/script>/);
+    assert.match(html, /<tr class="loading"><td colspan="7">Loading models…<\/td><\/tr>/, 'a loading row, not an empty table');
     assert.doesNotMatch(html, /https?:\/\//, 'no external resources');
     const js = await app.request('/console/console.js');
     assert.match(js.headers.get('content-type') ?? '', /javascript/);
-    assert.match(await js.text(), /new EventSource/);
+    const source = await js.text();
+    assert.match(source, /new EventSource/);
+    assert.match(source, /from '\.\/format\.js'/);
+    const format = await app.request('/console/format.js');
+    assert.equal(format.status, 200);
+    assert.match(format.headers.get('content-type') ?? '', /javascript/);
     assert.equal((await app.request('/console/nope.js')).status, 404);
 
     const { data } = await (await app.request('/v1/console/models')).json();
@@ -40,6 +47,17 @@ test('the page, its files, the models with lineage, and a missing run', async ()
     assert.equal(data[0].versions[0].lineage, null);
     assert.deepEqual(data[0].versions[1].lineage, { base_version_id: base.version.id, base_tag: 'base', snapshot: 40, w: 1.5, run_id: 'r1' });
     assert.deepEqual(data[0].versions[1].data_shape, a.manifest.data.shape);
+    assert.equal(data[0].versions[0].class_names, null, 'tiny-flow names no classes');
+    assert.deepEqual(data[0].runs, [], 'no run made from it yet');
+
+    // a version naming its classes, and a run made from the base: linked both ways
+    const k = a.manifest.conditioning.num_classes;
+    const names = Array.from({ length: k }, (_, i) => `kind-${i}`);
+    await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'named', artifact: await store.put(tinyFlowModel('tiny-flow', 3).onnx, 'onnx'), manifest: { ...a.manifest, conditioning: { ...a.manifest.conditioning, class_names: names } } });
+    await createRun(database.db, { model: 'tiny-flow', preset: 'smoke', id: 'r2' });
+    const again = (await (await app.request('/v1/console/models')).json()).data[0];
+    assert.deepEqual(again.versions.find((v: { tag: string }) => v.tag === 'named').class_names, names);
+    assert.deepEqual(again.runs, [{ id: 'r2', base_version_id: base.version.id, state: 'pending' }]);
 
     const missing = await app.request('/v1/console/runs/none/curves.svg');
     assert.equal(missing.status, 404);

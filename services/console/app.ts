@@ -2,7 +2,8 @@
 // JSON and SVG routes it needs beyond the services' own APIs.
 //   GET /                                   the page (#/models, #/generate, #/runs, #/runs/<id>)
 //   GET /console/<file>                     its script and style sheet
-//   GET /v1/console/models                  the registry: models, their versions with lineage, their aliases
+//   GET /v1/console/models                  the registry: models, their versions with lineage and class names,
+//                                           their aliases, and the runs made from each version
 //   GET /v1/console/runs/{id}/curves.svg    FID(select) against w, one line per (snapshot, guidance scale),
 //                                           the chosen point circled (shared/plot/line-plot-svg.ts)
 // The page calls POST /v1/images/generations and /v1/neon/runs with the token from its token field.
@@ -10,9 +11,10 @@ import type { Manifest } from '../../shared/models/manifest.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import type { Database } from '../../shared/db/database.ts';
-import { trials, type ModelVersionRow } from '../../shared/db/schema.ts';
+import { runs, trials, type ModelVersionRow } from '../../shared/db/schema.ts';
+import { classNamesOf } from '../../shared/models/class-names.ts';
 import { ApiError, onApiError } from '../../shared/http/errors.ts';
 import { listModels, listModelVersions } from '../../shared/registry/registry.ts';
 import { linePlotSvg, type Series } from '../../shared/plot/line-plot-svg.ts';
@@ -26,6 +28,7 @@ const STATIC_DIR = join(import.meta.dirname, 'static');
 const FILES: Record<string, string> = {
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
+  'format.js': 'text/javascript; charset=utf-8',
 };
 
 interface TrialPoint {
@@ -78,6 +81,7 @@ function versionJson(v: ModelVersionRow, tagOf: Map<number, string>) {
     family: m.family ?? null,
     data_shape: m.data?.shape ?? null,
     num_classes: m.conditioning?.num_classes ?? 0,
+    class_names: m.conditioning ? classNamesOf({ conditioning: m.conditioning, training: m.training }) : null,
     lineage: v.baseVersionId === null ? null : { base_version_id: v.baseVersionId, base_tag: tagOf.get(v.baseVersionId) ?? null, snapshot: v.snapshot, w: v.w, run_id: v.runId },
     created_at: v.createdAt.toISOString(),
   };
@@ -100,6 +104,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
 
   app.get('/v1/console/models', async (c) => {
     const data = [];
+    const runRows = (await db.select({ id: runs.id, model: runs.model, baseVersionId: runs.baseVersionId, state: runs.state }).from(runs).orderBy(desc(runs.createdAt)).limit(1000)).reverse();
     for (const m of await listModels(db)) {
       const listed = await listModelVersions(db, m.name);
       if (!listed) continue;
@@ -108,6 +113,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
         name: m.name,
         aliases: Object.fromEntries(Object.entries(listed.aliases).map(([a, id]) => [a, tagOf.get(id) ?? String(id)])),
         versions: listed.versions.map((v) => versionJson(v, tagOf)),
+        runs: runRows.filter((r) => r.model === m.name).map((r) => ({ id: r.id, base_version_id: r.baseVersionId, state: r.state })),
       });
     }
     return c.json({ object: 'list', data });

@@ -65,6 +65,15 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.equal(types[types.length - 1], 'neon.run.succeeded');
     const phases = [...text.matchAll(/"type":"neon\.run\.phase".*?"to":"([a-z-]+)"/g)].map((m) => m[1]);
     assert.deepEqual(phases, ['synthesizing', 'self-training', 'sweeping', 'reporting', 'promoting']);
+    // every job of the run reports progress (done of total) on the run's stream, ending at its total
+    const progress = new Map<string, { done: number; total: number }[]>();
+    for (const m of text.matchAll(/^event: job\.progress\ndata: (.+)$/gm)) {
+      const p = JSON.parse(m[1]).payload;
+      progress.set(p.job_type, [...(progress.get(p.job_type) ?? []), p.progress]);
+    }
+    assert.deepEqual([...progress.keys()].sort(), ['neon.promote', 'neon.selftrain', 'neon.synthesize', 'neon.trial']);
+    for (const [type, ps] of progress) assert.ok(ps.every((p) => p.done >= 1 && p.done <= p.total) && ps.some((p) => p.done === p.total), `${type}: ${JSON.stringify(ps)}`);
+    assert.ok(progress.get('neon.selftrain')!.every((p) => Number.isFinite((p as { loss?: number }).loss)), 'self-training progress carries the loss');
 
     const got = await (await app.request('/v1/neon/runs/app-run')).json();
     assert.equal(got.state, 'succeeded');

@@ -30,8 +30,9 @@ export interface RunFacts {
 export interface RunSummary {
   run_id: string;
   model: string;
-  base: { cfg: number; fid_select: number; fid_report: number };
-  best: { snapshot: number | null; w: number; cfg: number; fid_select: number; fid_report: number };
+  /** precision/recall (Kynkäänniemi et al.) on the report seeds, where a run measures them. */
+  base: { cfg: number; fid_select: number; fid_report: number } & PrecisionRecall;
+  best: { snapshot: number | null; w: number; cfg: number; fid_select: number; fid_report: number } & PrecisionRecall;
   promoted: string | null;
   trials: { snapshot: number | null; w: number; cfg: number; fid_select: number }[];
   seeds: { select: [number, number]; report: [number, number] };
@@ -82,13 +83,23 @@ export async function baseModelOf(db: Db, row: RunRow): Promise<BaseModel> {
   return { model: row.model, versionId: v.id, artifactId: v.artifactId, manifest: parseManifest(v.manifest, `${row.model}@${v.tag}`) };
 }
 
+export interface PrecisionRecall {
+  precision?: number;
+  recall?: number;
+}
+
+/** precision and recall of a point, when it has them. */
+function precisionRecall(p: PrecisionRecall): PrecisionRecall {
+  return { ...(typeof p.precision === 'number' ? { precision: p.precision } : {}), ...(typeof p.recall === 'number' ? { recall: p.recall } : {}) };
+}
+
 /** The summary with its keys in the documented order (jsonb storage does not keep key order). */
 export function orderedSummary(s: RunSummary): RunSummary {
   return {
     run_id: s.run_id,
     model: s.model,
-    base: { cfg: s.base.cfg, fid_select: s.base.fid_select, fid_report: s.base.fid_report },
-    best: { snapshot: s.best.snapshot, w: s.best.w, cfg: s.best.cfg, fid_select: s.best.fid_select, fid_report: s.best.fid_report },
+    base: { cfg: s.base.cfg, fid_select: s.base.fid_select, fid_report: s.base.fid_report, ...precisionRecall(s.base) },
+    best: { snapshot: s.best.snapshot, w: s.best.w, cfg: s.best.cfg, fid_select: s.best.fid_select, fid_report: s.best.fid_report, ...precisionRecall(s.best) },
     promoted: s.promoted,
     trials: s.trials.map((t) => ({ snapshot: t.snapshot, w: t.w, cfg: t.cfg, fid_select: t.fid_select })),
     seeds: { select: s.seeds.select, report: s.seeds.report },

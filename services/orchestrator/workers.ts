@@ -45,10 +45,11 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       const { config, base } = await runOf(deps, p.run_id);
       return { ...(await steps.trial(base, config, { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds }, stepContext(ctx))) };
     },
-    [JOB_TYPES.promote]: async (job) => {
+    [JOB_TYPES.promote]: async (job, ctx) => {
       const p = parsePayload(PromoteJobPayload, job.payload, job.type);
       const { run, base } = await runOf(deps, p.run_id);
       const { artifact } = await steps.materialize(base, p.snapshot, p.w);
+      await ctx.progress({ done: 1, total: 2, stage: 'merged' });
       const db = deps.database.db;
       await recordArtifact(db, artifact);
       const manifest: Manifest = {
@@ -68,6 +69,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
         baseVersionId: base.versionId, snapshot: p.snapshot?.step, w: p.w, runId: run.id,
       });
       await setAlias(db, base.model, 'neon', version.id);
+      await ctx.progress({ done: 2, total: 2, stage: 'registered' });
       return { ref: `${base.model}@${tag}`, version_id: version.id, artifact: artifact.id, alias: `${base.model}@neon` };
     },
   };

@@ -17,6 +17,7 @@ import { ModelNotFoundError, type DescribedModel, type LoadedModel, type ModelPr
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
+import { classNamesOf } from '../../shared/models/class-names.ts';
 import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { isArtifactId } from '../../shared/store/artifact-store.ts';
 import { Limiter, QueueFullError } from './limiter.ts';
@@ -173,7 +174,16 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
 
   app.get('/v1/models/:model', documented(docs.getModelDoc), async (c) => {
     const m = await describeModel(models, c.req.param('model'), 'model');
-    return c.json({ id: c.req.param('model'), object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon', version: m.tag, family: m.manifest.family });
+    return c.json({
+      id: c.req.param('model'),
+      object: 'model',
+      created: Math.floor(m.createdAt.getTime() / 1000),
+      owned_by: 'neon',
+      version: m.tag,
+      family: m.manifest.family,
+      num_classes: m.manifest.conditioning.num_classes,
+      class_names: classNamesOf(m.manifest),
+    });
   });
 
   app.post('/v1/models/:model/refresh', documented(docs.refreshModelDoc), async (c) => {

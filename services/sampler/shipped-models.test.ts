@@ -8,6 +8,7 @@ import { decodePng } from '../../shared/image/png.ts';
 import { ModelProvider } from '../../shared/serving/model-provider.ts';
 import { FolderModelSource } from '../../shared/serving/model-source.ts';
 import { SHIPPED_MODELS_DIR } from '../../shared/serving/shipped-models.ts';
+import { FASHION_MNIST_CLASSES } from '../../shared/data/fashion-mnist.ts';
 import { createSamplerApp } from './app.ts';
 
 const source = new FolderModelSource(SHIPPED_MODELS_DIR);
@@ -24,6 +25,9 @@ after(() => engine.close());
 for (const { id } of shipped) {
   test(`${id}: image i of seed s is image 0 of seed s + i, whatever n`, async () => {
     const meta = await (await app.request(`/v2/models/${id}`)).json();
+    const info = await (await app.request(`/v1/models/${id}`)).json();
+    assert.equal(info.num_classes, meta.parameters.num_classes);
+    if (id.startsWith('fmnist-')) assert.deepEqual(info.class_names, [...FASHION_MNIST_CLASSES], 'Fashion-MNIST class names');
     const [, H, W] = meta.parameters.data_shape;
     const ar = meta.parameters.family === 'ar';
     const settings = ar ? {} : { num_inference_steps: 2 };

@@ -24,14 +24,32 @@ export function fashionMnistDir(env: Record<string, string | undefined> = proces
   return env.FASHION_MNIST_DIR?.trim() || FASHION_MNIST_DIR;
 }
 
-export async function loadFashionMnist(split: Split, dir = fashionMnistDir()): Promise<ImageSet> {
+const stems = (split: Split) => {
   const prefix = split === 'train' ? 'train' : 't10k';
+  return [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`];
+};
+
+/** The file of an IDX stem in `dir` (`.gz` or plain), or undefined. */
+function idxFile(dir: string, stem: string): string | undefined {
+  for (const name of [`${stem}.gz`, stem]) if (existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+/** What is missing for a split, as one line naming the fix, or undefined when its files are there. */
+export function fashionMnistMissing(split: Split, dir = fashionMnistDir()): string | undefined {
+  const missing = stems(split).find((stem) => idxFile(dir, stem) === undefined);
+  return missing === undefined ? undefined : `Fashion-MNIST: ${missing}(.gz) not found in ${dir} (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)`;
+}
+
+export async function loadFashionMnist(split: Split, dir = fashionMnistDir()): Promise<ImageSet> {
   const find = (stem: string) => {
-    for (const name of [`${stem}.gz`, stem]) if (existsSync(join(dir, name))) return join(dir, name);
-    throw new Error(`Fashion-MNIST: ${stem}(.gz) not found in ${dir} (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)`);
+    const file = idxFile(dir, stem);
+    if (file === undefined) throw new Error(fashionMnistMissing(split, dir));
+    return file;
   };
-  const img = await readIdx(find(`${prefix}-images-idx3-ubyte`));
-  const lab = await readIdx(find(`${prefix}-labels-idx1-ubyte`));
+  const [imagesStem, labelsStem] = stems(split);
+  const img = await readIdx(find(imagesStem));
+  const lab = await readIdx(find(labelsStem));
   if (img.dims.length !== 3 || lab.dims.length !== 1 || img.dims[0] !== lab.dims[0]) {
     throw new Error(`Fashion-MNIST ${split}: images [${img.dims}] and labels [${lab.dims}] do not match`);
   }

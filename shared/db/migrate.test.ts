@@ -22,7 +22,7 @@ test('the shipped migrations load in journal order', async () => {
   assert.ok(ms.every((m) => m.statements.every((s) => !s.includes('"public".'))));
 });
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`migrator on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     let dir: string;

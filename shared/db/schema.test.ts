@@ -11,7 +11,7 @@ function infoType(sqlType: string): string {
   return sqlType === 'bigserial' ? 'bigint' : sqlType === 'serial' ? 'integer' : sqlType;
 }
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`schema on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

@@ -1,7 +1,9 @@
 // The database engines the data-layer tests run against, each isolated per test file:
 //  - pglite: embedded, in a fresh temporary folder;
 //  - postgres: the real server on 127.0.0.1:5432 (infra/start-postgres.sh), in a fresh schema dropped afterwards;
-//    NEON_TEST_DATABASE_URL points elsewhere, NEON_TEST_POSTGRES=skip skips it; unreachable is a failure;
+//    NEON_TEST_DATABASE_URL points elsewhere. NEON_TEST_POSTGRES: `auto` (the default) runs it when a server answers
+//    and otherwise skips it with a one-line reason (PGlite still runs); `require` (the default when CI=true) makes
+//    an unreachable server a failure; `skip` skips it;
 //  - testcontainers: a throwaway postgres container, when a Docker engine answers (`docker info`), else skipped.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,7 +49,7 @@ function pgliteBackend(): TestBackend {
 }
 
 /** The first of the candidate URLs a client can connect to, or an error naming them all. */
-async function reachable(urls: string[]): Promise<string> {
+export async function reachablePostgresUrl(urls: string[]): Promise<string> {
   const errors: string[] = [];
   for (const url of urls) {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
@@ -62,7 +64,7 @@ async function reachable(urls: string[]): Promise<string> {
   }
   throw new Error(
     `PostgreSQL is not reachable (${errors.join('; ')}). Start it with infra/start-postgres.sh, ` +
-      'point NEON_TEST_DATABASE_URL at another server, or set NEON_TEST_POSTGRES=skip to skip these tests.',
+      'point NEON_TEST_DATABASE_URL at another server, or set NEON_TEST_POSTGRES=auto (skip when absent) or skip.',
   );
 }
 
@@ -72,7 +74,7 @@ function serverBackend(name: string, skip: string | undefined, urls: () => Promi
     name,
     skip,
     async open() {
-      const url = await reachable(await urls());
+      const url = await reachablePostgresUrl(await urls());
       database = await openDatabase({ url, schema: freshSchema(), poolSize: 12 });
       return database;
     },
@@ -89,10 +91,45 @@ function serverBackend(name: string, skip: string | undefined, urls: () => Promi
   };
 }
 
-function postgresBackend(): TestBackend {
-  const skip = process.env.NEON_TEST_POSTGRES === 'skip' ? 'NEON_TEST_POSTGRES=skip' : undefined;
-  const url = process.env.NEON_TEST_DATABASE_URL;
-  return serverBackend('postgres', skip, async () => (url ? [url] : DEFAULT_URLS));
+export type PostgresMode = 'auto' | 'require' | 'skip';
+
+/** NEON_TEST_POSTGRES, or `require` under CI=true (CI installs and starts PostgreSQL), else `auto`. */
+export function postgresTestMode(env: Record<string, string | undefined> = process.env): PostgresMode {
+  const v = env.NEON_TEST_POSTGRES?.trim();
+  if (v === 'auto' || v === 'require' || v === 'skip') return v;
+  if (v) throw new Error(`NEON_TEST_POSTGRES must be auto, require or skip, got '${v}'`);
+  return env.CI === 'true' ? 'require' : 'auto';
+}
+
+/** The candidate URLs of the test server: NEON_TEST_DATABASE_URL, else the local defaults. */
+export function postgresTestUrls(env: Record<string, string | undefined> = process.env): string[] {
+  const url = env.NEON_TEST_DATABASE_URL?.trim();
+  return url ? [url] : DEFAULT_URLS;
+}
+
+const postgresProbes = new Map<string, Promise<string | undefined>>();
+/**
+ * Why the Postgres variant is skipped, or undefined to run it. In `auto` mode an unreachable server skips with
+ * a one-line reason; in `require` mode it runs (and fails with the message naming the fix).
+ */
+export function postgresSkip(env: Record<string, string | undefined> = process.env): Promise<string | undefined> {
+  const mode = postgresTestMode(env);
+  if (mode === 'skip') return Promise.resolve('NEON_TEST_POSTGRES=skip');
+  if (mode === 'require') return Promise.resolve(undefined);
+  const urls = postgresTestUrls(env);
+  let probe = postgresProbes.get(urls.join(' '));
+  if (!probe) {
+    probe = reachablePostgresUrl(urls).then(
+      () => undefined,
+      () => `no PostgreSQL answers at ${urls.join(' or ')} (infra/start-postgres.sh starts one; NEON_TEST_POSTGRES=require makes this a failure)`,
+    );
+    postgresProbes.set(urls.join(' '), probe);
+  }
+  return probe;
+}
+
+async function postgresBackend(): Promise<TestBackend> {
+  return serverBackend('postgres', await postgresSkip(), async () => postgresTestUrls());
 }
 
 /**
@@ -102,7 +139,7 @@ function postgresBackend(): TestBackend {
 export async function testPostgres(): Promise<{ url: string; schema: string } | undefined> {
   if (process.env.NEON_TEST_POSTGRES === 'skip') return undefined;
   const url = process.env.NEON_TEST_DATABASE_URL;
-  return { url: await reachable(url ? [url] : DEFAULT_URLS), schema: freshSchema() };
+  return { url: await reachablePostgresUrl(url ? [url] : DEFAULT_URLS), schema: freshSchema() };
 }
 
 let dockerAnswer: boolean | undefined;
@@ -133,9 +170,9 @@ function containerBackend(): TestBackend {
   );
 }
 
-/** The three engines; each test file registers its suite once per engine. */
-export function testBackends(): TestBackend[] {
-  const backends = [pgliteBackend(), postgresBackend(), containerBackend()];
+/** The three engines; each test file registers its suite once per engine (`for (const b of await testBackends())`). */
+export async function testBackends(): Promise<TestBackend[]> {
+  const backends = [pgliteBackend(), await postgresBackend(), containerBackend()];
   for (const b of backends) if (b.skip) console.log(`# ${b.name}: skipped: ${b.skip}`);
   return backends;
 }

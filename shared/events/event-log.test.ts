@@ -6,7 +6,7 @@ import { sleep } from '../db/channel-watch.ts';
 import { appendEvent, appendEvents, lastEventId, readEvents } from './event-log.ts';
 import { subscribeEvents, waitForEvents } from './subscribe.ts';
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`event log on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

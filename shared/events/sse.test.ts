@@ -23,7 +23,7 @@ function parseSse(text: string): { id: string; event: string; data: Record<strin
     });
 }
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`server-sent events on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

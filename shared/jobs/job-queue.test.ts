@@ -26,7 +26,7 @@ import { waitForJob } from './wait-for-job.ts';
 let typeCounter = 0;
 const freshType = (what: string) => `${what}-${process.pid}-${++typeCounter}`;
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`job queue on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

@@ -12,7 +12,7 @@ let typeCounter = 0;
 const freshType = (what: string) => `${what}-${process.pid}-${++typeCounter}`;
 const quiet = () => {};
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`worker on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

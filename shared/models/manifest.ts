@@ -23,7 +23,9 @@ export const conditioningSchema = z.object({
   null_class: z.number().int().min(0).optional(),
   /** Probability of replacing the label by the null class while training. */
   label_dropout: z.number().min(0).max(1).default(0),
-});
+  /** A name per class label, in label order (shown by the console and GET /v1/models/{id}). */
+  class_names: z.array(z.string().min(1).max(64)).max(10_000).optional(),
+}).refine((c) => c.class_names === undefined || c.class_names.length === c.num_classes, { path: ['class_names'], message: 'needs one name per class (num_classes)' });
 
 export const lossSchema = z.object({
   /** 'flow-matching' (rectified flow, velocity), 'edm' (Karras et al. 2022), 'ddpm-eps', 'cross-entropy'. */

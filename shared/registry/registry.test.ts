@@ -44,7 +44,7 @@ test('content hashes ignore key order but not values', () => {
   assert.notEqual(versionContentHash(a, { x: 1 }), versionContentHash(artifact('b').id, { x: 1 }));
 });
 
-for (const backend of testBackends()) {
+for (const backend of await testBackends()) {
   describe(`registry on ${backend.name}`, { skip: backend.skip }, () => {
     let database: Database;
     before(async () => {

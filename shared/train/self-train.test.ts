@@ -10,8 +10,9 @@ import { readModelDir } from '../models/model-files.ts';
 import { saveModelVersion } from '../models/with-weights.ts';
 import { selfTrain } from './self-train.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';
+import { fashionMnistSkip } from '../data/fashion-mnist-skip.test-util.ts';
 
-test('self-training starts from θr, writes snapshots with lineage and the compute fraction', async () => {
+test('self-training starts from θr, writes snapshots with lineage and the compute fraction', { skip: fashionMnistSkip() }, async () => {
   const tf = await loadTf();
   const dir = await mkdtemp(join(tmpdir(), 'neon-self-'));
   try {
