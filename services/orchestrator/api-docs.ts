@@ -77,3 +77,9 @@ export const runEventsDoc: RouteDoc = {
   ok: { 200: { description: 'an event stream', mediaType: 'text/event-stream' } },
   errors: { 404: noRun },
 };
+export const cancelRunDoc: RouteDoc = {
+  tags,
+  summary: 'Cancel a run: its open jobs are cancelled and it ends as failed with error "cancelled"',
+  ok: { 200: { description: 'the cancelled run', schema: Run } },
+  errors: { 404: noRun, 409: 'the run has already succeeded' },
+};

@@ -91,7 +91,7 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     });
   });
 
-  app.post('/v1/neon/runs/:id/cancel', async (c) => {
+  app.post('/v1/neon/runs/:id/cancel', documented(docs.cancelRunDoc), async (c) => {
     try {
       return c.json(runJson(await cancelRun(db, c.req.param('id'))));
     } catch (err) {
