@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PRESETS, resolveRunConfig, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
+import { guidanceGrid, PRESETS, resolveRunConfig, runConfigSchema, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
 
 test('every preset validates, with pairwise disjoint synthesis, selection and report seeds', () => {
   for (const name of PRESETS) {
@@ -38,4 +38,36 @@ test('snapshots every k steps and at the last step', () => {
   assert.deepEqual(snapshotSteps(40, 20), [20, 40]);
   assert.deepEqual(snapshotSteps(50, 20), [20, 40, 50]);
   assert.deepEqual(snapshotSteps(10, 20), [10]);
+});
+
+test('every preset selects honestly: multi-fidelity, a relative stop margin, guidance lines that extend', () => {
+  for (const name of PRESETS) {
+    const c = resolveRunConfig(name);
+    assert.equal(c.sweep.tolerance_rel, 0.01);
+    assert.equal(c.sweep.cfg_extend, 4);
+    const f = c.sweep.fidelity!;
+    assert.ok(f.rungs.length === 1 && f.rungs[0] * 3 < c.selection.seeds.count, `${name}: the low rung is a small share of the selection seeds`);
+    assert.equal(f.z, 2.5);
+    assert.equal(f.max_contenders, 8);
+  }
+  // the model's guidance g: five scales from 1 to g (g > 1), else around g
+  assert.deepEqual(guidanceGrid(3), [1, 1.5, 2, 2.5, 3]);
+  assert.deepEqual(guidanceGrid(4), [1, 1.75, 2.5, 3.25, 4]);
+  assert.deepEqual(guidanceGrid(1), [0.5, 0.75, 1, 1.25, 1.5]);
+});
+
+test('a stored config without the selection fields reads as the single-count procedure it ran with', () => {
+  const stored = resolveRunConfig('smoke') as Record<string, any>;
+  const { fidelity: _f, tolerance_rel: _t, cfg_extend: _e, ...sweep } = stored.sweep;
+  const c = runConfigSchema.parse({ ...stored, sweep });
+  assert.equal(c.sweep.fidelity, undefined);
+  assert.equal(c.sweep.tolerance_rel, 0);
+  assert.equal(c.sweep.cfg_extend, 0);
+});
+
+test('multi-fidelity rungs must be even, ascending and below the selection count', () => {
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [512] } } }), /sweep.fidelity.rungs.0: must be below selection.seeds.count \(512\)/);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [65] } } }), /sweep.fidelity.rungs.0/);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [128, 64] } } }), /sweep.fidelity.rungs.1: rungs must be ascending/);
+  assert.equal(resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [64, 128], z: 3 } } }).sweep.fidelity!.max_contenders, 8);
 });

@@ -48,7 +48,23 @@ export const runConfigSchema = z
       /** Guidance scales (default: the model's default guidance scale alone). */
       cfg_grid: z.array(finite.min(0)).min(1).optional(),
       tolerance: finite.min(0).default(0.03),
+      /** The stop margin relative to the line's best: a line stops above max(tolerance, tolerance_rel × best). */
+      tolerance_rel: finite.min(0).max(1).default(0),
+      /** Points a guidance line may add past either end of cfg_grid while its best sits at that end (0: none). */
+      cfg_extend: z.number().int().min(0).max(20).default(0),
       refine_step: finite.min(0).default(0.1),
+      /**
+       * Multi-fidelity selection (shared/neon/multi-fidelity.ts): the whole procedure on the first rungs[0]
+       * selection seeds, then only the contenders (within z·√2·σ of the best) on more seeds, up to the full count.
+       * Absent: every trial on the full count.
+       */
+      fidelity: z
+        .object({
+          rungs: z.array(z.number().int().min(4).multipleOf(2)).min(1).max(4),
+          z: finite.positive().max(10).default(2.5),
+          max_contenders: z.number().int().min(1).max(64).default(8),
+        })
+        .optional(),
       /** Sampler settings of every trial besides the guidance scale (default: the model's). */
       sampler: samplerSettingsSchema.omit({ guidance_scale: true }).default({}),
       /** Samples per sampler call. */
@@ -74,6 +90,11 @@ export const runConfigSchema = z
         const [nb, b] = ranges[j];
         if (overlaps(a, b)) ctx.addIssue({ code: 'custom', path: nb.split('.'), message: `overlaps ${na}: seed ranges must be disjoint` });
       }
+    }
+    const rungs = c.sweep.fidelity?.rungs ?? [];
+    for (let i = 0; i < rungs.length; i++) {
+      if (rungs[i] >= c.selection.seeds.count) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: `must be below selection.seeds.count (${c.selection.seeds.count})` });
+      else if (i > 0 && rungs[i] <= rungs[i - 1]) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
     }
     if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
     for (const s of c.sweep.snapshots ?? []) {
@@ -111,10 +132,28 @@ export const PRESETS = ['smoke', 'default', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /**
+ * What every preset selects with (docs/PIPELINE.md): the official absolute tolerance and ±0.1 refinement, a stop
+ * margin of at least 1% of the line's best (at FIDs of 100 and more, 0.03 is far below the sampling noise), and
+ * guidance lines that go past the grid's ends while their best sits there (up to 4 points per end).
+ */
+const HONEST_SELECTION = { tolerance: 0.03, tolerance_rel: 0.01, refine_step: 0.1, cfg_extend: 4 } as const;
+
+/**
+ * The guidance grid of a preset when the config names none: five scales from 1 (no guidance) to the model's
+ * default g when g > 1, else g × {0.5, 0.75, 1, 1.25, 1.5}; the lines extend past its ends (cfg_extend).
+ */
+export function guidanceGrid(g: number): number[] {
+  const grid = g > 1 ? [0, 1, 2, 3, 4].map((k) => 1 + ((g - 1) * k) / 4) : [0.5, 0.75, 1, 1.25, 1.5].map((k) => g * k);
+  return grid.map((c) => Math.round(c * 1e6) / 1e6);
+}
+
+/**
  * The presets, before the model's defaults fill the gaps (cfg grid, sampler settings).
  *  - smoke: minutes on a laptop CPU, for tests and a first look;
  *  - default: the sizes behind docs/RESULTS.md;
  *  - paper: the paper's sizes (EDM CIFAR-10: |S| = 6k; official selection 10k and report 50k images; w grid 0–3).
+ * Each selects over a guidance grid (guidanceGrid) with multi-fidelity selection: the procedure on 1/8 (smoke: 1/4)
+ * of the selection seeds, then the contenders on all of them.
  */
 export function preset(name: PresetName): RunConfigInput {
   switch (name) {
@@ -122,7 +161,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 512, seeds: { first: 0, count: 512 }, batch: 256 },
         selftrain: { steps: 40, lr: 1e-4, batch: 64, snapshot_every: 20 },
-        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], tolerance: 0.03, refine_step: 0.1, batch: 256 },
+        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], ...HONEST_SELECTION, fidelity: { rungs: [128] }, batch: 256 },
         selection: { seeds: { first: 100_000, count: 512 } },
         report: { seeds: { first: 200_000, count: 1024 } },
       };
@@ -130,7 +169,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 300, lr: 1e-4, batch: 128, snapshot_every: 100 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [600] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 5000 } },
         report: { seeds: { first: 200_000, count: 10_000 } },
       };
@@ -138,7 +177,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 2000, lr: 1e-4, batch: 256, snapshot_every: 500 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [1250] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 10_000 } },
         report: { seeds: { first: 200_000, count: 50_000 } },
       };
