@@ -1,4 +1,6 @@
 // npm run bench:sweep [-- --reduced | --select N --rung N --report N --synth N --steps N] — multi-fidelity selection
+// (--reduced: 320 selection seeds, rung 64, 1,000 report seeds, |S| 1,000, 150 self-training steps; the default
+// preset's sizes, 5,000 / 600 / 10,000 / 6,000 / 300, take tens of minutes on two cores)
 // against the full-count procedure, side by side in one run on fmnist-flow with the default preset's grid: the same
 // synthetic set and snapshots, then each selection driven to its choice through the run's own trial step (merge,
 // sample, features, statistics); trials, samples drawn, wall time, the chosen (snapshot, w, guidance) and its FID
@@ -24,11 +26,11 @@ import type { BaseModel, StatsChunk, StepContext } from '../services/orchestrato
 const flags = parseFlags(process.argv.slice(2), { boolean: ['reduced'], string: ['select', 'rung', 'report', 'synth', 'steps', 'replicates', 'model'] });
 const reduced = flags.booleans.has('reduced');
 const model = flags.values.get('model') ?? 'fmnist-flow';
-const select = intFlag(flags, 'select', { min: 8, max: 50_000 }) ?? (reduced ? 1024 : 5000);
-const rung = intFlag(flags, 'rung', { min: 4, max: 50_000 }) ?? (reduced ? 256 : 600);
-const report = intFlag(flags, 'report', { min: 8, max: 50_000 }) ?? (reduced ? 2000 : 10_000);
-const synth = intFlag(flags, 'synth', { min: 64, max: 60_000 }) ?? (reduced ? 2000 : 6000);
-const steps = intFlag(flags, 'steps', { min: 3, max: 100_000 }) ?? 300;
+const select = intFlag(flags, 'select', { min: 8, max: 50_000 }) ?? (reduced ? 320 : 5000);
+const rung = intFlag(flags, 'rung', { min: 4, max: 50_000 }) ?? (reduced ? 64 : 600);
+const report = intFlag(flags, 'report', { min: 8, max: 50_000 }) ?? (reduced ? 1000 : 10_000);
+const synth = intFlag(flags, 'synth', { min: 64, max: 60_000 }) ?? (reduced ? 1000 : 6000);
+const steps = intFlag(flags, 'steps', { min: 3, max: 100_000 }) ?? (reduced ? 150 : 300);
 const replicates = intFlag(flags, 'replicates', { min: 1, max: 10_000 }) ?? 200;
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
@@ -45,14 +47,14 @@ try {
     resolveRunConfig('default', {
       synthesis: { n: synth, seeds: { first: 0, count: synth } },
       selftrain: { steps, snapshot_every: Math.max(1, Math.round(steps / 3)) },
-      sweep: { fidelity: { rungs: [rung] } },
+      sweep: { fidelity: { rungs: [rung / select] } },
       selection: { seeds: { first: 100_000, count: select } },
       report: { seeds: { first: 200_000, count: report } },
     }),
     manifest,
   );
   const grid = sweepGrid(config);
-  console.log(`bench:sweep ${model}  ${reduced ? 'reduced sizes' : "the default preset's sizes"}: |S| ${synth}, self-training ${steps} steps, snapshots ${grid.snapshots.join(', ')}`);
+  console.log(`bench:sweep ${model}  ${select === 5000 && rung === 600 && report === 10_000 && synth === 6000 && steps === 300 ? "the default preset's sizes" : 'reduced sizes'}: |S| ${synth}, self-training ${steps} steps, snapshots ${grid.snapshots.join(', ')}`);
   console.log(`grid: w {${grid.wGrid.join(', ')}} × guidance {${grid.cfgGrid.join(', ')}} (extend ≤ ${grid.cfgExtend} per end), tolerance max(${grid.tolerance}, ${grid.toleranceRel} × best), refine ±${grid.refineStep}`);
   console.log(`selection seeds ${select} (multi-fidelity: rung ${rung}, z ${config.sweep.fidelity!.z}, ≤ ${config.sweep.fidelity!.max_contenders} contenders), report seeds ${report}; load ${load()}`);
   let t = performance.now();
@@ -115,7 +117,8 @@ try {
   console.log(`rung ${rung}: noise of one FID σ = ${sigma0.toFixed(3)} (pooled from ${low.length} split halves; ${(100 * sigma0 / multi.plan.best!.fid).toFixed(2)}% of the best FID), margin ${n0.margin.toFixed(3)}, ${n0.contenders.length} contenders`);
   const fidelity = sweepFidelity(config)!;
   const preset = resolveRunConfig('default');
-  for (const [label, N, r0] of [[`this run (${select}/${rung})`, select, rung], [`the preset (${preset.selection.seeds.count}/${preset.sweep.fidelity!.rungs[0]})`, preset.selection.seeds.count, preset.sweep.fidelity!.rungs[0]]] as const) {
+  const presetRung = sweepFidelity(withModelDefaults(preset, manifest))!.rungs[0];
+  for (const [label, N, r0] of [[`this run (${select}/${rung})`, select, rung], [`the preset (${preset.selection.seeds.count}/${presetRung})`, preset.selection.seeds.count, presetRung]] as const) {
     for (const rho of [0, 0.5]) {
       const o = replaySelection({ grid, fidelity: { ...fidelity, rungs: [r0] }, full: N, sigmaFull: sigma0 * Math.sqrt(rung / N), rho, replicates, seed: 7 });
       console.log(

@@ -19,7 +19,7 @@ import { waitForEvents } from '../../shared/events/subscribe.ts';
 import { enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
-import { guidanceGrid, resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
+import { guidanceGrid, resolveRunConfig, rungCounts, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
 import { pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
 import { planSelection, selectionKey, type Fidelity, type SelectionTrial, type TrialScore } from '../../shared/neon/multi-fidelity.ts';
 import { factsOf, FINAL_RUN_STATES, getRun, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
@@ -120,7 +120,7 @@ export function sweepGrid(config: RunConfig): SweepGrid {
 /** The run's multi-fidelity rungs, or null when every trial uses the full selection count. */
 export function sweepFidelity(config: RunConfig): Fidelity | null {
   const f = config.sweep.fidelity;
-  return f ? { rungs: f.rungs, z: f.z, maxContenders: f.max_contenders } : null;
+  return f ? { rungs: rungCounts(config.selection.seeds.count, f.rungs), z: f.z, maxContenders: f.max_contenders } : null;
 }
 
 /** The selection procedure of a run over its trial rows (what `decide` runs, for tests and tools). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guidanceGrid, PRESETS, resolveRunConfig, runConfigSchema, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
+import { guidanceGrid, PRESETS, rungCounts, resolveRunConfig, runConfigSchema, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
 
 test('every preset validates, with pairwise disjoint synthesis, selection and report seeds', () => {
   for (const name of PRESETS) {
@@ -46,7 +46,7 @@ test('every preset selects honestly: multi-fidelity, a relative stop margin, gui
     assert.equal(c.sweep.tolerance_rel, 0.01);
     assert.equal(c.sweep.cfg_extend, 4);
     const f = c.sweep.fidelity!;
-    assert.ok(f.rungs.length === 1 && f.rungs[0] * 3 < c.selection.seeds.count, `${name}: the low rung is a small share of the selection seeds`);
+    assert.ok(f.rungs.length === 1 && f.rungs[0] <= 0.25, `${name}: the low rung is a small share of the selection seeds`);
     assert.equal(f.z, 2.5);
     assert.equal(f.max_contenders, 8);
   }
@@ -65,9 +65,13 @@ test('a stored config without the selection fields reads as the single-count pro
   assert.equal(c.sweep.cfg_extend, 0);
 });
 
-test('multi-fidelity rungs must be even, ascending and below the selection count', () => {
-  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [512] } } }), /sweep.fidelity.rungs.0: must be below selection.seeds.count \(512\)/);
-  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [65] } } }), /sweep.fidelity.rungs.0/);
-  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [128, 64] } } }), /sweep.fidelity.rungs.1: rungs must be ascending/);
-  assert.equal(resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [64, 128], z: 3 } } }).sweep.fidelity!.max_contenders, 8);
+test('multi-fidelity rungs are shares of the selection count: even counts ≥ 4, ascending, below it', () => {
+  assert.deepEqual(rungCounts(5000, [0.12]), [600]);
+  assert.deepEqual(rungCounts(512, [0.25]), [128]);
+  assert.deepEqual(rungCounts(10, [0.1, 0.2, 0.5]), [4, 6]);
+  assert.deepEqual(rungCounts(4, [0.5]), []);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [1] } } }), /sweep.fidelity.rungs.0/);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.5, 0.25] } } }), /sweep.fidelity.rungs.1: rungs must be ascending/);
+  assert.throws(() => resolveRunConfig('smoke', { selection: { seeds: { first: 100_000, count: 4 } } }), /sweep.fidelity.rungs: no rung/);
+  assert.equal(resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.1, 0.3], z: 3 } } }).sweep.fidelity!.max_contenders, 8);
 });

@@ -60,7 +60,8 @@ export const runConfigSchema = z
        */
       fidelity: z
         .object({
-          rungs: z.array(z.number().int().min(4).multipleOf(2)).min(1).max(4),
+          /** The lower rungs as shares of selection.seeds.count, ascending (each becomes an even count ≥ 4). */
+          rungs: z.array(finite.gt(0).lt(1)).min(1).max(4),
           z: finite.positive().max(10).default(2.5),
           max_contenders: z.number().int().min(1).max(64).default(8),
         })
@@ -92,9 +93,11 @@ export const runConfigSchema = z
       }
     }
     const rungs = c.sweep.fidelity?.rungs ?? [];
-    for (let i = 0; i < rungs.length; i++) {
-      if (rungs[i] >= c.selection.seeds.count) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: `must be below selection.seeds.count (${c.selection.seeds.count})` });
-      else if (i > 0 && rungs[i] <= rungs[i - 1]) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
+    for (let i = 1; i < rungs.length; i++) {
+      if (rungs[i] <= rungs[i - 1]) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
+    }
+    if (rungs.length > 0 && rungCounts(c.selection.seeds.count, rungs).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs'], message: `no rung of at least 4 seeds fits below selection.seeds.count (${c.selection.seeds.count})` });
     }
     if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
     for (const s of c.sweep.snapshots ?? []) {
@@ -106,6 +109,16 @@ export const runConfigSchema = z
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** The sample counts of the lower rungs: each share of n as an even count ≥ 4, below n, ascending, distinct. */
+export function rungCounts(n: number, shares: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const f of shares) {
+    const k = Math.max(4, 2 * Math.round((n * f) / 2));
+    if (k < n && (out.length === 0 || k > out[out.length - 1])) out.push(k);
+  }
+  return out;
+}
 
 function overlaps(a: SeedRange, b: SeedRange): boolean {
   return a.first < b.first + b.count && b.first < a.first + a.count;
@@ -161,7 +174,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 512, seeds: { first: 0, count: 512 }, batch: 256 },
         selftrain: { steps: 40, lr: 1e-4, batch: 64, snapshot_every: 20 },
-        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], ...HONEST_SELECTION, fidelity: { rungs: [128] }, batch: 256 },
+        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.25] }, batch: 256 },
         selection: { seeds: { first: 100_000, count: 512 } },
         report: { seeds: { first: 200_000, count: 1024 } },
       };
@@ -169,7 +182,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 300, lr: 1e-4, batch: 128, snapshot_every: 100 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [600] }, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.12] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 5000 } },
         report: { seeds: { first: 200_000, count: 10_000 } },
       };
@@ -177,7 +190,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 2000, lr: 1e-4, batch: 256, snapshot_every: 500 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [1250] }, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.125] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 10_000 } },
         report: { seeds: { first: 200_000, count: 50_000 } },
       };
