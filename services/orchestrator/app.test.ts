@@ -23,12 +23,12 @@ import { runConfigSchema } from '../../shared/neon/run-config.ts';
 const CONFIG = {
   synthesis: { n: 256, seeds: { first: 0, count: 256 } },
   selftrain: { steps: 20, snapshot_every: 10, batch: 64, lr: 3e-4 },
-  sweep: { w_grid: [0, 0.5, 1, 2], cfg_grid: [1.1], batch: 256 },
+  sweep: { w_grid: [0, 0.5, 1, 2], cfg_grid: [1.1], batch: 256, fidelity: { rungs: [0.25], max_contenders: 3 } },
   selection: { seeds: { first: 10_000, count: 256 } },
   report: { seeds: { first: 20_000, count: 512 } },
 };
 
-test('POST a run, follow its events, read the result, find the promoted model', { timeout: 180_000 }, async () => {
+test('POST a run, follow its events, read the result, find the promoted model', { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neon-orch-app-'));
   const database = await openDatabase({ memory: true });
   const store = new ArtifactStore(join(dir, 'artifacts'));
