@@ -28,7 +28,7 @@ const CONFIG = {
   report: { seeds: { first: 20_000, count: 512 } },
 };
 
-test('POST a run, follow its events, read the result, find the promoted model', { timeout: 300_000 }, async () => {
+test('POST a run, follow its events, read the result, find the promoted model', { timeout: 600_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neon-orch-app-'));
   const database = await openDatabase({ memory: true });
   const store = new ArtifactStore(join(dir, 'artifacts'));
