@@ -123,11 +123,14 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     const run = await getRun(db, c.req.param('id'));
     if (!run) throw new ApiError(404, `no run '${c.req.param('id')}'`, 'id', 'not_found');
     const rows = await db.select().from(trials).where(eq(trials.runId, run.id)).orderBy(asc(trials.id));
-    const points: TrialPoint[] = rows
-      .filter((t) => t.phase === 'select' && t.fidSelect !== null && t.cfg !== null)
-      .map((t) => ({ snapshot: t.snapshot, w: t.w ?? 0, cfg: t.cfg!, fid: t.fidSelect! }));
+    // FIDs compare only at equal sample counts: the curves are the walk at the lowest count (multi-fidelity's rung 0)
+    const select = rows.filter((t) => t.phase === 'select' && t.fidSelect !== null && t.cfg !== null);
+    const countOf = (t: (typeof rows)[number]) => Number((t.result as { n?: number } | null)?.n ?? 0);
+    const n = Math.min(...select.map(countOf));
+    const points: TrialPoint[] = select.filter((t) => countOf(t) === n).map((t) => ({ snapshot: t.snapshot, w: t.w ?? 0, cfg: t.cfg!, fid: t.fidSelect! }));
     const best = factsOf(run).summary?.best;
-    const svg = linePlotSvg(curveSeries(points, best), { title: `run ${run.id}: FID against w`, xLabel: 'w', yLabel: 'FID (selection seeds)', width: 720, height: 400 });
+    const yLabel = select.length > 0 && n > 0 ? `FID (${n} selection seeds)` : 'FID (selection seeds)';
+    const svg = linePlotSvg(curveSeries(points, best), { title: `run ${run.id}: FID against w`, xLabel: 'w', yLabel, width: 720, height: 400 });
     return c.body(svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-cache' });
   });
 

@@ -9,25 +9,26 @@ import { join } from 'node:path';
 import { openDatabase } from '../../shared/db/database.ts';
 import { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { resolveModel } from '../../shared/registry/registry.ts';
-import { planSweep, pointKey } from '../../shared/neon/sweep.ts';
+import { pointKey } from '../../shared/neon/sweep.ts';
+import { planSelection } from '../../shared/neon/multi-fidelity.ts';
 import { createOrchestratorApp } from './app.ts';
 import { databaseReady } from './mount.ts';
 import { composeApp } from '../compose-app.ts';
 import { createNeonRuntime } from './runtime.ts';
 import { ensureToyModel, TOY_MODEL } from './models.ts';
 import { startNeon } from './workers.ts';
-import { sweepGrid } from './orchestrator.ts';
+import { sweepFidelity, sweepGrid } from './orchestrator.ts';
 import { runConfigSchema } from '../../shared/neon/run-config.ts';
 
 const CONFIG = {
   synthesis: { n: 256, seeds: { first: 0, count: 256 } },
   selftrain: { steps: 20, snapshot_every: 10, batch: 64, lr: 3e-4 },
-  sweep: { w_grid: [0, 0.5, 1, 2], cfg_grid: [1.1], batch: 256 },
+  sweep: { w_grid: [0, 0.5, 1, 2], cfg_grid: [1.1], batch: 256, fidelity: { rungs: [0.25], max_contenders: 3 } },
   selection: { seeds: { first: 10_000, count: 256 } },
   report: { seeds: { first: 20_000, count: 512 } },
 };
 
-test('POST a run, follow its events, read the result, find the promoted model', { timeout: 180_000 }, async () => {
+test('POST a run, follow its events, read the result, find the promoted model', { timeout: 600_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neon-orch-app-'));
   const database = await openDatabase({ memory: true });
   const store = new ArtifactStore(join(dir, 'artifacts'));
@@ -84,15 +85,31 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.ok(r.compute.selftrain_ratio > 0 && r.compute.selftrain_ratio < 0.05);
     assert.ok(Number.isFinite(r.best.fid_report) && Number.isFinite(r.base.fid_report));
 
-    // the trials are exactly the selection procedure replayed on their own FIDs
+    // the trials are exactly the selection procedure (multi-fidelity, the smoke preset's) replayed on their own FIDs
     const config = runConfigSchema.parse(got.config);
-    const selected = got.trials.filter((t: { phase: string }) => t.phase === 'select');
-    const results = new Map<string, number>(selected.map((t: { key: string; fid_select: number }) => [t.key.slice('select:'.length), t.fid_select]));
-    const plan = planSweep(sweepGrid(config), results);
+    const fidelity = sweepFidelity(config);
+    assert.ok(fidelity, 'the smoke preset selects with multi-fidelity');
+    type Row = { key: string; fid_select: number; n: number; sampled: number; fid_halves: [number, number] | null };
+    const selected: Row[] = got.trials.filter((t: { phase: string }) => t.phase === 'select');
+    const results = new Map(selected.map((t) => [t.key.slice('select:'.length), t.fid_halves ? { fid: t.fid_select, halves: t.fid_halves } : { fid: t.fid_select }]));
+    const plan = planSelection(sweepGrid(config), config.selection.seeds.count, fidelity, results);
     assert.ok(plan.done);
     assert.equal(plan.visited.length, selected.length, 'no trial outside the procedure');
     assert.equal(pointKey(plan.best!), pointKey(r.best));
     assert.equal(plan.base!.cfg, r.base.cfg);
+    // every key carries its count; the low rung measured its halves; a full-count trial only sampled the new seeds
+    const n0 = fidelity.rungs[0];
+    for (const t of selected) {
+      assert.match(t.key, new RegExp(`^select:n${t.n}:`));
+      if (t.n === n0) assert.ok(t.fid_halves && t.sampled === n0, t.key);
+      else assert.equal(t.sampled, t.n - n0, `${t.key} reuses its ${n0} low-rung samples`);
+    }
+    assert.ok(selected.some((t) => t.n === config.selection.seeds.count), 'contenders reach the full count');
+    assert.deepEqual(r.trials.map((t: { n: number }) => t.n), selected.map((t) => t.n));
+    // the base at each guidance scale and count is measured once, whatever the snapshot
+    const baseKeys = selected.filter((t) => t.key.includes(':base:')).map((t) => t.key);
+    assert.equal(new Set(baseKeys).size, baseKeys.length);
+    assert.ok(!selected.some((t) => /:s\d+:w0:/.test(t.key)));
     const report = got.trials.filter((t: { phase: string }) => t.phase === 'report');
     assert.ok(report.length >= 1 && report.length <= 2);
 

@@ -87,7 +87,13 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     const rows = await db.select().from(trials).where(eq(trials.runId, run.id)).orderBy(asc(trials.id));
     return c.json({
       ...runJson(run),
-      trials: rows.map((t) => ({ key: t.key, phase: t.phase, snapshot: t.snapshot, w: t.w, cfg: t.cfg, state: t.state, fid_select: t.fidSelect, fid_report: t.fidReport })),
+      trials: rows.map((t) => {
+        const r = (t.result ?? {}) as { n?: number; sampled?: number; fid_halves?: [number, number] };
+        return {
+          key: t.key, phase: t.phase, snapshot: t.snapshot, w: t.w, cfg: t.cfg, state: t.state, fid_select: t.fidSelect, fid_report: t.fidReport,
+          n: r.n ?? null, sampled: r.sampled ?? null, fid_halves: r.fid_halves ?? null,
+        };
+      }),
     });
   });
 

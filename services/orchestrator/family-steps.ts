@@ -2,7 +2,8 @@
 //   synthesize: S = n samples of θr with the user's sampler settings, per-sample seeds      → a sample set (shards + manifest)
 //   self-train: θr fine-tuned on S with the family's own loss, snapshots every k steps     → ONNX artifacts θs(k)
 //   trial:      θneon(w) = (1+w)·θr − w·θs(k) (mergeCheckpoints) → samples on the selection/report seeds →
-//               features → float64 statistics → Fréchet distance to the reference
+//               features → float64 statistics (kept as shard artifacts, chunk by chunk: a trial on more seeds of
+//               the same point only samples the new ones) → Fréchet distance to the reference
 //   materialize: θneon(w*) as an ONNX artifact, for the registry
 import { rm } from 'node:fs/promises';
 import type { TF } from '../../shared/engine/tf/tf-backend.ts';
@@ -23,7 +24,9 @@ import { SampleSetReader } from '../../shared/samples/sample-set.ts';
 import { synthesizeSampleSet } from '../../shared/samples/synthesize.ts';
 import { settingsFromWire } from '../../shared/samplers/sampler-settings.ts';
 import type { FidScorer } from './scorer.ts';
-import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
+import { parseStats, serializeStats } from '../../shared/metrics/stats-file.ts';
+import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
+import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StatsChunk, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
 
 export interface FamilyStepsDeps {
   store: ArtifactStore;
@@ -138,19 +141,59 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const started = performance.now();
       const family = await deps.family(base.manifest);
       const scorer = await deps.scorer(base.manifest);
-      const bytes = await mergedBytes(base, input.snapshot, input.w);
-      let stats: FeatureStats | undefined;
       const settings = { seed: config.seed, ...settingsFromWire(config.sweep.sampler), guidanceScale: input.cfg };
-      const range = streamRange(input.seeds);
-      await withSession(bytes, async (session) => {
-        for await (const b of generateSamples({ family, session, manifest: base.manifest }, settings, range, config.sweep.batch, ctx.signal)) {
-          const { features, dim } = await scorer.features(b.images, b.n, base.manifest);
-          (stats ??= new FeatureStats(dim)).add(features, b.n);
-          await ctx.progress({ done: b.first + b.n - range.start, total: input.seeds.count });
-        }
-      });
-      const fid = frechetDistance(stats!.gaussian(), scorer.reference).fid;
-      return { fid, n: input.seeds.count, features: scorer.name, seconds: (performance.now() - started) / 1000 };
+      const { first, count } = input.seeds;
+      const end = first + count;
+      // statistics measured before (a lower rung of the same point) cover the first seeds; only the rest is sampled
+      const chunks: { chunk: StatsChunk; stats: FeatureStats }[] = [];
+      let covered = first;
+      for (const c of input.reuse ?? []) {
+        if (c.first !== covered || c.first + c.count > end) throw new PermanentJobError(`trial: reused statistics ${c.first}+${c.count} do not continue the seeds at ${covered}`);
+        const sums = parseStats(await store.read(c.stats), `statistics ${c.stats}`).sums;
+        if (!sums || sums.n !== c.count) throw new PermanentJobError(`trial: statistics ${c.stats} do not hold ${c.count} samples`);
+        chunks.push({ chunk: c, stats: sums });
+        covered += c.count;
+      }
+      const half = first + Math.floor(count / 2);
+      const todo: [number, number][] = [];
+      if (input.halves && covered < half) todo.push([covered, half], [half, end]);
+      else if (covered < end) todo.push([covered, end]);
+      const sampled = end - covered;
+      if (todo.length > 0) {
+        const bytes = await mergedBytes(base, input.snapshot, input.w);
+        await withSession(bytes, async (session) => {
+          for (const [start, stop] of todo) {
+            let stats: FeatureStats | undefined;
+            for await (const b of generateSamples({ family, session, manifest: base.manifest }, settings, { start, end: stop }, config.sweep.batch, ctx.signal)) {
+              const { features, dim } = await scorer.features(b.images, b.n, base.manifest);
+              (stats ??= new FeatureStats(dim)).add(features, b.n);
+              await ctx.progress({ done: b.first + b.n - covered, total: sampled });
+            }
+            const m = await store.put(serializeStats(stats!), 'feature-stats', {
+              features: scorer.name, base_artifact: base.artifactId, snapshot: input.snapshot?.artifact ?? null, w: input.w, settings, seeds: { first: start, count: stop - start },
+            });
+            chunks.push({ chunk: { first: start, count: stop - start, stats: m.id }, stats: stats! });
+          }
+        });
+      }
+      const fidOf = (list: typeof chunks) => {
+        if (list.length === 1) return frechetDistance(list[0].stats.gaussian(), scorer.reference).fid;
+        const all = new FeatureStats(list[0].stats.d);
+        for (const c of list) all.merge(c.stats);
+        return frechetDistance(all.gaussian(), scorer.reference).fid;
+      };
+      const fid = fidOf(chunks);
+      let fidHalves: [number, number] | undefined;
+      if (input.halves) {
+        const lo = chunks.filter((c) => c.chunk.first + c.chunk.count <= half);
+        const hi = chunks.filter((c) => c.chunk.first >= half);
+        if (lo.length === 0 || hi.length === 0 || lo.length + hi.length !== chunks.length) throw new PermanentJobError('trial: the seeds do not split into halves');
+        fidHalves = [fidOf(lo), fidOf(hi)];
+      }
+      return {
+        fid, n: count, sampled, ...(fidHalves ? { fid_halves: fidHalves } : {}),
+        chunks: chunks.map((c) => c.chunk), features: scorer.name, seconds: (performance.now() - started) / 1000,
+      };
     },
 
     async materialize(base: BaseModel, snapshot: TrialInput['snapshot'], w: number): Promise<MaterializeResult> {

@@ -34,7 +34,10 @@ test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"'
     synthesize: async (_base, config) => ({ sample_set: 'stand-in', n: config.synthesis.n, seconds: 0 }),
     selfTrain: async (base, config) => ({ snapshots: snapshotSteps(config.selftrain.steps, config.selftrain.snapshot_every).map((step) => ({ step, artifact: base.artifactId })), selftrain_ratio: null, seconds: 0 }),
     // FID rises with w: the base (w = 0) is the best point
-    trial: async (_base, _config, input) => ({ fid: 1 + input.w, n: input.seeds.count, features: 'stand-in', seconds: 0 }),
+    trial: async (_base, _config, input) => ({
+      fid: 1 + input.w, n: input.seeds.count, sampled: input.seeds.count, chunks: [], features: 'stand-in', seconds: 0,
+      ...(input.halves ? { fid_halves: [1 + input.w, 1 + input.w] as [number, number] } : {}),
+    }),
     materialize: async (base) => ({ artifact: (await store.manifest(base.artifactId))! }),
   };
   const workers = startNeon({ database, steps, signal: stop.signal, pollMs: 100 });

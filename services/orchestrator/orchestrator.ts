@@ -7,7 +7,7 @@
 // Each step is a job with a deterministic key (`run:<id>:<step>`) and subject `run:<id>`. The orchestrator learns
 // of completions by reading the run's `job.succeeded` / `job.failed` events after the cursor stored in the run row,
 // and applies them, advances the state and enqueues the next jobs in one transaction with the new cursor. The
-// decision of what to run next is a pure function of the rows (planSweep over the trials' FIDs), so after a crash
+// decision of what to run next is a pure function of the rows (planSelection over the trials' FIDs), so after a crash
 // a restart re-reads the log from the cursor and arrives at the same decisions; enqueueing a key again is a no-op
 // and trial rows are unique per (run, key), so nothing is done twice.
 import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
@@ -19,8 +19,9 @@ import { waitForEvents } from '../../shared/events/subscribe.ts';
 import { cancelJob, enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
-import { resolveRunConfig, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
-import { planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
+import { guidanceGrid, resolveRunConfig, rungCounts, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
+import { pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
+import { planSelection, selectionKey, type Fidelity, type SelectionTrial, type TrialScore } from '../../shared/neon/multi-fidelity.ts';
 import { factsOf, FINAL_RUN_STATES, getRun, isRunId, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
 import type { z } from 'zod';
 import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
@@ -50,14 +51,17 @@ export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The model's defaults where the config leaves gaps: its guidance scale as the only cfg, every snapshot. */
+/**
+ * The model's defaults where the config leaves gaps: every snapshot; as the guidance grid, the grid around the
+ * model's guidance scale when guidance lines may extend (cfg_extend > 0, as in every preset), else that scale alone.
+ */
 export function withModelDefaults(config: RunConfig, manifest: Manifest): RunConfig {
   const cfg = manifest.sampler.guidance_scale ?? 1;
   return {
     ...config,
     sweep: {
       ...config.sweep,
-      cfg_grid: config.sweep.cfg_grid ?? [cfg],
+      cfg_grid: config.sweep.cfg_grid ?? (config.sweep.cfg_extend > 0 ? guidanceGrid(cfg) : [cfg]),
       snapshots: config.sweep.snapshots ?? snapshotSteps(config.selftrain.steps, config.selftrain.snapshot_every),
     },
   };
@@ -106,16 +110,41 @@ export function sweepGrid(config: RunConfig): SweepGrid {
     wGrid: config.sweep.w_grid,
     cfgGrid: config.sweep.cfg_grid!,
     tolerance: config.sweep.tolerance,
+    toleranceRel: config.sweep.tolerance_rel,
+    cfgExtend: config.sweep.cfg_extend,
     refineStep: config.sweep.refine_step,
   };
 }
 
-function trialKey(phase: 'select' | 'report', p: SweepPoint): string {
-  return `${phase}:${pointKey(p)}`;
+/** The run's multi-fidelity rungs, or null when every trial uses the full selection count. */
+export function sweepFidelity(config: RunConfig): Fidelity | null {
+  const f = config.sweep.fidelity;
+  return f ? { rungs: rungCounts(config.selection.seeds.count, f.rungs), z: f.z, maxContenders: f.max_contenders } : null;
+}
+
+/** The selection procedure of a run over its trial rows (what `decide` runs, for tests and tools). */
+export function planRunSelection(config: RunConfig, rows: readonly TrialRow[]) {
+  return planSelection(sweepGrid(config), config.selection.seeds.count, sweepFidelity(config), selectResults(rows));
+}
+
+/** A selection trial's key carries its sample count under multi-fidelity selection (`select:n625:base:c1.5`). */
+function trialKey(phase: 'select' | 'report', p: SweepPoint, n: number, fidelity: Fidelity | null): string {
+  return phase === 'select' ? `select:${selectionKey(p, n, fidelity)}` : `report:${pointKey(p)}`;
 }
 
 async function runTrials(db: Db, runId: string): Promise<TrialRow[]> {
   return db.select().from(trials).where(eq(trials.runId, runId)).orderBy(asc(trials.id));
+}
+
+/** Selection trials' scores by key (without the phase): FID, and the halves' FIDs where measured. */
+function selectResults(rows: readonly TrialRow[]): Map<string, TrialScore> {
+  const m = new Map<string, TrialScore>();
+  for (const t of rows) {
+    if (t.phase !== 'select' || t.state !== 'done' || t.fidSelect === null) continue;
+    const halves = (t.result as { fid_halves?: [number, number] } | null)?.fid_halves;
+    m.set(t.key.slice('select:'.length), halves ? { fid: t.fidSelect, halves } : { fid: t.fidSelect });
+  }
+  return m;
 }
 
 function resultsOf(rows: readonly TrialRow[], phase: 'select' | 'report'): Map<string, number> {
@@ -128,17 +157,30 @@ function resultsOf(rows: readonly TrialRow[], phase: 'select' | 'report'): Map<s
   return m;
 }
 
-/** Inserts the trial row (unique per run and key) and enqueues its job (unique per key): both no-ops when present. */
-async function ensureTrial(tx: Db, run: RunRow, phase: 'select' | 'report', p: SweepPoint, facts: RunFacts, config: RunConfig): Promise<void> {
-  const key = trialKey(phase, p);
+/**
+ * Inserts the trial row (unique per run and key) and enqueues its job (unique per key): both no-ops when present.
+ * A selection trial on the first n seeds; under multi-fidelity selection, the lowest rung also measures its halves,
+ * and a higher rung reuses the feature statistics of the same point's trial one rung below.
+ */
+async function ensureTrial(tx: Db, run: RunRow, phase: 'select' | 'report', p: SelectionTrial | SweepPoint, facts: RunFacts, config: RunConfig, rows: readonly TrialRow[]): Promise<void> {
+  const fidelity = sweepFidelity(config);
+  const n = phase === 'select' && 'n' in p ? p.n : phase === 'select' ? config.selection.seeds.count : config.report.seeds.count;
+  const key = trialKey(phase, p, n, fidelity);
   const snapshot = p.snapshot === null ? null : facts.snapshots!.find((s) => s.step === p.snapshot);
   if (p.snapshot !== null && !snapshot) throw new Error(`run ${run.id}: no snapshot ${p.snapshot}`);
-  const seeds = phase === 'select' ? config.selection.seeds : config.report.seeds;
+  const seeds = phase === 'select' ? { first: config.selection.seeds.first, count: n } : config.report.seeds;
+  const rungs = fidelity ? [...fidelity.rungs, config.selection.seeds.count] : [];
+  const rung = phase === 'select' ? rungs.indexOf(n) : -1;
+  let reuse: { first: number; count: number; stats: string }[] = [];
+  if (rung > 0) {
+    const below = rows.find((t) => t.key === trialKey('select', p, rungs[rung - 1], fidelity) && t.state === 'done');
+    reuse = ((below?.result as { chunks?: typeof reuse } | null)?.chunks ?? []).map((c) => ({ first: c.first, count: c.count, stats: c.stats }));
+  }
   const { job } = await enqueueJob(tx, {
     type: JOB_TYPES.trial,
     key: jobKey(run.id, `trial:${key}`),
     subject: runSubject(run.id),
-    payload: { run_id: run.id, trial_key: key, phase, snapshot: snapshot ?? null, w: p.w, cfg: p.cfg, seeds } satisfies z.input<typeof TrialJobPayload>,
+    payload: { run_id: run.id, trial_key: key, phase, snapshot: snapshot ?? null, w: p.w, cfg: p.cfg, seeds, halves: rung === 0, reuse } satisfies z.input<typeof TrialJobPayload>,
   });
   await tx
     .insert(trials)
@@ -182,13 +224,14 @@ function summarize(run: RunRow, config: RunConfig, facts: RunFacts, rows: readon
   const report = resultsOf(rows, 'report');
   const fidReport = (p: ScoredPoint) => report.get(pointKey(p))!;
   const select = rows.filter((t) => t.phase === 'select' && t.state === 'done');
+  const nOf = (t: TrialRow) => Number((t.result as { n?: number } | null)?.n ?? config.selection.seeds.count);
   return {
     run_id: run.id,
     model: run.model,
     base: { cfg: sweep.base.cfg, fid_select: sweep.base.fid, fid_report: fidReport(sweep.base) },
     best: { snapshot: sweep.best.snapshot, w: sweep.best.w, cfg: sweep.best.cfg, fid_select: sweep.best.fid, fid_report: fidReport(sweep.best) },
     promoted: facts.promoted?.ref ?? null,
-    trials: select.map((t) => ({ snapshot: t.snapshot, w: t.w!, cfg: t.cfg!, fid_select: t.fidSelect! })),
+    trials: select.map((t) => ({ snapshot: t.snapshot, w: t.w!, cfg: t.cfg!, n: nOf(t), fid_select: t.fidSelect! })),
     seeds: { select: seedBounds(config.selection.seeds), report: seedBounds(config.report.seeds) },
     compute: { selftrain_ratio: facts.selftrain?.selftrain_ratio ?? null },
   };
@@ -210,9 +253,9 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
       state = 'sweeping';
     } else if (state === 'sweeping') {
       const rows = await runTrials(tx, run.id);
-      const plan = planSweep(sweepGrid(config), resultsOf(rows, 'select'));
+      const plan = planRunSelection(config, rows);
       if (!plan.done) {
-        for (const p of plan.pending) await ensureTrial(tx, run, 'select', p, facts, config);
+        for (const p of plan.pending) await ensureTrial(tx, run, 'select', p, facts, config, rows);
       } else {
         facts.sweep = { best: plan.best!, base: plan.base!, frozen: plan.frozen!, trials: plan.visited.length };
         state = 'reporting';
@@ -222,7 +265,7 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
       const rows = await runTrials(tx, run.id);
       const report = resultsOf(rows, 'report');
       const missing = [best, base].filter((p) => !report.has(pointKey(p)));
-      for (const p of missing) await ensureTrial(tx, run, 'report', p, facts, config);
+      for (const p of missing) await ensureTrial(tx, run, 'report', p, facts, config, rows);
       if (missing.length === 0) {
         const b = facts.sweep!.best;
         // w = 0 is θr itself: no improvement, nothing to promote unless the config asks for it anyway

@@ -34,7 +34,8 @@ export interface RunSummary {
   base: { cfg: number; fid_select: number; fid_report: number } & PrecisionRecall;
   best: { snapshot: number | null; w: number; cfg: number; fid_select: number; fid_report: number } & PrecisionRecall;
   promoted: string | null;
-  trials: { snapshot: number | null; w: number; cfg: number; fid_select: number }[];
+  /** Selection trials; n: the selection seeds the trial used (below the full count on multi-fidelity's low rungs). */
+  trials: { snapshot: number | null; w: number; cfg: number; n: number; fid_select: number }[];
   seeds: { select: [number, number]; report: [number, number] };
   compute: { selftrain_ratio: number | null };
 }
@@ -101,7 +102,7 @@ export function orderedSummary(s: RunSummary): RunSummary {
     base: { cfg: s.base.cfg, fid_select: s.base.fid_select, fid_report: s.base.fid_report, ...precisionRecall(s.base) },
     best: { snapshot: s.best.snapshot, w: s.best.w, cfg: s.best.cfg, fid_select: s.best.fid_select, fid_report: s.best.fid_report, ...precisionRecall(s.best) },
     promoted: s.promoted,
-    trials: s.trials.map((t) => ({ snapshot: t.snapshot, w: t.w, cfg: t.cfg, fid_select: t.fid_select })),
+    trials: s.trials.map((t) => ({ snapshot: t.snapshot, w: t.w, cfg: t.cfg, n: t.n, fid_select: t.fid_select })),
     seeds: { select: s.seeds.select, report: s.seeds.report },
     compute: { selftrain_ratio: s.compute.selftrain_ratio },
   };

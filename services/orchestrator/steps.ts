@@ -42,11 +42,28 @@ export interface TrialInput {
   w: number;
   cfg: number;
   seeds: SeedRange;
+  /** Also report the FIDs of the two halves of the seeds. */
+  halves?: boolean;
+  /** Statistics of the first seeds of the range, measured before (contiguous from seeds.first). */
+  reuse?: StatsChunk[];
+}
+
+/** Float64 feature statistics of the seeds first … first + count − 1, stored as a shard file artifact. */
+export interface StatsChunk {
+  first: number;
+  count: number;
+  stats: string;
 }
 
 export interface TrialResult {
   fid: number;
   n: number;
+  /** Samples drawn by this trial (n less the reused ones). */
+  sampled: number;
+  /** The FIDs of the halves of the seeds, when asked. */
+  fid_halves?: [number, number];
+  /** The trial's statistics, chunk by chunk (a higher rung reuses them). */
+  chunks: StatsChunk[];
   /** The feature space the FID was measured in. */
   features: string;
   seconds: number;

@@ -43,7 +43,7 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
     [JOB_TYPES.trial]: async (job, ctx) => {
       const p = parsePayload(TrialJobPayload, job.payload, job.type);
       const { config, base } = await runOf(deps, p.run_id);
-      return { ...(await steps.trial(base, config, { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds }, stepContext(ctx))) };
+      return { ...(await steps.trial(base, config, { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds, halves: p.halves, reuse: p.reuse }, stepContext(ctx))) };
     },
     [JOB_TYPES.promote]: async (job, ctx) => {
       const p = parsePayload(PromoteJobPayload, job.payload, job.type);

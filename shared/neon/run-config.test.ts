@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PRESETS, resolveRunConfig, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
+import { guidanceGrid, PRESETS, rungCounts, resolveRunConfig, runConfigSchema, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
 
 test('every preset validates, with pairwise disjoint synthesis, selection and report seeds', () => {
   for (const name of PRESETS) {
@@ -62,4 +62,40 @@ test('every field is bounded, and an unknown field is refused naming its path', 
   }
   assert.throws(() => resolveRunConfig('smoke', { selftrain: { step: 10 } }), /^RunConfigError: selftrain\.step: unknown field$/);
   for (const name of PRESETS) resolveRunConfig(name);
+});
+
+test('every preset selects honestly: multi-fidelity, a relative stop margin, guidance lines that extend', () => {
+  for (const name of PRESETS) {
+    const c = resolveRunConfig(name);
+    assert.equal(c.sweep.tolerance_rel, 0.01);
+    assert.equal(c.sweep.cfg_extend, 4);
+    const f = c.sweep.fidelity!;
+    assert.ok(f.rungs.length === 1 && f.rungs[0] <= 0.25, `${name}: the low rung is a small share of the selection seeds`);
+    assert.equal(f.z, 2.5);
+    assert.equal(f.max_contenders, 8);
+  }
+  // the model's guidance g: five scales from 1 to g (g > 1), else around g
+  assert.deepEqual(guidanceGrid(3), [1, 1.5, 2, 2.5, 3]);
+  assert.deepEqual(guidanceGrid(4), [1, 1.75, 2.5, 3.25, 4]);
+  assert.deepEqual(guidanceGrid(1), [0.5, 0.75, 1, 1.25, 1.5]);
+});
+
+test('a stored config without the selection fields reads as the single-count procedure it ran with', () => {
+  const stored = resolveRunConfig('smoke') as Record<string, any>;
+  const { fidelity: _f, tolerance_rel: _t, cfg_extend: _e, ...sweep } = stored.sweep;
+  const c = runConfigSchema.parse({ ...stored, sweep });
+  assert.equal(c.sweep.fidelity, undefined);
+  assert.equal(c.sweep.tolerance_rel, 0);
+  assert.equal(c.sweep.cfg_extend, 0);
+});
+
+test('multi-fidelity rungs are shares of the selection count: even counts ≥ 4, ascending, below it', () => {
+  assert.deepEqual(rungCounts(5000, [0.12]), [600]);
+  assert.deepEqual(rungCounts(512, [0.25]), [128]);
+  assert.deepEqual(rungCounts(10, [0.1, 0.2, 0.5]), [4, 6]);
+  assert.deepEqual(rungCounts(4, [0.5]), []);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [1] } } }), /sweep.fidelity.rungs.0/);
+  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.5, 0.25] } } }), /sweep.fidelity.rungs.1: rungs must be ascending/);
+  assert.throws(() => resolveRunConfig('smoke', { selection: { seeds: { first: 100_000, count: 4 } } }), /sweep.fidelity.rungs: no rung/);
+  assert.equal(resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.1, 0.3], z: 3 } } }).sweep.fidelity!.max_contenders, 8);
 });

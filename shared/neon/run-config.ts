@@ -82,7 +82,25 @@ export const runConfigSchema = z
         /** Guidance scales (default: the model's default guidance scale alone). */
         cfg_grid: z.array(finite.min(0).max(RUN_LIMITS.guidance)).min(1).max(RUN_LIMITS.grid).optional(),
         tolerance: finite.min(0).max(10).default(0.03),
+        /** The stop margin relative to the line's best: a line stops above max(tolerance, tolerance_rel × best). */
+        tolerance_rel: finite.min(0).max(1).default(0),
+        /** Points a guidance line may add past either end of cfg_grid while its best sits at that end (0: none). */
+        cfg_extend: z.number().int().min(0).max(20).default(0),
         refine_step: finite.min(0).max(RUN_LIMITS.w).default(0.1),
+        /**
+         * Multi-fidelity selection (shared/neon/multi-fidelity.ts): the whole procedure on the first rungs[0]
+         * selection seeds, then only the contenders (within z·√2·σ of the best) on more seeds, up to the full count.
+         * Absent: every trial on the full count.
+         */
+        fidelity: z
+          .object({
+            /** The lower rungs as shares of selection.seeds.count, ascending (each becomes an even count ≥ 4). */
+            rungs: z.array(finite.gt(0).lt(1)).min(1).max(4),
+            z: finite.positive().max(10).default(2.5),
+            max_contenders: z.number().int().min(1).max(64).default(8),
+          })
+          .strict()
+          .optional(),
         /** Sampler settings of every trial besides the guidance scale (default: the model's). */
         sampler: samplerSettingsSchema.omit({ guidance_scale: true }).strict().default({}),
         /** Samples per sampler call. */
@@ -117,6 +135,13 @@ export const runConfigSchema = z
     if (Math.ceil(c.selftrain.steps / c.selftrain.snapshot_every) > RUN_LIMITS.snapshots) {
       ctx.addIssue({ code: 'custom', path: ['selftrain', 'snapshot_every'], message: `keeps more than ${RUN_LIMITS.snapshots} snapshots of ${c.selftrain.steps} steps; take one less often` });
     }
+    const rungs = c.sweep.fidelity?.rungs ?? [];
+    for (let i = 1; i < rungs.length; i++) {
+      if (rungs[i] <= rungs[i - 1]) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
+    }
+    if (rungs.length > 0 && rungCounts(c.selection.seeds.count, rungs).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs'], message: `no rung of at least 4 seeds fits below selection.seeds.count (${c.selection.seeds.count})` });
+    }
     if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
     for (const s of c.sweep.snapshots ?? []) {
       if (!snapshotSteps(c.selftrain.steps, c.selftrain.snapshot_every).includes(s)) {
@@ -127,6 +152,16 @@ export const runConfigSchema = z
 
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** The sample counts of the lower rungs: each share of n as an even count ≥ 4, below n, ascending, distinct. */
+export function rungCounts(n: number, shares: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const f of shares) {
+    const k = Math.max(4, 2 * Math.round((n * f) / 2));
+    if (k < n && (out.length === 0 || k > out[out.length - 1])) out.push(k);
+  }
+  return out;
+}
 
 function overlaps(a: SeedRange, b: SeedRange): boolean {
   return a.first < b.first + b.count && b.first < a.first + a.count;
@@ -153,10 +188,28 @@ export const PRESETS = ['smoke', 'default', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /**
+ * What every preset selects with (docs/PIPELINE.md): the official absolute tolerance and ±0.1 refinement, a stop
+ * margin of at least 1% of the line's best (at FIDs of 100 and more, 0.03 is far below the sampling noise), and
+ * guidance lines that go past the grid's ends while their best sits there (up to 4 points per end).
+ */
+const HONEST_SELECTION = { tolerance: 0.03, tolerance_rel: 0.01, refine_step: 0.1, cfg_extend: 4 } as const;
+
+/**
+ * The guidance grid of a preset when the config names none: five scales from 1 (no guidance) to the model's
+ * default g when g > 1, else g × {0.5, 0.75, 1, 1.25, 1.5}; the lines extend past its ends (cfg_extend).
+ */
+export function guidanceGrid(g: number): number[] {
+  const grid = g > 1 ? [0, 1, 2, 3, 4].map((k) => 1 + ((g - 1) * k) / 4) : [0.5, 0.75, 1, 1.25, 1.5].map((k) => g * k);
+  return grid.map((c) => Math.round(c * 1e6) / 1e6);
+}
+
+/**
  * The presets, before the model's defaults fill the gaps (cfg grid, sampler settings).
  *  - smoke: minutes on a laptop CPU, for tests and a first look;
  *  - default: the sizes behind docs/RESULTS.md;
  *  - paper: the paper's sizes (EDM CIFAR-10: |S| = 6k; official selection 10k and report 50k images; w grid 0–3).
+ * Each selects over a guidance grid (guidanceGrid) with multi-fidelity selection: the procedure on 1/8 (smoke: 1/4)
+ * of the selection seeds, then the contenders on all of them.
  */
 export function preset(name: PresetName): RunConfigInput {
   switch (name) {
@@ -164,7 +217,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 512, seeds: { first: 0, count: 512 }, batch: 256 },
         selftrain: { steps: 40, lr: 1e-4, batch: 64, snapshot_every: 20 },
-        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], tolerance: 0.03, refine_step: 0.1, batch: 256 },
+        sweep: { w_grid: [0, 0.5, 1, 1.5, 2, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.25] }, batch: 256 },
         selection: { seeds: { first: 100_000, count: 512 } },
         report: { seeds: { first: 200_000, count: 1024 } },
       };
@@ -172,7 +225,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 300, lr: 1e-4, batch: 128, snapshot_every: 100 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.12] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 5000 } },
         report: { seeds: { first: 200_000, count: 10_000 } },
       };
@@ -180,7 +233,7 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 2000, lr: 1e-4, batch: 256, snapshot_every: 500 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], tolerance: 0.03, refine_step: 0.1, batch: 500 },
+        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.125] }, batch: 500 },
         selection: { seeds: { first: 100_000, count: 10_000 } },
         report: { seeds: { first: 200_000, count: 50_000 } },
       };

@@ -120,3 +120,33 @@ test('the plan is a function of the results only (replaying gives the same answe
   const b = planSweep(g, a.results);
   assert.deepEqual(b, a.plan);
 });
+
+test('a relative tolerance stops a line above max(tolerance, tolerance_rel × best)', () => {
+  // FID 100, 99, 99.5, 98: the rise 0.5 stops the absolute line; 1% of 99 (0.99) does not
+  const curve: Record<string, number> = { '0': 100, '0.5': 99, '1': 99.5, '1.5': 98, '2': 101, '2.5': 102, '3': 103 };
+  const abs = drive(grid({ refineStep: 0 }), (p) => curve[String(p.w)]);
+  assert.equal(abs.plan.best?.w, 0.5);
+  const rel = drive(grid({ refineStep: 0, toleranceRel: 0.01 }), (p) => curve[String(p.w)]);
+  assert.equal(rel.plan.best?.w, 1.5);
+  assert.deepEqual(rel.evaluated, ['base:c1', 's100:w0.5:c1', 's100:w1:c1', 's100:w1.5:c1', 's100:w2:c1']);
+});
+
+test('a best guidance at either end of the grid extends the line past that end, with the grid spacing there', () => {
+  // the base is best at guidance 0.5 (below the grid), Neon at guidance 4 (above it)
+  const fid = (p: SweepPoint) => (p.w === 0 ? 100 + (p.cfg - 0.5) ** 2 : 90 + (p.cfg - 4) ** 2 + (p.w - 1) ** 2);
+  const { plan, evaluated } = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5, 2, 2.5, 3], cfgExtend: 4 }), fid);
+  assert.equal(plan.base?.cfg, 0.5, "the base line went down to its own best");
+  assert.ok(evaluated.includes('base:c0'), 'and one past it, which is worse');
+  assert.ok(!evaluated.includes('base:c-0.5'));
+  assert.deepEqual([plan.best?.w, plan.best?.cfg], [1, 4]);
+  assert.ok(evaluated.includes('s100:w1:c4.5') && !evaluated.includes('s100:w1:c5'), 'the snapshot line stops one past its best');
+  // without extension the choice stays on the grid
+  const fixed = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5, 2, 2.5, 3], cfgExtend: 0 }), fid);
+  assert.equal(fixed.plan.base?.cfg, 1);
+  assert.equal(fixed.plan.best?.cfg, 3);
+  // extension is bounded, and a one-value grid is a fixed guidance scale
+  const bounded = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5], cfgExtend: 2 }), fid);
+  assert.equal(bounded.plan.best?.cfg, 2.5);
+  const single = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [3], cfgExtend: 4 }), fid);
+  assert.ok(single.evaluated.every((k) => k.endsWith(':c3')));
+});
