@@ -25,13 +25,17 @@ const GOAL_READY = 1.5;
 const GOAL_IMAGE = 2.5;
 const TIMEOUT = 300_000;
 
-for (const r of ONLY) if (!RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown runtime '${r}' (${RUNTIMES.join(', ')})`);
+for (const r of ONLY)
+  if (!RUNTIMES.includes(r)) throw new Error(`--runtimes: unknown runtime '${r}' (${RUNTIMES.join(', ')})`);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 const home = await mkdtemp(join(tmpdir(), 'neon-coldstart-'));
 const shipped = fileURLToPath(new URL('../models/', import.meta.url));
@@ -69,14 +73,20 @@ async function once(runtime: Runtime): Promise<Times> {
   }
 }
 
-console.log(`bench:coldstart — neon serve --service sampler (${MODEL}${modelsDir === shipped ? ' + every shipped model' : ''}), ${RUNS} runs per runtime, ${availableParallelism()} cores`);
+console.log(
+  `bench:coldstart — neon serve --service sampler (${MODEL}${modelsDir === shipped ? ' + every shipped model' : ''}), ${RUNS} runs per runtime, ${availableParallelism()} cores`,
+);
 console.log(`load average before: ${load()}`);
 const rows: { runtime: Runtime; t: Times }[] = [];
 for (const runtime of ONLY) {
   await once(runtime); // warm: migrations, registration, the runtimes' own caches
   const runs: Times[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await once(runtime));
-  const t = { live: median(runs.map((r) => r.live)), ready: median(runs.map((r) => r.ready)), image: median(runs.map((r) => r.image)) };
+  const t = {
+    live: median(runs.map((r) => r.live)),
+    ready: median(runs.map((r) => r.ready)),
+    image: median(runs.map((r) => r.image)),
+  };
   rows.push({ runtime, t });
   console.log(`  ${runtime}: runs ready ${runs.map((r) => r.ready.toFixed(2)).join(' ')} s`);
 }
@@ -87,6 +97,8 @@ for (const { runtime, t } of rows) {
     `${runtime.padEnd(8)}  ${t.live.toFixed(2).padStart(8)}  ${t.ready.toFixed(2).padStart(9)}  ${t.image.toFixed(2).padStart(15)}  ${(t.ready / GOAL_READY).toFixed(2).padStart(10)}  ${(t.image / GOAL_IMAGE).toFixed(2).padStart(10)}`,
   );
 }
-console.log(`goals: ready ≤ ${GOAL_READY} s, first image ≤ ${GOAL_IMAGE} s (ratio ≤ 1 meets the goal); medians of ${RUNS} warm-home starts`);
+console.log(
+  `goals: ready ≤ ${GOAL_READY} s, first image ≤ ${GOAL_IMAGE} s (ratio ≤ 1 meets the goal); medians of ${RUNS} warm-home starts`,
+);
 console.log(`load average after: ${load()}`);
 await rm(home, { recursive: true, force: true });

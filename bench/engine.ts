@@ -34,7 +34,12 @@ function denseStack(): ModelProto {
   let h = g.input('x', ['N', D]);
   for (let l = 0; l < LAYERS; l++) {
     const w = Float32Array.from({ length: D * D }, () => (rng.uniform() - 0.5) * 0.06);
-    h = g.op('Relu', [g.op('Add', [g.op('MatMul', [h, g.param(`layers.${l}.weight`, [D, D], w)]), g.param(`layers.${l}.bias`, [D], new Float32Array(D))])]);
+    h = g.op('Relu', [
+      g.op('Add', [
+        g.op('MatMul', [h, g.param(`layers.${l}.weight`, [D, D], w)]),
+        g.param(`layers.${l}.bias`, [D], new Float32Array(D)),
+      ]),
+    ]);
   }
   g.output(h, ['N', D]);
   return g.build();
@@ -45,7 +50,15 @@ const [C, HW, GROUPS, BLOCKS] = [64, 32, 32, 2];
 /** GroupNorm as torch.onnx.export writes it at opset ≤ 17: Reshape → InstanceNormalization → Reshape → Mul → Add. */
 function groupNorm(g: GraphBuilder, x: string, name: string): string {
   const grouped = g.op('Reshape', [x, g.constInt64([0, GROUPS, -1])]);
-  const normed = g.op('InstanceNormalization', [grouped, g.constFloat(new Float32Array(GROUPS).fill(1), [GROUPS]), g.constFloat(new Float32Array(GROUPS), [GROUPS])], { epsilon: float(1e-5) });
+  const normed = g.op(
+    'InstanceNormalization',
+    [
+      grouped,
+      g.constFloat(new Float32Array(GROUPS).fill(1), [GROUPS]),
+      g.constFloat(new Float32Array(GROUPS), [GROUPS]),
+    ],
+    { epsilon: float(1e-5) },
+  );
   const back = g.op('Reshape', [normed, g.op('Shape', [x])]);
   const axes = g.constInt64([1, 2]);
   const scale = g.op('Unsqueeze', [g.param(`${name}.weight`, [C], new Float32Array(C).fill(1)), axes]);
@@ -58,13 +71,20 @@ function convBlocks(): ModelProto {
   const g = new GraphBuilder('unet-blocks');
   const conv = (x: string, name: string) => {
     const w = Float32Array.from({ length: C * C * 9 }, () => rng.normal() * Math.sqrt(1 / (C * 9)));
-    return g.op('Conv', [x, g.param(`${name}.weight`, [C, C, 3, 3], w), g.param(`${name}.bias`, [C], new Float32Array(C))], { pads: [1, 1, 1, 1] });
+    return g.op(
+      'Conv',
+      [x, g.param(`${name}.weight`, [C, C, 3, 3], w), g.param(`${name}.bias`, [C], new Float32Array(C))],
+      { pads: [1, 1, 1, 1] },
+    );
   };
   const silu = (x: string) => g.op('Mul', [x, g.op('Sigmoid', [x])]);
   let h = g.input('x', ['N', C, HW, HW]);
   for (let b = 0; b < BLOCKS; b++) {
     const p = `blocks.${b}`;
-    const r = conv(silu(groupNorm(g, conv(silu(groupNorm(g, h, `${p}.norm1`)), `${p}.conv1`), `${p}.norm2`)), `${p}.conv2`);
+    const r = conv(
+      silu(groupNorm(g, conv(silu(groupNorm(g, h, `${p}.norm1`)), `${p}.conv1`), `${p}.norm2`)),
+      `${p}.conv2`,
+    );
     h = g.op('Add', [h, r]);
   }
   g.output(h, ['N', C, HW, HW]);
@@ -72,7 +92,15 @@ function convBlocks(): ModelProto {
 }
 
 const CASES: Record<string, BenchCase> = {
-  dense: { name: 'dense', describe: 'dense stack: 3 layers of 1024×1024, batch 256, 3.15M parameters', build: denseStack, inputShape: [256, 1024], macs: 256 * 3 * (1024 * 1024 + 1024), trainSteps: 20, stockSteps: 2 },
+  dense: {
+    name: 'dense',
+    describe: 'dense stack: 3 layers of 1024×1024, batch 256, 3.15M parameters',
+    build: denseStack,
+    inputShape: [256, 1024],
+    macs: 256 * 3 * (1024 * 1024 + 1024),
+    trainSteps: 20,
+    stockSteps: 2,
+  },
   conv: {
     name: 'conv',
     describe: `U-Net blocks: ${BLOCKS} residual blocks (GroupNorm ${GROUPS}, SiLU, 3×3 conv ×2), ${C} channels at ${HW}×${HW}, batch 64`,
@@ -94,7 +122,10 @@ async function ortForward(c: BenchCase, seconds: number): Promise<number> {
   const m = await ort.load(encodeModel(c.build()));
   const rng = new Rng(2);
   const size = c.inputShape.reduce((a, b) => a * b, 1);
-  const x = f32(Float32Array.from({ length: size }, () => rng.normal()), c.inputShape);
+  const x = f32(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    c.inputShape,
+  );
   for (let i = 0; i < 3; i++) await m.run({ x });
   const times: number[] = [];
   const t0 = performance.now();
@@ -116,9 +147,14 @@ async function tfTrain(c: BenchCase, steps: number): Promise<{ gflops: number; m
   const opt = new Adam(tf, { lr: 1e-4 });
   const rng = new Rng(3);
   const size = c.inputShape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), c.inputShape);
+  const x = tf.tensor(
+    Float32Array.from({ length: size }, () => rng.normal()),
+    c.inputShape,
+  );
   const step = () => {
-    const { value, grads } = graph.valueAndGrads(() => tf.mean(tf.square(graph.run({ x })[graph.outputNames[0]])) as import('@tensorflow/tfjs-core').Scalar);
+    const { value, grads } = graph.valueAndGrads(
+      () => tf.mean(tf.square(graph.run({ x })[graph.outputNames[0]])) as import('@tensorflow/tfjs-core').Scalar,
+    );
     opt.apply(graph.params, grads);
     tf.dispose(grads);
     value.dataSync();
@@ -136,16 +172,23 @@ async function tfTrain(c: BenchCase, steps: number): Promise<{ gflops: number; m
 }
 
 function child(c: BenchCase, native: boolean, steps: number): { gflops: number; msPerStep: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--train', c.name, String(steps)], {
-    env: { ...process.env, NEON_TF_BACKEND: 'wasm', NEON_TF_NATIVE_MATMUL: native ? '1' : '0' },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--train', c.name, String(steps)],
+    {
+      env: { ...process.env, NEON_TF_BACKEND: 'wasm', NEON_TF_NATIVE_MATMUL: native ? '1' : '0' },
+      encoding: 'utf8',
+    },
+  );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) throw new Error(`training benchmark failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(line);
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 if (process.argv[2] === '--train') {
   console.log(JSON.stringify(await tfTrain(CASES[process.argv[3]], Number(process.argv[4]))));
@@ -156,13 +199,19 @@ if (process.argv[2] === '--train') {
     const ort = await ortForward(c, 3);
     console.log(`  onnxruntime forward (worker thread):        ${ort.toFixed(1)} GFLOP/s`);
     const native = child(c, true, c.trainSteps);
-    console.log(`  tfjs wasm train step, native kernels:       ${native.gflops.toFixed(1)} GFLOP/s effective (${native.msPerStep.toFixed(1)} ms/step)`);
+    console.log(
+      `  tfjs wasm train step, native kernels:       ${native.gflops.toFixed(1)} GFLOP/s effective (${native.msPerStep.toFixed(1)} ms/step)`,
+    );
     console.log(`  ratio train/forward, native kernels: ${(native.gflops / ort).toFixed(3)}   (goal ≥ 0.25)`);
     if (c.stockSteps) {
       const naive = child(c, false, c.stockSteps);
-      console.log(`  tfjs wasm train step, stock kernels:        ${naive.gflops.toFixed(1)} GFLOP/s effective (${naive.msPerStep.toFixed(1)} ms/step)`);
+      console.log(
+        `  tfjs wasm train step, stock kernels:        ${naive.gflops.toFixed(1)} GFLOP/s effective (${naive.msPerStep.toFixed(1)} ms/step)`,
+      );
       console.log(`  ratio train/forward, stock kernels:  ${(naive.gflops / ort).toFixed(3)}`);
-      console.log(`  speed-up of the training step from the native matMul kernel: ${(native.gflops / naive.gflops).toFixed(1)}x`);
+      console.log(
+        `  speed-up of the training step from the native matMul kernel: ${(native.gflops / naive.gflops).toFixed(1)}x`,
+      );
     }
     console.log(`  (load average after: ${load()})`);
   }

@@ -17,7 +17,10 @@ import { kernelThreads, simd } from '../shared/metrics/linalg/simd-kernels.ts';
 const a = join(FID_FIXTURES, 'd2048_n5000_a.npz');
 const b = join(FID_FIXTURES, 'd2048_n5000_b.npz');
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 const sa = await loadStats(a);
@@ -31,7 +34,9 @@ for (let i = 0; i < repeats; i++) {
 }
 const distance = median(times);
 console.log('— the distance alone (in-process) —');
-console.log(`neon   d=2048  FID ${fid}  time ${distance.toFixed(2)} s (Fréchet distance only, median of ${repeats}: ${times.map((t) => t.toFixed(2)).join(', ')}; threads ${kernelThreads()}, SIMD ${simd ? 'on' : 'off'})  [${load()}]`);
+console.log(
+  `neon   d=2048  FID ${fid}  time ${distance.toFixed(2)} s (Fréchet distance only, median of ${repeats}: ${times.map((t) => t.toFixed(2)).join(', ')}; threads ${kernelThreads()}, SIMD ${simd ? 'on' : 'off'})  [${load()}]`,
+);
 
 // pytorch-fid's calculate_frechet_distance (scipy sqrtm of Σ1Σ2), timed the same way: the distance only
 const py = `
@@ -53,12 +58,18 @@ print(repr(float(fid)), time.perf_counter() - t)
 const r = spawnSync('python3', ['-c', py, a, b], { encoding: 'utf8' });
 let scipyOk = false;
 if (r.status !== 0) {
-  console.log(`scipy  not run (${r.error ? 'python3 not found' : r.stderr.trim().split('\n').pop()}; apt-get install -y python3-scipy)`);
+  console.log(
+    `scipy  not run (${r.error ? 'python3 not found' : r.stderr.trim().split('\n').pop()}; apt-get install -y python3-scipy)`,
+  );
 } else {
   scipyOk = true;
   const [pyFid, pyTime] = r.stdout.trim().split(/\s+/).map(Number);
-  console.log(`scipy  d=2048  FID ${pyFid}  time ${pyTime.toFixed(2)} s (scipy.linalg.sqrtm, pytorch-fid's formula)  [${load()}]`);
-  console.log(`ratio  scipy/neon = ${(pyTime / distance).toFixed(2)}x   |ΔFID|/FID = ${relErr(fid, pyFid).toExponential(2)}`);
+  console.log(
+    `scipy  d=2048  FID ${pyFid}  time ${pyTime.toFixed(2)} s (scipy.linalg.sqrtm, pytorch-fid's formula)  [${load()}]`,
+  );
+  console.log(
+    `ratio  scipy/neon = ${(pyTime / distance).toFixed(2)}x   |ΔFID|/FID = ${relErr(fid, pyFid).toExponential(2)}`,
+  );
 }
 
 // ---- end to end: a process each, as a user runs them -------------------------------------------------------
@@ -88,13 +99,17 @@ const runs: Run[] = [];
 for (let i = 0; i < repeats; i++) {
   const x = timed(process.execPath, neonArgv);
   runs.push(x);
-  console.log(`neon fid A.npz B.npz                 ${fmt(x)}  FID ${JSON.parse(x.stdout.trim().split('\n').pop()!).fid}  [${load()}]`);
+  console.log(
+    `neon fid A.npz B.npz                 ${fmt(x)}  FID ${JSON.parse(x.stdout.trim().split('\n').pop()!).fid}  [${load()}]`,
+  );
 }
 const neonWall = median(runs.map((x) => x.wall));
 const neonCpu = median(runs.map((x) => x.cpu));
 const want = expectedFids().d2048_n5000;
 const neonFid = JSON.parse(runs[0].stdout.trim().split('\n').pop()!).fid as number;
-console.log(`neon median of ${repeats}: ${neonWall.toFixed(2)} s wall, ${neonCpu.toFixed(2)} s CPU;  |ΔFID|/FID against the fixture's scipy value = ${relErr(neonFid, want).toExponential(2)}`);
+console.log(
+  `neon median of ${repeats}: ${neonWall.toFixed(2)} s wall, ${neonCpu.toFixed(2)} s CPU;  |ΔFID|/FID against the fixture's scipy value = ${relErr(neonFid, want).toExponential(2)}`,
+);
 if (scipyOk) {
   const pyE2e = `
 import sys, numpy as np
@@ -113,5 +128,7 @@ print(repr(float(diff.dot(diff) + np.trace(s1) + np.trace(s2) - 2 * np.trace(cov
   const py = timed('python3', ['-W', 'ignore', '-c', pyE2e, a, b]);
   const pyFid = Number(py.stdout.trim());
   console.log(`python3 + scipy (pytorch-fid)        ${fmt(py)}  FID ${pyFid}  [${load()}]`);
-  console.log(`ratio end to end  scipy/neon = ${(py.wall / neonWall).toFixed(2)}x wall, ${(py.cpu / neonCpu).toFixed(2)}x CPU  (goal ≥ 5x)   |ΔFID|/FID = ${relErr(neonFid, pyFid).toExponential(2)}`);
+  console.log(
+    `ratio end to end  scipy/neon = ${(py.wall / neonWall).toFixed(2)}x wall, ${(py.cpu / neonCpu).toFixed(2)}x CPU  (goal ≥ 5x)   |ΔFID|/FID = ${relErr(neonFid, pyFid).toExponential(2)}`,
+  );
 }

@@ -18,16 +18,23 @@ const arg = (name: string, dflt: string) => {
 };
 const GB = Number(arg('gb', '1'));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
-const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`;
+const load = () =>
+  `load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
 const W = arg('w', '1.5');
 const TENSOR_BYTES = 128 << 20;
 
 /** A BF16 checkpoint of `bytes` bytes: tensors of 128 MB of finite values near ±1 (xorshift32, seeded). */
 async function generate(path: string, bytes: number, seed: number, perturb: boolean): Promise<void> {
   const n = Math.max(1, Math.round(bytes / TENSOR_BYTES));
-  const specs = Array.from({ length: n }, (_, i) => ({ name: `blocks.${i}.weight`, dtype: 'BF16' as const, shape: [TENSOR_BYTES / 2 / 1024, 1024] }));
+  const specs = Array.from({ length: n }, (_, i) => ({
+    name: `blocks.${i}.weight`,
+    dtype: 'BF16' as const,
+    shape: [TENSOR_BYTES / 2 / 1024, 1024],
+  }));
   const w = await SafetensorsWriter.create(path, specs);
-  const chunk = new Uint16Array(8 << 20 >> 1);
+  const chunk = new Uint16Array((8 << 20) >> 1);
   let x = seed >>> 0 || 1;
   for (const s of specs) {
     for (let off = 0; off < TENSOR_BYTES; off += chunk.byteLength) {
@@ -44,7 +51,10 @@ async function generate(path: string, bytes: number, seed: number, perturb: bool
   await w.finish();
 }
 
-function timed(cmd: string, argv: string[]): Promise<{ seconds: number; stdout: string; stderr: string; code: number }> {
+function timed(
+  cmd: string,
+  argv: string[],
+): Promise<{ seconds: number; stdout: string; stderr: string; code: number }> {
   return new Promise((resolveP) => {
     const t0 = performance.now();
     const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,15 +91,22 @@ try {
   let cpu = NaN;
   for (let round = 0; round < REPEATS; round++) {
     await rm(out, { force: true });
-    const m = haveTime ? await timed('/usr/bin/time', ['-v', process.execPath, ...mergeArgv]) : await timed(process.execPath, mergeArgv);
+    const m = haveTime
+      ? await timed('/usr/bin/time', ['-v', process.execPath, ...mergeArgv])
+      : await timed(process.execPath, mergeArgv);
     if (m.code !== 0) throw new Error(`merge failed (${m.code}): ${m.stderr}`);
     summary = JSON.parse(m.stdout.trim().split('\n').pop()!);
     const rss = haveTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(m.stderr)?.[1]) : NaN;
-    const c = haveTime ? Number(/User time \(seconds\): ([\d.]+)/.exec(m.stderr)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(m.stderr)?.[1]) : NaN;
+    const c = haveTime
+      ? Number(/User time \(seconds\): ([\d.]+)/.exec(m.stderr)?.[1]) +
+        Number(/System time \(seconds\): ([\d.]+)/.exec(m.stderr)?.[1])
+      : NaN;
     rssKb = Number.isFinite(rssKb) ? Math.max(rssKb, rss) : rss;
     if (m.seconds < best.merge) cpu = c;
     best.merge = Math.min(best.merge, m.seconds);
-    console.log(`  merge (end to end)  ${m.seconds.toFixed(2)} s  ${mb(inputBytes / m.seconds)} of input, ${Number.isFinite(c) ? c.toFixed(2) : '?'} s CPU, peak RSS ${Number.isFinite(rss) ? `${(rss / 1024).toFixed(0)} MB` : '?'}  [${load()}]`);
+    console.log(
+      `  merge (end to end)  ${m.seconds.toFixed(2)} s  ${mb(inputBytes / m.seconds)} of input, ${Number.isFinite(c) ? c.toFixed(2) : '?'} s CPU, peak RSS ${Number.isFinite(rss) ? `${(rss / 1024).toFixed(0)} MB` : '?'}  [${load()}]`,
+    );
     await rm(out, { force: true });
     const both = await timed('sh', ['-c', `cp '${a}' '${dir}/cp-a' && cp '${b}' '${dir}/cp-b'`]);
     if (both.code !== 0) throw new Error(`cp failed: ${both.stderr}`);
@@ -103,10 +120,16 @@ try {
     console.log(`  cp of one input     ${one.seconds.toFixed(2)} s  ${mb(inputBytes / 2 / one.seconds)}  [${load()}]`);
     await rm(join(dir, 'cp-a'), { force: true });
   }
-  console.log(`best of ${REPEATS}: merge ${best.merge.toFixed(2)} s (${cpu.toFixed(2)} s CPU; streaming part of the last ${summary!.seconds.toFixed(2)} s, ${summary!.merged} tensors each), cp both ${best.both.toFixed(2)} s, cp one ${best.one.toFixed(2)} s  [${load()}]`);
-  console.log(`ratio merge / cp of both inputs (same bytes read):  ${(best.both / best.merge).toFixed(2)}  (goal ≥ 0.5)`);
+  console.log(
+    `best of ${REPEATS}: merge ${best.merge.toFixed(2)} s (${cpu.toFixed(2)} s CPU; streaming part of the last ${summary!.seconds.toFixed(2)} s, ${summary!.merged} tensors each), cp both ${best.both.toFixed(2)} s, cp one ${best.one.toFixed(2)} s  [${load()}]`,
+  );
+  console.log(
+    `ratio merge / cp of both inputs (same bytes read):  ${(best.both / best.merge).toFixed(2)}  (goal ≥ 0.5)`,
+  );
   console.log(`ratio merge / cp of one input (same bytes written): ${(best.one / best.merge).toFixed(2)}`);
-  console.log(`merge peak RSS: ${Number.isFinite(rssKb) ? `${(rssKb / 1024).toFixed(0)} MB` : 'unknown (no /usr/bin/time)'}  (goal ≤ 512 MB)`);
+  console.log(
+    `merge peak RSS: ${Number.isFinite(rssKb) ? `${(rssKb / 1024).toFixed(0)} MB` : 'unknown (no /usr/bin/time)'}  (goal ≤ 512 MB)`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

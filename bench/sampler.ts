@@ -68,10 +68,16 @@ function recording(session: OrtModel, log: { feeds: Feeds; outputs?: string[] }[
   return new Proxy(session, {
     get(target, prop, recv) {
       // the sampler may move its feeds to the worker: the log keeps copies
-      if (prop === 'run') return (feeds: Feeds, outputs?: string[], opts?: RunOptions) => {
-        log.push({ feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { ...t, data: t.data.slice() }])) as Feeds, outputs });
-        return target.run(feeds, outputs, opts);
-      };
+      if (prop === 'run')
+        return (feeds: Feeds, outputs?: string[], opts?: RunOptions) => {
+          log.push({
+            feeds: Object.fromEntries(
+              Object.entries(feeds).map(([k, t]) => [k, { ...t, data: t.data.slice() }]),
+            ) as Feeds,
+            outputs,
+          });
+          return target.run(feeds, outputs, opts);
+        };
       return Reflect.get(target, prop, recv);
     },
   });
@@ -79,10 +85,17 @@ function recording(session: OrtModel, log: { feeds: Feeds; outputs?: string[] }[
 
 function randomBatch(shape: number[], k: number, n: number, rng: Rng) {
   const per = shape.reduce((a, b) => a * b, 1);
-  return { images: Uint8Array.from({ length: n * per }, () => rng.int(256)), labels: Int32Array.from({ length: n }, () => rng.int(Math.max(1, k))), n };
+  return {
+    images: Uint8Array.from({ length: n * per }, () => rng.int(256)),
+    labels: Int32Array.from({ length: n }, () => rng.int(Math.max(1, k))),
+    n,
+  };
 }
 
-async function trainingRate(model: LoadedModel, bytes: Uint8Array): Promise<{ stepsPerSecond: number; gflops: number; parameters: number } | string> {
+async function trainingRate(
+  model: LoadedModel,
+  bytes: Uint8Array,
+): Promise<{ stepsPerSecond: number; gflops: number; parameters: number } | string> {
   const { loadTf } = await import('../shared/engine/tf/tf-backend.ts');
   const { TfGraph } = await import('../shared/engine/tf/tf-graph.ts');
   const { Adam } = await import('../shared/engine/tf/adam.ts');
@@ -109,15 +122,25 @@ function startServer(): Promise<FixtureServer> {
   return startFixtureServer({ NEON_SERVE_SHIPPED: '1', NEON_ORT_THREADS: String(THREADS) });
 }
 
-async function healthUnderLoad(base: string, model: string): Promise<{ p50: number; p99: number; probes: number; seconds: number }> {
-  const post = (body: object) => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => {
-    if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
-    return r.arrayBuffer();
-  });
+async function healthUnderLoad(
+  base: string,
+  model: string,
+): Promise<{ p50: number; p99: number; probes: number; seconds: number }> {
+  const post = (body: object) =>
+    fetch(`${base}/v1/images/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
+      return r.arrayBuffer();
+    });
   await post({ model, n: 4 });
   let running = true;
   const t0 = performance.now();
-  const load = Promise.all(Array.from({ length: 32 }, (_, i) => post({ model, n: 64, seed: i * 64 }))).finally(() => (running = false));
+  const load = Promise.all(Array.from({ length: 32 }, (_, i) => post({ model, n: 64, seed: i * 64 }))).finally(
+    () => (running = false),
+  );
   const lat: number[] = [];
   while (running) {
     const t = performance.now();
@@ -127,7 +150,12 @@ async function healthUnderLoad(base: string, model: string): Promise<{ p50: numb
   }
   await load;
   lat.sort((a, b) => a - b);
-  return { p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))], probes: lat.length, seconds: (performance.now() - t0) / 1000 };
+  return {
+    p50: lat[Math.floor(lat.length / 2)],
+    p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))],
+    probes: lat.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 async function main(): Promise<void> {
@@ -141,7 +169,9 @@ async function main(): Promise<void> {
   const server = await startServer();
   const base = server.base;
   const names = [...(await folder.list()).map((m) => m.id), 'tiny-flow'].filter((n) => !ONLY || ONLY.includes(n));
-  console.log(`bench:sampler — batch ${BATCH}, ${SECONDS} s per measurement, ORT CPU, 1 worker, ${THREADS} operator thread(s)`);
+  console.log(
+    `bench:sampler — batch ${BATCH}, ${SECONDS} s per measurement, ORT CPU, 1 worker, ${THREADS} operator thread(s)`,
+  );
   for (const name of names) {
     let model: LoadedModel;
     try {
@@ -151,15 +181,25 @@ async function main(): Promise<void> {
       continue;
     }
     const label = name === 'tiny-flow' ? 'tiny-flow (test fixture, 8×8)' : name;
-    const req = { n: BATCH, seed: 0, first: 0, classLabels: Array.from({ length: BATCH }, (_, i) => i % Math.max(1, model.manifest.conditioning.num_classes)) };
+    const req = {
+      n: BATCH,
+      seed: 0,
+      first: 0,
+      classLabels: Array.from({ length: BATCH }, (_, i) => i % Math.max(1, model.manifest.conditioning.num_classes)),
+    };
     const evals = model.family.evaluationsPerSample(model.manifest, req);
     const log: { feeds: Feeds; outputs?: string[] }[] = [];
     await sampleInLanes(model.family, recording(model.session, log), model.manifest, req);
     const body = JSON.stringify({ model: name, n: BATCH, seed: 0 });
-    const request = () => fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => {
-      if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
-      return r.arrayBuffer();
-    });
+    const request = () =>
+      fetch(`${base}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then(async (r) => {
+        if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${await r.text()}`);
+        return r.arrayBuffer();
+      });
     // interleaved rounds (direct, bare, HTTP, HTTP×2), medians: the load of a shared machine drifts, and this way
     // every kind sees the same drift
     const kinds = {
@@ -174,24 +214,39 @@ async function main(): Promise<void> {
     const [direct, oneLane, bare, http1, http2x] = await interleaved(Object.values(kinds));
     const http2 = http2x / 2;
     const batchOf = (t: HostTensor | undefined) => t?.dims[0] ?? 0;
-    console.log(`\n${label}: family ${model.manifest.family}, sampler ${model.manifest.sampler.kind}, ${evals} network evaluations per sample, ${log.length} session runs of batch ${batchOf(Object.values(log[0]?.feeds ?? {})[0])} per request`);
+    console.log(
+      `\n${label}: family ${model.manifest.family}, sampler ${model.manifest.sampler.kind}, ${evals} network evaluations per sample, ${log.length} session runs of batch ${batchOf(Object.values(log[0]?.feeds ?? {})[0])} per request`,
+    );
     console.log(`  images/s at default settings (family sampler):     ${(BATCH / direct).toFixed(1)}`);
-    console.log(`  images/s, the same sampler in one lane:            ${(BATCH / oneLane).toFixed(1)}   (lanes ÷ one lane ${(oneLane / direct).toFixed(3)})`);
+    console.log(
+      `  images/s, the same sampler in one lane:            ${(BATCH / oneLane).toFixed(1)}   (lanes ÷ one lane ${(oneLane / direct).toFixed(3)})`,
+    );
     console.log(`  images/s, bare loop of the same ORT runs:          ${(BATCH / bare).toFixed(1)}`);
-    console.log(`  images/s over HTTP, 1 request in flight:           ${(BATCH / http1).toFixed(1)}   ratio HTTP/bare ${(bare / http1).toFixed(3)}  (overhead ${((1 - bare / http1) * 100).toFixed(1)}%, goal ≤ 10%)`);
-    console.log(`  images/s over HTTP, 2 requests in flight:          ${(BATCH / http2).toFixed(1)}   ratio HTTP/bare ${(bare / http2).toFixed(3)}  (overhead ${((1 - bare / http2) * 100).toFixed(1)}%)`);
-    console.log(`  of which: serving (HTTP/family sampler) ${(direct / http1).toFixed(3)}, sampler loop (family sampler/bare ORT runs) ${(bare / direct).toFixed(3)}`);
+    console.log(
+      `  images/s over HTTP, 1 request in flight:           ${(BATCH / http1).toFixed(1)}   ratio HTTP/bare ${(bare / http1).toFixed(3)}  (overhead ${((1 - bare / http1) * 100).toFixed(1)}%, goal ≤ 10%)`,
+    );
+    console.log(
+      `  images/s over HTTP, 2 requests in flight:          ${(BATCH / http2).toFixed(1)}   ratio HTTP/bare ${(bare / http2).toFixed(3)}  (overhead ${((1 - bare / http2) * 100).toFixed(1)}%)`,
+    );
+    console.log(
+      `  of which: serving (HTTP/family sampler) ${(direct / http1).toFixed(3)}, sampler loop (family sampler/bare ORT runs) ${(bare / direct).toFixed(3)}`,
+    );
     const bytes = await (name === 'tiny-flow' ? memory : folder).resolve(name).then((v) => v!.bytes());
     const train = await trainingRate(model, bytes).catch((err: Error) => `not measured (${err.message})`);
     if (typeof train === 'string') console.log(`  training: ${train}`);
-    else console.log(`  training (family loss + Adam, tfjs, batch ${BATCH}): ${train.stepsPerSecond.toFixed(2)} steps/s, ${train.gflops.toFixed(2)} GFLOP/s effective (6·${train.parameters} params·batch)`);
+    else
+      console.log(
+        `  training (family loss + Adam, tfjs, batch ${BATCH}): ${train.stepsPerSecond.toFixed(2)} steps/s, ${train.gflops.toFixed(2)} GFLOP/s effective (6·${train.parameters} params·batch)`,
+      );
   }
   await engine.close();
   // the load test uses an image model that answers in well under a second (the AR model takes seconds per request)
   const loadModel = arg('load-model') ?? (names.includes('fmnist-edm') ? 'fmnist-edm' : names[0]);
   const h = await healthUnderLoad(base, loadModel);
   await server.close();
-  console.log(`\n/v2/health/live while 32 concurrent requests (${loadModel}, n = 64, default settings) run: ${h.seconds.toFixed(1)} s, ${h.probes} probes, p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms (goal < 200 ms)`);
+  console.log(
+    `\n/v2/health/live while 32 concurrent requests (${loadModel}, n = 64, default settings) run: ${h.seconds.toFixed(1)} s, ${h.probes} probes, p50 ${h.p50.toFixed(1)} ms, p99 ${h.p99.toFixed(1)} ms (goal < 200 ms)`,
+  );
 }
 
 await main();

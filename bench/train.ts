@@ -35,7 +35,9 @@ for (const name of FMNIST_FAMILIES) {
   const sampleSeconds = (performance.now() - t0) / 1000;
   await session.release();
   const stepsPerS = STEPS / r.seconds;
-  rows.push(`${name.padEnd(5)} params ${(params / 1e6).toFixed(2)}M  batch ${cfg.batch}  ${stepsPerS.toFixed(2)} steps/s  ${((6 * params * cfg.batch * stepsPerS) / 1e9).toFixed(1)} GFLOP/s  sampling ${(n / sampleSeconds).toFixed(1)} images/s (${family.evaluationsPerSample(manifest, { n, seed: 0, classLabels: [0] })} evaluations/image)`);
+  rows.push(
+    `${name.padEnd(5)} params ${(params / 1e6).toFixed(2)}M  batch ${cfg.batch}  ${stepsPerS.toFixed(2)} steps/s  ${((6 * params * cfg.batch * stepsPerS) / 1e9).toFixed(1)} GFLOP/s  sampling ${(n / sampleSeconds).toFixed(1)} images/s (${family.evaluationsPerSample(manifest, { n, seed: 0, classLabels: [0] })} evaluations/image)`,
+  );
   console.log(rows[rows.length - 1]);
 }
 await ort.close();

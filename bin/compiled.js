@@ -26,7 +26,14 @@ function upToDate() {
   } catch {
     return null;
   }
-  if (!m || typeof m.dir !== 'string' || typeof m.inputs !== 'object' || m.node !== process.versions.modules || m.layout !== LAYOUT) return null;
+  if (
+    !m ||
+    typeof m.dir !== 'string' ||
+    typeof m.inputs !== 'object' ||
+    m.node !== process.versions.modules ||
+    m.layout !== LAYOUT
+  )
+    return null;
   for (const [rel, [size, mtime]] of Object.entries(m.inputs)) {
     let s;
     try {
@@ -45,7 +52,9 @@ const importMetaOfSource = {
   setup(b) {
     b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
       const values = { url: pathToFileURL(args.path).href, dirname: dirname(args.path), filename: args.path };
-      const text = readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, k) => JSON.stringify(values[k]));
+      const text = readFileSync(args.path, 'utf8').replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, k) =>
+        JSON.stringify(values[k]),
+      );
       return { contents: text, loader: 'ts' };
     });
   },
@@ -67,13 +76,36 @@ async function build() {
       });
     },
   };
-  const common = { absWorkingDir: ROOT, format: 'esm', platform: 'node', target: `node${process.versions.node.split('.')[0]}`, logLevel: 'silent' };
+  const common = {
+    absWorkingDir: ROOT,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    logLevel: 'silent',
+  };
   // 1. the project files cli/neon.ts reaches (static and dynamic imports; packages stay outside)
-  const graph = await esbuild.build({ ...common, entryPoints: [ENTRY], bundle: true, packages: 'external', write: false, metafile: true, plugins: [recordInputs] });
+  const graph = await esbuild.build({
+    ...common,
+    entryPoints: [ENTRY],
+    bundle: true,
+    packages: 'external',
+    write: false,
+    metafile: true,
+    plugins: [recordInputs],
+  });
   const sources = Object.keys(graph.metafile.inputs).map((rel) => resolve(ROOT, rel));
   // 2. each file transformed on its own, as tsx does (not bundled: a bundle turns module-level const into var,
   //    which costs the merge kernel's fixed blocks half their speed), relative imports of .ts renamed to .mjs
-  const files = await esbuild.build({ ...common, entryPoints: sources, outbase: ROOT, outdir: out, outExtension: { '.js': '.mjs' }, bundle: false, write: false, plugins: [importMetaOfSource] });
+  const files = await esbuild.build({
+    ...common,
+    entryPoints: sources,
+    outbase: ROOT,
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    bundle: false,
+    write: false,
+    plugins: [importMetaOfSource],
+  });
   for (const f of files.outputFiles) {
     const text = f.text.replace(/((?:\bfrom|\bimport)\s*\(?\s*)(["'])(\.{1,2}\/[^"'\n]*?)\.ts\2/g, '$1$2$3.mjs$2');
     mkdirSync(dirname(f.path), { recursive: true });
@@ -81,7 +113,11 @@ async function build() {
   }
   const inputs = {};
   // besides the sources: what shapes their transform (tsconfig.json), the package, and this build itself
-  for (const abs of [join(ROOT, 'tsconfig.json'), join(ROOT, 'package.json'), join(import.meta.dirname, 'compiled.js')]) {
+  for (const abs of [
+    join(ROOT, 'tsconfig.json'),
+    join(ROOT, 'package.json'),
+    join(import.meta.dirname, 'compiled.js'),
+  ]) {
     const s = statSync(abs);
     inputs[relative(ROOT, abs)] = [s.size, s.mtimeMs];
   }

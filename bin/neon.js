@@ -7,7 +7,8 @@ const FAST = new Set(['fid', 'merge']);
 const onNode = globalThis.Bun === undefined && globalThis.Deno === undefined;
 
 let main = null;
-if (onNode && FAST.has(process.argv[2]) && process.env.NEON_NO_COMPILED !== '1') main = await (await import('./compiled.js')).compiledMain();
+if (onNode && FAST.has(process.argv[2]) && process.env.NEON_NO_COMPILED !== '1')
+  main = await (await import('./compiled.js')).compiledMain();
 if (!main) {
   if (onNode) (await import('tsx/esm/api')).register();
   ({ main } = await import('../cli/neon.ts'));

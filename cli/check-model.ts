@@ -46,7 +46,8 @@ async function modelPath(ref: string): Promise<string> {
     }
     return ref;
   }
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(ref)) throw new UsageError(`--model: '${ref.slice(0, 200)}' is neither a file nor a model name`);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(ref))
+    throw new UsageError(`--model: '${ref.slice(0, 200)}' is neither a file nor a model name`);
   for (const dir of [join(neonHome(), 'models', ref), join(REPO_ROOT, 'models', ref)]) {
     if (existsSync(join(dir, 'model.onnx'))) return join(dir, 'model.onnx');
   }
@@ -70,7 +71,9 @@ export const checkModelCommand: Command = {
       model = decodeModel(await readBounded(path, MAX_MODEL_BYTES, '--model'));
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      throw new UsageError(`--model: '${path}' is not a readable ONNX model (${err instanceof Error ? err.message : String(err)})`);
+      throw new UsageError(
+        `--model: '${path}' is not a readable ONNX model (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     const batchFile = flags.values.get('batch');
     const gradsOut = flags.values.get('grads-out');
@@ -89,19 +92,36 @@ export const checkModelCommand: Command = {
       const r = await checkModel(tf, ort, model, batch, flags.values.get('output'));
       if (r.unsupported.length > 0) {
         const u = r.unsupported[0];
-        const more = r.unsupported.length > 1 ? ` (and ${r.unsupported.length - 1} more node(s): ${[...new Set(r.unsupported.map((x) => x.op))].join(', ')})` : '';
-        if (json) console.log(JSON.stringify({ ops: r.ops, unsupported: r.unsupported, max_abs_diff: null, loss: null, grads: null }));
+        const more =
+          r.unsupported.length > 1
+            ? ` (and ${r.unsupported.length - 1} more node(s): ${[...new Set(r.unsupported.map((x) => x.op))].join(', ')})`
+            : '';
+        if (json)
+          console.log(
+            JSON.stringify({ ops: r.ops, unsupported: r.unsupported, max_abs_diff: null, loss: null, grads: null }),
+          );
         throw new UsageError(`unsupported operator '${u.op}' at node '${u.node}' (opset ${u.opset})${more}`);
       }
       if (gradsOut && r.grads) {
         await mkdir(dirname(resolve(gradsOut)), { recursive: true });
         await writeSafetensors(
           gradsOut,
-          [...r.grads].map(([name, g]) => ({ name, dtype: 'F32' as const, shape: g.dims, data: new Uint8Array(g.data.buffer, g.data.byteOffset, g.data.byteLength) })),
+          [...r.grads].map(([name, g]) => ({
+            name,
+            dtype: 'F32' as const,
+            shape: g.dims,
+            data: new Uint8Array(g.data.buffer, g.data.byteOffset, g.data.byteLength),
+          })),
           { loss: String(r.loss), model: path },
         );
       }
-      const summary = { ops: r.ops, unsupported: r.unsupported, max_abs_diff: r.maxAbsDiff, loss: r.loss, grads: gradsOut && r.grads ? { file: gradsOut, tensors: r.grads.size } : null };
+      const summary = {
+        ops: r.ops,
+        unsupported: r.unsupported,
+        max_abs_diff: r.maxAbsDiff,
+        loss: r.loss,
+        grads: gradsOut && r.grads ? { file: gradsOut, tensors: r.grads.size } : null,
+      };
       if (json) console.log(JSON.stringify(summary));
       else {
         console.log(`operators (${r.ops.length}): ${r.ops.join(', ')}`);

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const neon = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', ...env } });
+  spawnSync(process.execPath, ['bin/neon.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: '', ...env },
+  });
 
 test('neon db migrate applies the migrations once, into PGlite under NEON_HOME', () => {
   const home = mkdtempSync(join(tmpdir(), 'neon-cli-db-'));

@@ -24,7 +24,10 @@ export const dbCommand: Command = {
       return 0;
     }
     const [action, ...extra] = flags.positionals;
-    if (action !== 'migrate' && action !== 'status') throw new UsageError(action === undefined ? 'needs an action: migrate or status' : `unknown action '${action}' (migrate or status)`);
+    if (action !== 'migrate' && action !== 'status')
+      throw new UsageError(
+        action === undefined ? 'needs an action: migrate or status' : `unknown action '${action}' (migrate or status)`,
+      );
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const json = flags.booleans.has('json');
     const config = databaseConfigFromEnv();
@@ -40,22 +43,30 @@ export const dbCommand: Command = {
     try {
       if (action === 'migrate') {
         const r = await migrate(database.db, { schema: database.schema });
-        if (r.unknown.length > 0) console.error(`warning: the database has migrations this build does not know: ${r.unknown.join(', ')}`);
-        console.error(`${database.location} schema ${database.schema}: applied ${r.applied.length} (${r.applied.join(', ') || 'none'}), ${r.skipped.length} already applied`);
+        if (r.unknown.length > 0)
+          console.error(`warning: the database has migrations this build does not know: ${r.unknown.join(', ')}`);
+        console.error(
+          `${database.location} schema ${database.schema}: applied ${r.applied.length} (${r.applied.join(', ') || 'none'}), ${r.skipped.length} already applied`,
+        );
         if (json) console.log(JSON.stringify({ location: database.location, schema: database.schema, ...r }));
         return 0;
       }
       const known = (await loadMigrations()).map((m) => m.tag);
       let applied: string[] = [];
       try {
-        const res = (await database.db.execute(sql.raw(`SELECT tag FROM "${database.schema}".neon_migrations ORDER BY tag`))) as unknown as { rows: { tag: string }[] };
+        const res = (await database.db.execute(
+          sql.raw(`SELECT tag FROM "${database.schema}".neon_migrations ORDER BY tag`),
+        )) as unknown as { rows: { tag: string }[] };
         applied = res.rows.map((r) => r.tag);
       } catch {
         applied = [];
       }
       const pending = known.filter((t) => !applied.includes(t));
       if (json) console.log(JSON.stringify({ location: database.location, schema: database.schema, applied, pending }));
-      else console.log(`${database.location} schema ${database.schema}\napplied: ${applied.join(', ') || 'none'}\npending: ${pending.join(', ') || 'none'}`);
+      else
+        console.log(
+          `${database.location} schema ${database.schema}\napplied: ${applied.join(', ') || 'none'}\npending: ${pending.join(', ') || 'none'}`,
+        );
       return 0;
     } finally {
       await database.close();

@@ -13,11 +13,27 @@ test('neon diagnose: a cosine and a predicted sign per guidance scale', async ()
   const dir = join(home, 'tiny-flow');
   const { model, manifest } = tinyModel('flow');
   await writeModelDir(dir, randomized(model, 2), manifest);
-  const r = neon(['diagnose', '--model', dir, '--guidance', '1,2', '--n', '40', '--batches', '2', '--batch', '8', '--json']);
+  const r = neon([
+    'diagnose',
+    '--model',
+    dir,
+    '--guidance',
+    '1,2',
+    '--n',
+    '40',
+    '--batches',
+    '2',
+    '--batch',
+    '8',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr.slice(-2000));
   const res = lastJson(r.stdout);
   assert.equal(res.model.family, 'flow');
-  assert.deepEqual(res.points.map((p: { setting: object }) => p.setting), [{ guidance_scale: 1 }, { guidance_scale: 2 }]);
+  assert.deepEqual(
+    res.points.map((p: { setting: object }) => p.setting),
+    [{ guidance_scale: 1 }, { guidance_scale: 2 }],
+  );
   for (const p of res.points) {
     assert.ok(Math.abs(p.cosine) <= 1 + 1e-9 && p.cosine !== 0, `cosine ${p.cosine}`);
     assert.equal(p.predicts, p.cosine < 0 ? 'w>0' : 'w<0');

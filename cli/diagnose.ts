@@ -44,8 +44,13 @@ export interface DiagnoseResult extends AlignmentResult {
 
 async function modelFiles(ref: string, env: NodeJS.ProcessEnv): Promise<ModelFiles> {
   if (ref.includes('\0')) throw new UsageError('--model must not contain NUL');
-  const dir = isModelDir(ref) ? ref : /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(ref) ? join(shippedModelsDir(env), ref) : undefined;
-  if (!dir || !isModelDir(dir)) throw new UsageError(`--model: no shipped model or model folder '${ref.slice(0, 200)}'`);
+  const dir = isModelDir(ref)
+    ? ref
+    : /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(ref)
+      ? join(shippedModelsDir(env), ref)
+      : undefined;
+  if (!dir || !isModelDir(dir))
+    throw new UsageError(`--model: no shipped model or model folder '${ref.slice(0, 200)}'`);
   return readModelDir(dir);
 }
 
@@ -64,8 +69,14 @@ function settingsOf(flags: ParsedFlags, family: string, manifest: ModelFiles['ma
   return gs.map((g) => ({ guidance_scale: g }));
 }
 
-export async function runDiagnose(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<DiagnoseResult | undefined> {
-  const flags = parseFlags(argv, { boolean: ['json', 'help'], string: ['model', 'guidance', 'temperature', 'n', 'batches', 'batch', 'seed'] });
+export async function runDiagnose(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DiagnoseResult | undefined> {
+  const flags = parseFlags(argv, {
+    boolean: ['json', 'help'],
+    string: ['model', 'guidance', 'temperature', 'n', 'batches', 'batch', 'seed'],
+  });
   if (flags.booleans.has('help')) {
     console.log(HELP);
     return undefined;
@@ -76,7 +87,9 @@ export async function runDiagnose(argv: string[], env: NodeJS.ProcessEnv = proce
   const m = base.manifest;
   const shape = m.data.shape;
   if (shape.length !== 3 || shape[0] !== 1 || shape[1] !== 28 || shape[2] !== 28) {
-    throw new UsageError(`--model: '${m.name}' draws data of shape [${shape.join(', ')}]; the diagnostic compares with Fashion-MNIST, shape [1, 28, 28]`);
+    throw new UsageError(
+      `--model: '${m.name}' draws data of shape [${shape.join(', ')}]; the diagnostic compares with Fashion-MNIST, shape [1, 28, 28]`,
+    );
   }
   const settings = settingsOf(flags, m.family, m);
   if (settings.length > 32) throw new UsageError('at most 32 sampler settings');
@@ -97,9 +110,14 @@ export async function runDiagnose(argv: string[], env: NodeJS.ProcessEnv = proce
   const synthetic = [];
   try {
     for (const s of settings) {
-      const label = Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ');
+      const label = Object.entries(s)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       const samples = await drawSampleSet(ort, base, {
-        n, seed: (seed + 1_000_003) >>> 0, guidanceScale: s.guidance_scale, temperature: s.temperature,
+        n,
+        seed: (seed + 1_000_003) >>> 0,
+        guidanceScale: s.guidance_scale,
+        temperature: s.temperature,
         onProgress: (d, t) => progress.update(`sample (${label})`, d, t),
       });
       synthetic.push({ setting: s, samples });
@@ -111,20 +129,32 @@ export async function runDiagnose(argv: string[], env: NodeJS.ProcessEnv = proce
   const graph = new TfGraph(tf, base.model);
   try {
     const r = alignment(tf, graph, familyFor(m.family), m, {
-      real: realSet, synthetic, gradient: { batches, batch, seed },
+      real: realSet,
+      synthetic,
+      gradient: { batches, batch, seed },
       onProgress: (stage, d, t) => progress.update(stage, d, t),
     });
-    return { model: { name: m.name, family: m.family, hash: base.hash }, ...r, seconds: (performance.now() - t0) / 1000 };
+    return {
+      model: { name: m.name, family: m.family, hash: base.hash },
+      ...r,
+      seconds: (performance.now() - t0) / 1000,
+    };
   } finally {
     graph.dispose();
   }
 }
 
 export function formatDiagnose(r: DiagnoseResult): string {
-  const lines = [`${r.model.name} (${r.model.family}), ${r.batches} minibatches of ${r.batch} per gradient; real self-cosine ${r.real_self_cosine.toFixed(3)}${r.real_self_cosine < 0.2 ? ' (minibatch noise dominates: the cosines shrink toward 0; their signs hold where the halves agree; more --batches sharpen them)' : ''}`];
+  const lines = [
+    `${r.model.name} (${r.model.family}), ${r.batches} minibatches of ${r.batch} per gradient; real self-cosine ${r.real_self_cosine.toFixed(3)}${r.real_self_cosine < 0.2 ? ' (minibatch noise dominates: the cosines shrink toward 0; their signs hold where the halves agree; more --batches sharpen them)' : ''}`,
+  ];
   for (const p of r.points) {
-    const setting = Object.entries(p.setting).map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`  ${setting}: cos_P ${p.cosine.toFixed(4)} (halves ${p.half_cosines.map((c) => c.toFixed(4)).join(', ')}) → predicts ${p.predicts}${p.consistent ? '' : ' (halves disagree: uncertain)'}`);
+    const setting = Object.entries(p.setting)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push(
+      `  ${setting}: cos_P ${p.cosine.toFixed(4)} (halves ${p.half_cosines.map((c) => c.toFixed(4)).join(', ')}) → predicts ${p.predicts}${p.consistent ? '' : ' (halves disagree: uncertain)'}`,
+    );
   }
   lines.push(`${r.seconds.toFixed(1)} s`);
   return lines.join('\n');

@@ -29,11 +29,16 @@ async function pathInfo(p: string) {
 }
 
 /** A registry or shipped version, resolved through the command line's model sources. */
-async function exportRef(ref: string, format: WeightFormat, out: string): Promise<{ model: string; tag: string; content_hash: string; source_sha256: string }> {
+async function exportRef(
+  ref: string,
+  format: WeightFormat,
+  out: string,
+): Promise<{ model: string; tag: string; content_hash: string; source_sha256: string }> {
   try {
     parseModelRef(ref);
   } catch (err) {
-    if (err instanceof RegistryError) throw new UsageError(`--model: '${ref}' is neither a file or folder nor a model reference (${err.message})`);
+    if (err instanceof RegistryError)
+      throw new UsageError(`--model: '${ref}' is neither a file or folder nor a model reference (${err.message})`);
     throw err;
   }
   const src = await cliModelSources(ref, process.env);
@@ -44,7 +49,9 @@ async function exportRef(ref: string, format: WeightFormat, out: string): Promis
       const { source_sha256 } = await writeVersionWeights(v, format, out);
       return { model: v.name, tag: v.tag, content_hash: v.key, source_sha256 };
     }
-    throw new UsageError(`--model: no model '${ref}' in ${src.database ? `the registry (${src.database.location}) or ` : ''}the shipped models`);
+    throw new UsageError(
+      `--model: no model '${ref}' in ${src.database ? `the registry (${src.database.location}) or ` : ''}the shipped models`,
+    );
   } catch (err) {
     if (err instanceof ModelNotFoundError) throw new UsageError(`--model: ${err.message}`);
     throw err;
@@ -66,13 +73,20 @@ export const exportCommand: Command = {
     const out = flags.values.get('out');
     if (!src) throw new UsageError('--model is required');
     if (!out) throw new UsageError('--out is required');
-    const format: WeightFormat = choiceFlag(flags, 'format', WEIGHT_FORMATS) ?? (extname(out).toLowerCase() === '.onnx' ? 'onnx' : 'safetensors');
+    const format: WeightFormat =
+      choiceFlag(flags, 'format', WEIGHT_FORMATS) ?? (extname(out).toLowerCase() === '.onnx' ? 'onnx' : 'safetensors');
     const info = await pathInfo(src);
     let result: Record<string, unknown>;
     if (info?.isDirectory()) {
       const m = await readModelDir(src);
       if (format === 'onnx') await copyFile(join(src, 'model.onnx'), out);
-      else await exportSafetensors(m.model, out, { source_sha256: m.hash, name: m.manifest.name, family: m.manifest.family }, join(src, 'model.onnx'));
+      else
+        await exportSafetensors(
+          m.model,
+          out,
+          { source_sha256: m.hash, name: m.manifest.name, family: m.manifest.family },
+          join(src, 'model.onnx'),
+        );
       result = { model: m.manifest.name, source: src, source_sha256: m.hash };
     } else if (info) {
       const bytes = await readFile(src);

@@ -15,7 +15,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const expected = expectedFids();
 
 function neon(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'neon.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'neon.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   const lines = r.stdout.trim().split('\n');
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, last: lines[lines.length - 1] };
 }
@@ -40,7 +43,9 @@ test('`neon fid` from the compiled copy (bin/compiled.js) and through tsx print 
   assert.equal(compiled.status, 0, compiled.stderr);
   assert.equal(compiled.last, viaTsx.last);
   // the compiled copy exists and records its inputs (cli/fid.ts among them)
-  const manifest = JSON.parse(readFileSync(join(ROOT, 'node_modules', '.cache', 'neon', 'cli', 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules', '.cache', 'neon', 'cli', 'manifest.json'), 'utf8'),
+  );
   assert.ok(manifest.inputs[join('cli', 'fid.ts')], 'cli/fid.ts is an input of the compiled copy');
   const missing = neon(['fid', join(FID_FIXTURES, 'nope.npz'), b]);
   const missingTsx = neon(['fid', join(FID_FIXTURES, 'nope.npz'), b], { NEON_NO_COMPILED: '1' });
@@ -97,13 +102,22 @@ test('folder statistics in shards merge to the one-pass statistics; --pr on two 
   const dir = mkdtempSync(join(tmpdir(), 'fidshard-'));
   const model = join(dir, 'flat.onnx');
   writeFileSync(model, flattenOnnxModel(1, 8, 8));
-  writeFileSync(join(dir, 'flat.json'), JSON.stringify({ height: 8, width: 8, channels: 1, range: [0, 1], resize: 'none' }));
+  writeFileSync(
+    join(dir, 'flat.json'),
+    JSON.stringify({ height: 8, width: 8, channels: 1, range: [0, 1], resize: 'none' }),
+  );
   const r = rng(21);
-  for (const [name, bias] of [['a', 0], ['b', 40]] as const) {
+  for (const [name, bias] of [
+    ['a', 0],
+    ['b', 40],
+  ] as const) {
     mkdirSync(join(dir, name));
     for (let i = 0; i < 50; i++) {
       const data = Uint8Array.from({ length: 64 }, () => Math.min(255, Math.floor(r() * 200) + bias));
-      writeFileSync(join(dir, name, `img${String(i).padStart(3, '0')}.png`), encodePng({ width: 8, height: 8, channels: 1, data }));
+      writeFileSync(
+        join(dir, name, `img${String(i).padStart(3, '0')}.png`),
+        encodePng({ width: 8, height: 8, channels: 1, data }),
+      );
     }
   }
   const ex = ['--extractor', model, '--batch-size', '7'];
@@ -113,16 +127,32 @@ test('folder statistics in shards merge to the one-pass statistics; --pr on two 
   assert.equal(res.status, 0, res.stderr);
   res = neon(['fid', join(dir, 'a'), '--save-stats', join(dir, 's1.npz'), '--shard', '1/3', ...ex]);
   assert.equal(res.status, 0, res.stderr);
-  res = neon(['fid', join(dir, 'a'), '--save-stats', join(dir, 's{i}.npz'), '--shards', '3', ...ex], { JOB_COMPLETION_INDEX: '2' });
+  res = neon(['fid', join(dir, 'a'), '--save-stats', join(dir, 's{i}.npz'), '--shards', '3', ...ex], {
+    JOB_COMPLETION_INDEX: '2',
+  });
   assert.equal(res.status, 0, res.stderr);
-  res = neon(['stats', 'merge', join(dir, 's0.npz'), join(dir, 's1.npz'), join(dir, 's2.npz'), '--out', join(dir, 'merged.npz'), '--json']);
+  res = neon([
+    'stats',
+    'merge',
+    join(dir, 's0.npz'),
+    join(dir, 's1.npz'),
+    join(dir, 's2.npz'),
+    '--out',
+    join(dir, 'merged.npz'),
+    '--json',
+  ]);
   assert.equal(res.status, 0, res.stderr);
   assert.equal(JSON.parse(res.last).n, 50);
-  return Promise.all([loadStats(join(dir, 'all.npz')), loadStats(join(dir, 'merged.npz')), loadStats(join(dir, 's1.npz'))]).then(([all, merged, s1]) => {
+  return Promise.all([
+    loadStats(join(dir, 'all.npz')),
+    loadStats(join(dir, 'merged.npz')),
+    loadStats(join(dir, 's1.npz')),
+  ]).then(([all, merged, s1]) => {
     assert.equal(all.n, 50);
     assert.equal(s1.n, 17); // ⌊2·50/3⌋ − ⌊50/3⌋
     assert.equal(all.d, 64);
-    for (let i = 0; i < all.sigma.length; i++) assert.ok(Math.abs(all.sigma[i] - merged.sigma[i]) <= 1e-9 * (1 + Math.abs(all.sigma[i])));
+    for (let i = 0; i < all.sigma.length; i++)
+      assert.ok(Math.abs(all.sigma[i] - merged.sigma[i]) <= 1e-9 * (1 + Math.abs(all.sigma[i])));
     for (let i = 0; i < all.d; i++) assert.ok(Math.abs(all.mu[i] - merged.mu[i]) <= 1e-9);
     const fid = neon(['fid', join(dir, 'a'), join(dir, 'b'), '--pr', '--json', ...ex]);
     assert.equal(fid.status, 0, fid.stderr);

@@ -32,18 +32,24 @@ A and B are .npz statistics (mu, sigma), folders of PNG images, or dataset names
   --shard i/N        only shard i of N (0-based; contiguous ranges of the sorted file names)
   --shards N         shard count; the index i comes from $JOB_COMPLETION_INDEX; '{i}' in OUT becomes i`;
 
-export function parseShard(shard: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): Shard | undefined {
+export function parseShard(
+  shard: string | undefined,
+  shards: number | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Shard | undefined {
   if (shard !== undefined && shards !== undefined) throw new UsageError('give --shard i/N or --shards N, not both');
   if (shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(shard);
     if (!m) throw new UsageError(`--shard must be i/N, got '${shard}'`);
-    const index = Number(m[1]), count = Number(m[2]);
+    const index = Number(m[1]),
+      count = Number(m[2]);
     if (count < 1 || index >= count) throw new UsageError(`--shard needs 0 ≤ i < N, got '${shard}'`);
     return { index, count };
   }
   if (shards !== undefined) {
     const raw = env.JOB_COMPLETION_INDEX;
-    if (raw === undefined || !/^\d+$/.test(raw)) throw new UsageError('--shards needs JOB_COMPLETION_INDEX set to the shard index');
+    if (raw === undefined || !/^\d+$/.test(raw))
+      throw new UsageError('--shards needs JOB_COMPLETION_INDEX set to the shard index');
     const index = Number(raw);
     if (index >= shards) throw new UsageError(`JOB_COMPLETION_INDEX=${index} is not below --shards ${shards}`);
     return { index, count: shards };
@@ -59,7 +65,10 @@ interface Operand {
 export const fidCommand: Command = {
   summary: 'FID between two statistics files, image folders or datasets; or save the statistics of one',
   async run(argv) {
-    const flags = parseFlags(argv, { boolean: ['json', 'pr', 'help'], string: ['extractor', 'batch-size', 'save-stats', 'shard', 'shards'] });
+    const flags = parseFlags(argv, {
+      boolean: ['json', 'pr', 'help'],
+      string: ['extractor', 'batch-size', 'save-stats', 'shard', 'shards'],
+    });
     if (flags.booleans.has('help')) {
       console.log(help((await registry()).DEFAULT_EXTRACTOR));
       return 0;
@@ -69,7 +78,11 @@ export const fidCommand: Command = {
     const shard = parseShard(flags.values.get('shard'), intFlag(flags, 'shards', { min: 1 }));
     const want = saveTo !== undefined ? 1 : 2;
     if (flags.positionals.length !== want) {
-      throw new UsageError(saveTo !== undefined ? `--save-stats takes one input, got ${flags.positionals.length}` : `needs two inputs A B, got ${flags.positionals.length}`);
+      throw new UsageError(
+        saveTo !== undefined
+          ? `--save-stats takes one input, got ${flags.positionals.length}`
+          : `needs two inputs A B, got ${flags.positionals.length}`,
+      );
     }
     if (shard && saveTo === undefined) throw new UsageError('--shard/--shards only apply with --save-stats');
     const pr = flags.booleans.has('pr');
@@ -97,7 +110,10 @@ export const fidCommand: Command = {
       if (keepFeatures) throw new UsageError(`--pr needs image folders (features), but '${ref}' is not a folder`);
       const { isDatasetName, datasetStatsPath } = await registry();
       // statistics already computed cannot be split: a shard is a range of images
-      if (shard) throw new UsageError(`--shard/--shards need a folder of images, but '${ref}' is ${isDatasetName(ref) ? 'a dataset' : 'a statistics file'} (its images are not here to shard)`);
+      if (shard)
+        throw new UsageError(
+          `--shard/--shards need a folder of images, but '${ref}' is ${isDatasetName(ref) ? 'a dataset' : 'a statistics file'} (its images are not here to shard)`,
+        );
       if (existsSync(ref)) return { stats: await loadStats(ref) };
       if (isDatasetName(ref)) return { stats: await loadStats(datasetStatsPath(ref).path) };
       throw new UsageError(`'${ref}' is not a file, folder or dataset name`);
@@ -107,12 +123,21 @@ export const fidCommand: Command = {
       return await run();
     } catch (err) {
       // bad input (an unknown dataset or extractor, a file that is not statistics or PNG): one line, exit 2
-      if (err instanceof StatsFileError || err instanceof NpzError || err instanceof FrechetInputError) throw new UsageError(err.message);
+      if (err instanceof StatsFileError || err instanceof NpzError || err instanceof FrechetInputError)
+        throw new UsageError(err.message);
       // the error classes of the parts imported on use, imported here only on this path
       const [{ UnavailableError, UnknownExtractorError }, { ImageSourceError }, { PngError }] = await Promise.all([
-        registry(), import('../shared/image/png-folder.ts'), import('../shared/image/png.ts'),
+        registry(),
+        import('../shared/image/png-folder.ts'),
+        import('../shared/image/png.ts'),
       ]);
-      if (err instanceof UnavailableError || err instanceof UnknownExtractorError || err instanceof ImageSourceError || err instanceof PngError) throw new UsageError(err.message);
+      if (
+        err instanceof UnavailableError ||
+        err instanceof UnknownExtractorError ||
+        err instanceof ImageSourceError ||
+        err instanceof PngError
+      )
+        throw new UsageError(err.message);
       throw err;
     } finally {
       await (extractor as FeatureExtractor | null)?.close?.();
@@ -121,10 +146,16 @@ export const fidCommand: Command = {
     async function run(): Promise<number> {
       if (saveTo !== undefined) {
         const a = await load(flags.positionals[0], false);
-        if (!a.stats.sums) throw new UsageError(`'${flags.positionals[0]}' carries no sufficient statistics to save (give a folder of images)`);
+        if (!a.stats.sums)
+          throw new UsageError(
+            `'${flags.positionals[0]}' carries no sufficient statistics to save (give a folder of images)`,
+          );
         const out = shard ? saveTo.replaceAll('{i}', String(shard.index)) : saveTo;
         await saveStats(out, a.stats.sums);
-        if (json) console.log(JSON.stringify({ out, n: a.stats.n, d: a.stats.d, shard: shard ? `${shard.index}/${shard.count}` : null }));
+        if (json)
+          console.log(
+            JSON.stringify({ out, n: a.stats.n, d: a.stats.d, shard: shard ? `${shard.index}/${shard.count}` : null }),
+          );
         else console.log(`wrote ${out} (n = ${a.stats.n}, d = ${a.stats.d})`);
         return 0;
       }
@@ -142,7 +173,8 @@ export const fidCommand: Command = {
         a = ra.value;
         b = rb.value;
       }
-      if (a.stats.d !== b.stats.d) throw new UsageError(`dimensions differ: ${refA} has d = ${a.stats.d}, ${refB} has d = ${b.stats.d}`);
+      if (a.stats.d !== b.stats.d)
+        throw new UsageError(`dimensions differ: ${refA} has d = ${a.stats.d}, ${refB} has d = ${b.stats.d}`);
       const r = frechetDistance(a.stats, b.stats);
       const out: Record<string, number | null> = { fid: r.fid, n_a: a.stats.n, n_b: b.stats.n };
       if (pr && a.features && b.features) {

@@ -44,12 +44,16 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
       out.booleans.add(name);
       continue;
     }
-    if (!valued.has(name)) throw new UsageError(`unknown flag --${name}${didYouMeanSuffix(name, [...booleans, ...valued], (f) => `--${f}`)}`);
+    if (!valued.has(name))
+      throw new UsageError(
+        `unknown flag --${name}${didYouMeanSuffix(name, [...booleans, ...valued], (f) => `--${f}`)}`,
+      );
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
       value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || (value.startsWith('--') && value.length > 2))
+        throw new UsageError(`--${name} needs a value`);
       i++;
     }
     if (repeated.has(name)) out.lists.set(name, [...(out.lists.get(name) ?? []), value]);
@@ -59,7 +63,11 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): ParsedFlags
 }
 
 /** An integer flag; `undefined` when absent. */
-export function intFlag(flags: ParsedFlags, name: string, opts: { min?: number; max?: number } = {}): number | undefined {
+export function intFlag(
+  flags: ParsedFlags,
+  name: string,
+  opts: { min?: number; max?: number } = {},
+): number | undefined {
   const raw = flags.values.get(name);
   if (raw === undefined) return undefined;
   if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be an integer, got '${raw}'`);
@@ -73,7 +81,8 @@ export function intFlag(flags: ParsedFlags, name: string, opts: { min?: number; 
 /** A finite number. */
 export function parseNumber(raw: string, what: string): number {
   const s = raw.trim();
-  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) throw new UsageError(`${what} must be a number, got '${raw}'`);
+  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s))
+    throw new UsageError(`${what} must be a number, got '${raw}'`);
   return Number(s);
 }
 
@@ -82,7 +91,8 @@ export function numberListFlag(flags: ParsedFlags, name: string): number[] | und
   const raw = flags.values.get(name);
   if (raw === undefined) return undefined;
   const parts = raw.split(',');
-  if (parts.some((p) => p.trim() === '')) throw new UsageError(`--${name} must be a comma-separated list of numbers, got '${raw}'`);
+  if (parts.some((p) => p.trim() === ''))
+    throw new UsageError(`--${name} must be a comma-separated list of numbers, got '${raw}'`);
   return parts.map((p) => parseNumber(p, `--${name}`));
 }
 
@@ -108,6 +118,7 @@ export function gridFlag(flags: ParsedFlags, name: string): number[] | undefined
 export function choiceFlag<T extends string>(flags: ParsedFlags, name: string, choices: readonly T[]): T | undefined {
   const raw = flags.values.get(name);
   if (raw === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`--${name} must be one of ${choices.join('|')}, got '${raw}'`);
+  if (!(choices as readonly string[]).includes(raw))
+    throw new UsageError(`--${name} must be one of ${choices.join('|')}, got '${raw}'`);
   return raw as T;
 }

@@ -39,13 +39,18 @@ test('a second process on a held NEON_HOME gets one line naming the holder and t
   assert.equal(neon(['db', 'migrate']).code, 0);
 });
 
-test('with DATABASE_URL, several processes on one NEON_HOME share the database', { skip: process.env.NEON_TEST_POSTGRES === 'skip' }, async () => {
+test('with DATABASE_URL, several processes on one NEON_HOME share the database', {
+  skip: process.env.NEON_TEST_POSTGRES === 'skip',
+}, async () => {
   const url = process.env.NEON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `neon_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const { home } = neonProcess('neon-home-pg-');
   const run = () =>
     new Promise<number | null>((resolve) => {
-      const p = spawn(process.execPath, ['bin/neon.js', 'db', 'migrate'], { env: { ...process.env, NEON_HOME: home, DATABASE_URL: url, NEON_DB_SCHEMA: schema }, stdio: 'ignore' });
+      const p = spawn(process.execPath, ['bin/neon.js', 'db', 'migrate'], {
+        env: { ...process.env, NEON_HOME: home, DATABASE_URL: url, NEON_DB_SCHEMA: schema },
+        stdio: 'ignore',
+      });
       p.on('close', resolve);
     });
   try {

@@ -24,7 +24,10 @@ test('graphs that do not fit are refused with one line, and nothing is written',
   assertUsageErrors(neon, [
     [['import', '--onnx', hardmax, '--family', 'ddpm', '--name', 'a', '--shape', '784'], "'Hardmax'"],
     [['import', '--onnx', `${FIX}/transformer.onnx`, ...flow, '--name', 'b'], "'t'"],
-    [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'c', '--shape', '1,28,28', '--vocab', '4'], "'t'"],
+    [
+      ['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'ar', '--name', 'c', '--shape', '1,28,28', '--vocab', '4'],
+      "'t'",
+    ],
     [['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'd', '--shape', '1,32,32'], "'x'"],
     [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'e', '--input', 'z=x'], 'z'],
     [['import', '--onnx', `${FIX}/unet.onnx`, ...flow, '--name', 'f', '--output', 'nope'], 'nope'],
@@ -39,7 +42,20 @@ test('graphs that do not fit are refused with one line, and nothing is written',
 });
 
 test('a causal transformer written and exported by PyTorch imports as an autoregressive model', () => {
-  const imp = neon(['import', '--onnx', `${FIX}/transformer.onnx`, '--family', 'ar', '--name', 'torch-ar', '--shape', '1,28,28', '--vocab', '4', '--json']);
+  const imp = neon([
+    'import',
+    '--onnx',
+    `${FIX}/transformer.onnx`,
+    '--family',
+    'ar',
+    '--name',
+    'torch-ar',
+    '--shape',
+    '1,28,28',
+    '--vocab',
+    '4',
+    '--json',
+  ]);
   assert.equal(imp.code, 0, imp.stderr.slice(-2000));
   const out = lastJson(imp.stdout);
   assert.equal(out.ref, 'torch-ar@base');
@@ -48,14 +64,40 @@ test('a causal transformer written and exported by PyTorch imports as an autoreg
   assert.equal(manifest.data.vocab, 4);
   assert.equal(manifest.loss.kind, 'cross-entropy');
   // the wrong vocabulary gives an output the family cannot read: refused, nothing written
-  const wrong = neon(['import', '--onnx', `${FIX}/transformer.onnx`, '--family', 'ar', '--name', 'torch-ar8', '--shape', '1,28,28', '--vocab', '8']);
+  const wrong = neon([
+    'import',
+    '--onnx',
+    `${FIX}/transformer.onnx`,
+    '--family',
+    'ar',
+    '--name',
+    'torch-ar8',
+    '--shape',
+    '1,28,28',
+    '--vocab',
+    '8',
+  ]);
   assert.equal(wrong.code, 2, wrong.stderr);
-  assert.match(wrong.stderr.trim().split('\n').at(-1)!, /--output 'out': the forward pass gives \[2, 3136\], the ar family reads \[2, 6272\]/);
+  assert.match(
+    wrong.stderr.trim().split('\n').at(-1)!,
+    /--output 'out': the forward pass gives \[2, 3136\], the ar family reads \[2, 6272\]/,
+  );
   assert.ok(!existsSync(join(home, 'models', 'torch-ar8')));
 });
 
 test('a U-Net written and exported by PyTorch imports as a flow model and completes neon run --preset smoke', () => {
-  const imp = neon(['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'torch-unet', '--shape', '1,28,28', '--json']);
+  const imp = neon([
+    'import',
+    '--onnx',
+    `${FIX}/unet.onnx`,
+    '--family',
+    'flow',
+    '--name',
+    'torch-unet',
+    '--shape',
+    '1,28,28',
+    '--json',
+  ]);
   assert.equal(imp.code, 0, imp.stderr.slice(-2000));
   const out = lastJson(imp.stdout);
   assert.equal(out.ref, 'torch-unet@base');
@@ -65,12 +107,31 @@ test('a U-Net written and exported by PyTorch imports as a flow model and comple
   assert.deepEqual(manifest.io.outputs, { out: 'out' });
   assert.deepEqual(readFileSync(join(home, 'models', 'torch-unet', 'model.onnx')), readFileSync(`${FIX}/unet.onnx`));
   // the same name again is refused, and the first import stays
-  const again = neon(['import', '--onnx', `${FIX}/unet.onnx`, '--family', 'flow', '--name', 'torch-unet', '--shape', '1,28,28']);
+  const again = neon([
+    'import',
+    '--onnx',
+    `${FIX}/unet.onnx`,
+    '--family',
+    'flow',
+    '--name',
+    'torch-unet',
+    '--shape',
+    '1,28,28',
+  ]);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists/);
 
   const config = join(home, 'small.json');
-  writeFileSync(config, JSON.stringify({ synthesis: { n: 128, seeds: { first: 0, count: 128 } }, selftrain: { steps: 10, snapshot_every: 10, batch: 16 }, sweep: { w_grid: [0, 1] }, selection: { seeds: { first: 100000, count: 128 } }, report: { seeds: { first: 200000, count: 128 } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      synthesis: { n: 128, seeds: { first: 0, count: 128 } },
+      selftrain: { steps: 10, snapshot_every: 10, batch: 16 },
+      sweep: { w_grid: [0, 1] },
+      selection: { seeds: { first: 100000, count: 128 } },
+      report: { seeds: { first: 200000, count: 128 } },
+    }),
+  );
   const run = neon(['run', '--model', 'torch-unet', '--preset', 'smoke', '--config', config, '--json'], 900_000);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
   const r = lastJson(run.stdout);

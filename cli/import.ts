@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, intFlag, parseFlags, parseNumber, type ParsedFlags } from './flags.ts';
 import { FAMILIES, manifestSchema, parseManifest, type Family, type ManifestInput } from '../shared/models/manifest.ts';
-import { bindRoles, checkInputs, ContractError, contractFeeds, familyDefaults, FAMILY_ROLES, outputDims, type ContractSpec } from '../shared/families/family-contract.ts';
+import {
+  bindRoles,
+  checkInputs,
+  ContractError,
+  contractFeeds,
+  familyDefaults,
+  FAMILY_ROLES,
+  outputDims,
+  type ContractSpec,
+} from '../shared/families/family-contract.ts';
 import { modelOpset, unsupportedNodes } from '../shared/engine/model-check.ts';
 import { decodeModel, type ModelProto } from '../shared/onnx/onnx-proto.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
@@ -55,7 +64,8 @@ function listFlag(flags: ParsedFlags, name: string, count?: number): number[] | 
   const raw = flags.values.get(name);
   if (raw === undefined) return undefined;
   const v = raw.split(',').map((p) => parseNumber(p.trim(), `--${name}`));
-  if (count !== undefined && v.length !== count) throw new UsageError(`--${name} needs ${count} comma-separated numbers, got '${raw.slice(0, 100)}'`);
+  if (count !== undefined && v.length !== count)
+    throw new UsageError(`--${name} needs ${count} comma-separated numbers, got '${raw.slice(0, 100)}'`);
   return v;
 }
 
@@ -72,27 +82,49 @@ export const importCommand: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       boolean: ['help', 'json'],
-      string: ['onnx', 'family', 'name', 'shape', 'classes', 'null-class', 'label-dropout', 'vocab', 'range', 'output', 'steps', 'guidance-scale', 'temperature', 'description'],
+      string: [
+        'onnx',
+        'family',
+        'name',
+        'shape',
+        'classes',
+        'null-class',
+        'label-dropout',
+        'vocab',
+        'range',
+        'output',
+        'steps',
+        'guidance-scale',
+        'temperature',
+        'description',
+      ],
       repeated: ['input'],
     });
     if (flags.booleans.has('help')) {
       console.log(HELP);
       return 0;
     }
-    if (flags.positionals.length > 0) throw new UsageError(`unexpected argument '${flags.positionals[0].slice(0, 100)}'`);
+    if (flags.positionals.length > 0)
+      throw new UsageError(`unexpected argument '${flags.positionals[0].slice(0, 100)}'`);
     const file = flags.values.get('onnx');
     if (!file) throw new UsageError('--onnx is required');
     const familyRaw = flags.values.get('family');
     if (!familyRaw) throw new UsageError('--family is required (flow, edm, ddpm or ar)');
-    if (!(FAMILIES as readonly string[]).includes(familyRaw)) throw new UsageError(`--family must be one of ${FAMILIES.join(', ')}, got '${familyRaw.slice(0, 100)}'`);
+    if (!(FAMILIES as readonly string[]).includes(familyRaw))
+      throw new UsageError(`--family must be one of ${FAMILIES.join(', ')}, got '${familyRaw.slice(0, 100)}'`);
     const family = familyRaw as Family;
     const name = flags.values.get('name');
     if (!name) throw new UsageError('--name is required');
-    if (!manifestSchema.shape.name.safeParse(name).success || name.length > 100) throw new UsageError(`--name '${name.slice(0, 100)}': lower-case letters, digits, '.', '_' and '-', at most 100`);
+    if (!manifestSchema.shape.name.safeParse(name).success || name.length > 100)
+      throw new UsageError(`--name '${name.slice(0, 100)}': lower-case letters, digits, '.', '_' and '-', at most 100`);
     const shape = listFlag(flags, 'shape');
     if (!shape) throw new UsageError('--shape is required (e.g. 1,28,28)');
-    if (shape.length === 0 || shape.length > 4 || shape.some((d) => !Number.isInteger(d) || d < 1 || d > 4096)) throw new UsageError(`--shape must be 1 to 4 positive integers ≤ 4096, got '${flags.values.get('shape')!.slice(0, 100)}'`);
-    if ((family === 'flow' || family === 'edm') && shape.length !== 3) throw new UsageError(`--shape: the ${family} family takes images C,H,W`);
+    if (shape.length === 0 || shape.length > 4 || shape.some((d) => !Number.isInteger(d) || d < 1 || d > 4096))
+      throw new UsageError(
+        `--shape must be 1 to 4 positive integers ≤ 4096, got '${flags.values.get('shape')!.slice(0, 100)}'`,
+      );
+    if ((family === 'flow' || family === 'edm') && shape.length !== 3)
+      throw new UsageError(`--shape: the ${family} family takes images C,H,W`);
     const classes = intFlag(flags, 'classes', { min: 0, max: 100_000 }) ?? (family === 'ddpm' ? 0 : 10);
     const nullClass = intFlag(flags, 'null-class', { min: 0, max: 100_000 }) ?? classes;
     if (classes > 0 && nullClass < classes && flags.values.has('null-class')) {
@@ -100,21 +132,28 @@ export const importCommand: Command = {
       throw new UsageError(`--null-class ${nullClass} is one of the ${classes} real classes; use ${classes} or more`);
     }
     const vocab = intFlag(flags, 'vocab', { min: 2, max: 65_536 });
-    if (family === 'ar' && vocab === undefined) throw new UsageError('--vocab is required for the ar family (levels per pixel)');
+    if (family === 'ar' && vocab === undefined)
+      throw new UsageError('--vocab is required for the ar family (levels per pixel)');
     const range = listFlag(flags, 'range', 2) ?? [-1, 1];
     if (!(range[0] < range[1])) throw new UsageError(`--range: LO must be below HI, got ${range.join(',')}`);
     const description = flags.values.get('description') ?? '';
-    if (description.length > MAX_DESCRIPTION) throw new UsageError(`--description is longer than ${MAX_DESCRIPTION} characters`);
+    if (description.length > MAX_DESCRIPTION)
+      throw new UsageError(`--description is longer than ${MAX_DESCRIPTION} characters`);
     const explicit: Record<string, string> = {};
     for (const b of flags.lists.get('input') ?? []) {
       const eq = b.indexOf('=');
-      if (eq <= 0 || eq === b.length - 1) throw new UsageError(`--input must be ROLE=GRAPHNAME, got '${b.slice(0, 100)}'`);
+      if (eq <= 0 || eq === b.length - 1)
+        throw new UsageError(`--input must be ROLE=GRAPHNAME, got '${b.slice(0, 100)}'`);
       const role = b.slice(0, eq);
-      if (!FAMILY_ROLES[family].includes(role as 'x')) throw new UsageError(`--input ${role.slice(0, 50)}: the ${family} family has no input role '${role.slice(0, 50)}' (roles: ${FAMILY_ROLES[family].join(', ')})`);
+      if (!FAMILY_ROLES[family].includes(role as 'x'))
+        throw new UsageError(
+          `--input ${role.slice(0, 50)}: the ${family} family has no input role '${role.slice(0, 50)}' (roles: ${FAMILY_ROLES[family].join(', ')})`,
+        );
       explicit[role] = b.slice(eq + 1);
     }
     const dir = join(neonHome(), 'models', name);
-    if (existsSync(dir)) throw new UsageError(`--name: ${dir} already exists (import under another name, or remove it first)`);
+    if (existsSync(dir))
+      throw new UsageError(`--name: ${dir} already exists (import under another name, or remove it first)`);
 
     // 1. the graph, and operators both engines support
     const bytes = await readBounded(file, MAX_ONNX_BYTES, '--onnx');
@@ -127,7 +166,9 @@ export const importCommand: Command = {
     const unsupported = unsupportedNodes(model);
     if (unsupported.length > 0) {
       const u = unsupported[0];
-      throw new UsageError(`--onnx: unsupported operator '${u.op}' at node '${u.node}' (opset ${u.opset})${unsupported.length > 1 ? ` and ${unsupported.length - 1} more node(s)` : ''}`);
+      throw new UsageError(
+        `--onnx: unsupported operator '${u.op}' at node '${u.node}' (opset ${u.opset})${unsupported.length > 1 ? ` and ${unsupported.length - 1} more node(s)` : ''}`,
+      );
     }
 
     // 2. the family's contract: roles, types, shapes, and one forward pass on onnxruntime
@@ -142,8 +183,12 @@ export const importCommand: Command = {
     }
     const outputs = model.graph.output.map((o) => o.name);
     const output = flags.values.get('output') ?? (outputs.length === 1 ? outputs[0] : undefined);
-    if (!output) throw new UsageError(`--output is required: the graph has ${outputs.length} outputs (${outputs.join(', ')})`);
-    if (!outputs.includes(output)) throw new UsageError(`--output: the graph has no output '${output.slice(0, 100)}' (outputs: ${outputs.join(', ')})`);
+    if (!output)
+      throw new UsageError(`--output is required: the graph has ${outputs.length} outputs (${outputs.join(', ')})`);
+    if (!outputs.includes(output))
+      throw new UsageError(
+        `--output: the graph has no output '${output.slice(0, 100)}' (outputs: ${outputs.join(', ')})`,
+      );
     const ort = new OrtEngine();
     try {
       let session;
@@ -158,10 +203,15 @@ export const importCommand: Command = {
         try {
           out = (await session.run(contractFeeds(spec, bound, n), [output]))[output];
         } catch (err) {
-          throw new UsageError(`--onnx: a forward pass in the ${family} contract's shapes failed (${(err as Error).message.split('\n')[0]})`);
+          throw new UsageError(
+            `--onnx: a forward pass in the ${family} contract's shapes failed (${(err as Error).message.split('\n')[0]})`,
+          );
         }
         const want = outputDims(spec, n);
-        if (out.dims.join() !== want.join()) throw new UsageError(`--output '${output}': the forward pass gives [${out.dims.join(', ')}], the ${family} family reads [${want.join(', ')}] (batch ${n})`);
+        if (out.dims.join() !== want.join())
+          throw new UsageError(
+            `--output '${output}': the forward pass gives [${out.dims.join(', ')}], the ${family} family reads [${want.join(', ')}] (batch ${n})`,
+          );
       } finally {
         await session.release();
       }
@@ -180,9 +230,18 @@ export const importCommand: Command = {
       family,
       description: description || `imported from ${file.split('/').pop()} (opset ${modelOpset(model)})`,
       data: { shape, range: range as [number, number], ...(vocab !== undefined ? { vocab } : {}) },
-      conditioning: { num_classes: classes, ...(classes > 0 || family !== 'ddpm' ? { null_class: nullClass } : {}), label_dropout: floatFlag(flags, 'label-dropout', 0, 1) ?? (classes > 0 ? 0.1 : 0) },
+      conditioning: {
+        num_classes: classes,
+        ...(classes > 0 || family !== 'ddpm' ? { null_class: nullClass } : {}),
+        label_dropout: floatFlag(flags, 'label-dropout', 0, 1) ?? (classes > 0 ? 0.1 : 0),
+      },
       loss: defaults.loss,
-      sampler: { ...defaults.sampler, ...(steps !== undefined ? { steps } : {}), ...(guidance !== undefined ? { guidance_scale: guidance } : {}), ...(temperature !== undefined ? { temperature } : {}) },
+      sampler: {
+        ...defaults.sampler,
+        ...(steps !== undefined ? { steps } : {}),
+        ...(guidance !== undefined ? { guidance_scale: guidance } : {}),
+        ...(temperature !== undefined ? { temperature } : {}),
+      },
       io: { inputs: bound, outputs: { out: output } },
       lineage: { run: `neon import of ${file.split('/').pop()} (sha256 ${hash})` },
     };
@@ -209,7 +268,16 @@ export const importCommand: Command = {
       await rm(dir, { recursive: true, force: true });
       throw new Error(`registering ${name} failed`);
     }
-    const summary = { name, ref: `${name}@${registered.tag}`, family, dir, sha256: hash, ops: [...new Set(model.graph.node.map((x) => x.opType))].length, inputs: bound, output };
+    const summary = {
+      name,
+      ref: `${name}@${registered.tag}`,
+      family,
+      dir,
+      sha256: hash,
+      ops: [...new Set(model.graph.node.map((x) => x.opType))].length,
+      inputs: bound,
+      output,
+    };
     if (flags.booleans.has('json')) console.log(JSON.stringify(summary));
     else console.log(`imported ${summary.ref} (${family}, ${shape.join('×')}) into ${dir}`);
     return 0;

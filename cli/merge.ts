@@ -66,7 +66,8 @@ export const mergeCommand: Command = {
     let outputs: string[];
     const outStat = await stat(out).catch(() => undefined);
     if (ws.length > 1 || outStat?.isDirectory()) {
-      if (outStat && !outStat.isDirectory()) throw new UsageError(`--out must be a folder when several w are given ('${out}' is a file)`);
+      if (outStat && !outStat.isDirectory())
+        throw new UsageError(`--out must be a folder when several w are given ('${out}' is a file)`);
       await mkdir(out, { recursive: true });
       outputs = ws.map((w) => join(out, outputName(w, ext)));
     } else outputs = [out];
@@ -75,7 +76,15 @@ export const mergeCommand: Command = {
     const onProgress = quiet ? undefined : progressPrinter();
     let result: MergeResult;
     try {
-      result = await mergeCheckpoints({ base, self, ws, outputs, rules, policies: { onMissing, onMismatch }, onProgress });
+      result = await mergeCheckpoints({
+        base,
+        self,
+        ws,
+        outputs,
+        rules,
+        policies: { onMissing, onMismatch },
+        onProgress,
+      });
     } catch (err) {
       // inputs that do not merge (unreadable, truncated, mismatched) are bad input: one line naming the file, exit 2
       if (err instanceof MergeError || err instanceof SafetensorsError) throw new UsageError(err.message);
@@ -83,21 +92,25 @@ export const mergeCommand: Command = {
     }
     const mbps = result.seconds > 0 ? result.bytesRead / 1e6 / result.seconds : 0;
     if (!quiet) {
-      console.error(`neon merge: ${result.plan.merged} tensors merged, ${result.plan.copied.length} copied, ${result.plan.skipped.length} skipped; ${(result.bytesRead / 1e6).toFixed(1)} MB read in ${result.seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s)`);
+      console.error(
+        `neon merge: ${result.plan.merged} tensors merged, ${result.plan.copied.length} copied, ${result.plan.skipped.length} skipped; ${(result.bytesRead / 1e6).toFixed(1)} MB read in ${result.seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s)`,
+      );
     }
     for (const o of result.outputs) console.log(`w=${o.w}\t${o.path}\t${o.bytes} bytes`);
     if (flags.booleans.has('json')) {
-      console.log(JSON.stringify({
-        format: result.format,
-        outputs: result.outputs.map((o) => ({ w: o.w, path: o.path, bytes: o.bytes })),
-        merged: result.plan.merged,
-        copied: result.plan.copied,
-        skipped: result.plan.skipped,
-        bytes_read: result.bytesRead,
-        seconds: result.seconds,
-        mb_per_s: mbps,
-        recipe: result.outputs[0].recipe,
-      }));
+      console.log(
+        JSON.stringify({
+          format: result.format,
+          outputs: result.outputs.map((o) => ({ w: o.w, path: o.path, bytes: o.bytes })),
+          merged: result.plan.merged,
+          copied: result.plan.copied,
+          skipped: result.plan.skipped,
+          bytes_read: result.bytesRead,
+          seconds: result.seconds,
+          mb_per_s: mbps,
+          recipe: result.outputs[0].recipe,
+        }),
+      );
     }
     return 0;
   },
@@ -111,6 +124,8 @@ function progressPrinter(): (p: MergeProgress) => void {
     if (!final && p.seconds - last < 2) return;
     last = p.seconds;
     const mbps = p.seconds > 0 ? p.bytesDone / 1e6 / p.seconds : 0;
-    console.error(`merge: ${(p.bytesDone / 1e6).toFixed(0)} / ${(p.bytesTotal / 1e6).toFixed(0)} MB (${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%) ${mbps.toFixed(0)} MB/s`);
+    console.error(
+      `merge: ${(p.bytesDone / 1e6).toFixed(0)} / ${(p.bytesTotal / 1e6).toFixed(0)} MB (${((100 * p.bytesDone) / p.bytesTotal).toFixed(0)}%) ${mbps.toFixed(0)} MB/s`,
+    );
   };
 }

@@ -35,7 +35,11 @@ export async function openRegistry(env: NodeJS.ProcessEnv, opts: { create?: bool
   return openDatabase({ ...config, migrate: opts.create === true || config.url !== undefined });
 }
 
-export async function cliModelSources(ref: string, env: NodeJS.ProcessEnv, opts: { registry?: boolean } = {}): Promise<CliModelSources> {
+export async function cliModelSources(
+  ref: string,
+  env: NodeJS.ProcessEnv,
+  opts: { registry?: boolean } = {},
+): Promise<CliModelSources> {
   const store = new ArtifactStore(join(neonHome(env), 'artifacts'));
   if (isModelDir(ref)) {
     const d = await modelDirSource(ref);

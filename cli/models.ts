@@ -41,15 +41,32 @@ async function registryModels(db: Db): Promise<ModelView[]> {
     const list = await listModelVersions(db, m.name);
     if (!list || list.versions.length === 0) continue;
     const tagOf = new Map(list.versions.map((v) => [v.id, v.tag]));
-    const aliasesOf = (id: number) => Object.entries(list.aliases).filter(([, v]) => v === id).map(([a]) => a);
+    const aliasesOf = (id: number) =>
+      Object.entries(list.aliases)
+        .filter(([, v]) => v === id)
+        .map(([a]) => a);
     const versions: VersionView[] = [];
     for (const v of list.versions) {
       let metrics: VersionView['metrics'] = null;
       if (v.runId) {
-        const [run] = await db.select({ result: runs.result }).from(runs).where(eq(runs.id, v.runId)).orderBy(desc(runs.createdAt)).limit(1);
-        const s = (run?.result as { summary?: { base?: { fid_report?: number }; best?: { fid_report?: number; cfg?: number } } } | null)?.summary;
+        const [run] = await db
+          .select({ result: runs.result })
+          .from(runs)
+          .where(eq(runs.id, v.runId))
+          .orderBy(desc(runs.createdAt))
+          .limit(1);
+        const s = (
+          run?.result as {
+            summary?: { base?: { fid_report?: number }; best?: { fid_report?: number; cfg?: number } };
+          } | null
+        )?.summary;
         if (s?.best?.fid_report !== undefined && s.base?.fid_report !== undefined) {
-          metrics = { fid_report: s.best.fid_report, base_fid_report: s.base.fid_report, ratio: s.best.fid_report / s.base.fid_report, cfg: s.best.cfg ?? NaN };
+          metrics = {
+            fid_report: s.best.fid_report,
+            base_fid_report: s.base.fid_report,
+            ratio: s.best.fid_report / s.base.fid_report,
+            cfg: s.best.cfg ?? NaN,
+          };
         }
       }
       versions.push({
@@ -58,12 +75,23 @@ async function registryModels(db: Db): Promise<ModelView[]> {
         created_at: v.createdAt.toISOString(),
         content_hash: v.contentHash,
         aliases: aliasesOf(v.id),
-        lineage: { base: v.baseVersionId === null ? null : (tagOf.get(v.baseVersionId) ?? String(v.baseVersionId)), snapshot: v.snapshot, w: v.w, run: v.runId },
+        lineage: {
+          base: v.baseVersionId === null ? null : (tagOf.get(v.baseVersionId) ?? String(v.baseVersionId)),
+          snapshot: v.snapshot,
+          w: v.w,
+          run: v.runId,
+        },
         metrics,
       });
     }
     const family = (list.versions[list.versions.length - 1].manifest as { family?: string }).family ?? '?';
-    out.push({ name: m.name, family, registered: true, versions, aliases: Object.fromEntries(Object.entries(list.aliases).map(([a, id]) => [a, tagOf.get(id) ?? String(id)])) });
+    out.push({
+      name: m.name,
+      family,
+      registered: true,
+      versions,
+      aliases: Object.fromEntries(Object.entries(list.aliases).map(([a, id]) => [a, tagOf.get(id) ?? String(id)])),
+    });
   }
   return out;
 }
@@ -78,7 +106,17 @@ async function shippedModels(known: Set<string>): Promise<ModelView[]> {
       name: l.name,
       family: v.manifest.family,
       registered: false,
-      versions: [{ tag: v.tag, id: null, created_at: v.createdAt.toISOString(), content_hash: v.key, aliases: ['default'], lineage: { base: null, snapshot: null, w: null, run: null }, metrics: null }],
+      versions: [
+        {
+          tag: v.tag,
+          id: null,
+          created_at: v.createdAt.toISOString(),
+          content_hash: v.key,
+          aliases: ['default'],
+          lineage: { base: null, snapshot: null, w: null, run: null },
+          metrics: null,
+        },
+      ],
       aliases: { default: v.tag },
     });
   }
@@ -88,8 +126,14 @@ async function shippedModels(known: Set<string>): Promise<ModelView[]> {
 function describeVersion(m: ModelView, v: VersionView): string {
   const parts = [`${m.name}@${v.tag}`.padEnd(28), v.created_at.slice(0, 16).replace('T', ' ')];
   if (v.aliases.length > 0) parts.push(`aliases: ${v.aliases.join(', ')}`);
-  if (v.lineage.base !== null) parts.push(`from @${v.lineage.base}${v.lineage.snapshot !== null ? ` snapshot ${v.lineage.snapshot}` : ''}${v.lineage.w !== null ? ` w ${v.lineage.w}` : ''}${v.lineage.run ? ` (run ${v.lineage.run})` : ''}`);
-  if (v.metrics) parts.push(`FID ${v.metrics.base_fid_report.toFixed(2)} → ${v.metrics.fid_report.toFixed(2)} (${v.metrics.ratio.toFixed(3)}×)`);
+  if (v.lineage.base !== null)
+    parts.push(
+      `from @${v.lineage.base}${v.lineage.snapshot !== null ? ` snapshot ${v.lineage.snapshot}` : ''}${v.lineage.w !== null ? ` w ${v.lineage.w}` : ''}${v.lineage.run ? ` (run ${v.lineage.run})` : ''}`,
+    );
+  if (v.metrics)
+    parts.push(
+      `FID ${v.metrics.base_fid_report.toFixed(2)} → ${v.metrics.fid_report.toFixed(2)} (${v.metrics.ratio.toFixed(3)}×)`,
+    );
   return `  ${parts.join('   ')}`;
 }
 
@@ -123,7 +167,9 @@ export const modelsCommand: Command = {
       console.log(JSON.stringify({ registry: location, models }));
       return 0;
     }
-    console.log(location ? `registry: ${location}` : 'registry: none yet (neon run or neon serve creates it); shipped models:');
+    console.log(
+      location ? `registry: ${location}` : 'registry: none yet (neon run or neon serve creates it); shipped models:',
+    );
     for (const m of models) {
       console.log(`${m.name} (${m.family}${m.registered ? '' : ', shipped, not registered yet'})`);
       for (const v of m.versions) console.log(describeVersion(m, v));

@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
-    console.error(`neon: unknown command '${name}'${didYouMeanSuffix(name, Object.keys(commands))}; run 'neon --help' for the list`);
+    console.error(
+      `neon: unknown command '${name}'${didYouMeanSuffix(name, Object.keys(commands))}; run 'neon --help' for the list`,
+    );
     return 2;
   }
   try {

@@ -31,7 +31,8 @@ export const promoteCommand: Command = {
       if (err instanceof RegistryError) throw new UsageError(err.message.replace("'x@", "'"));
       throw err;
     }
-    if (!hasRegistry(process.env)) throw new UsageError('no registry: set DATABASE_URL, or run neon run / neon serve once to create $NEON_HOME/db');
+    if (!hasRegistry(process.env))
+      throw new UsageError('no registry: set DATABASE_URL, or run neon run / neon serve once to create $NEON_HOME/db');
     const database = await openRegistry(process.env);
     try {
       const hit = await resolveModel(database.db, ref);
@@ -43,9 +44,15 @@ export const promoteCommand: Command = {
         if (err instanceof RegistryError) throw new UsageError(`--alias: ${err.message}`);
         throw err;
       }
-      const r = { alias: `${hit.model.name}@${alias}`, version: `${hit.model.name}@${hit.version.tag}`, version_id: hit.version.id, previous: before?.via === 'alias' ? `${hit.model.name}@${before.version.tag}` : null };
+      const r = {
+        alias: `${hit.model.name}@${alias}`,
+        version: `${hit.model.name}@${hit.version.tag}`,
+        version_id: hit.version.id,
+        previous: before?.via === 'alias' ? `${hit.model.name}@${before.version.tag}` : null,
+      };
       if (flags.booleans.has('json')) console.log(JSON.stringify(r));
-      else console.log(`${r.alias} → ${r.version}${r.previous && r.previous !== r.version ? ` (was ${r.previous})` : ''}`);
+      else
+        console.log(`${r.alias} → ${r.version}${r.previous && r.previous !== r.version ? ` (was ${r.previous})` : ''}`);
       return 0;
     } finally {
       await database.close();

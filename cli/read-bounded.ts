@@ -11,6 +11,7 @@ export async function readBounded(path: string, limit: number, flag: string): Pr
     throw new UsageError(`${flag}: '${path}' does not exist`);
   }
   if (!info.isFile()) throw new UsageError(`${flag}: '${path}' is not a file`);
-  if (info.size > limit) throw new UsageError(`${flag}: '${path}' is ${info.size} bytes, more than the limit of ${limit}`);
+  if (info.size > limit)
+    throw new UsageError(`${flag}: '${path}' is ${info.size} bytes, more than the limit of ${limit}`);
   return new Uint8Array(await readFile(path));
 }

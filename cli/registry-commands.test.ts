@@ -19,7 +19,11 @@ import { ArtifactStore } from '../shared/store/artifact-store.ts';
 
 let dir: string;
 let home: string;
-const saved = { NEON_HOME: process.env.NEON_HOME, NEON_MODELS_DIR: process.env.NEON_MODELS_DIR, DATABASE_URL: process.env.DATABASE_URL };
+const saved = {
+  NEON_HOME: process.env.NEON_HOME,
+  NEON_MODELS_DIR: process.env.NEON_MODELS_DIR,
+  DATABASE_URL: process.env.DATABASE_URL,
+};
 
 async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const log = console.log;
@@ -63,7 +67,10 @@ test('before any registry: db status and models create nothing; models lists the
   assert.equal(models.code, 0, models.err);
   const m = lastJson(models.out);
   assert.equal(m.registry, null);
-  assert.deepEqual(m.models.map((x: { name: string; registered: boolean }) => [x.name, x.registered]), [['tiny-flow', false]]);
+  assert.deepEqual(
+    m.models.map((x: { name: string; registered: boolean }) => [x.name, x.registered]),
+    [['tiny-flow', false]],
+  );
   assert.equal(existsSync(home), false, 'NEON_HOME was created');
   const promote = await capture(['promote', 'tiny-flow', '--alias', 'default']);
   assert.equal(promote.code, 2);
@@ -78,7 +85,15 @@ test('a registry version: models, export (safetensors that neon merge accepts), 
   const base = (await registerShippedModel(database.db, store, join(dir, 'models'), 'tiny-flow'))!;
   const neonManifest = tinyFlowModel('tiny-flow', 2);
   const artifact = await store.put(neonManifest.onnx, 'onnx', { model: 'tiny-flow' });
-  const { version } = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact, manifest: neonManifest.manifest, baseVersionId: base.versionId, snapshot: 20, w: 0.5 });
+  const { version } = await registerModelVersion(database.db, {
+    model: 'tiny-flow',
+    tag: 'neon-r1',
+    artifact,
+    manifest: neonManifest.manifest,
+    baseVersionId: base.versionId,
+    snapshot: 20,
+    w: 0.5,
+  });
   await setAlias(database.db, 'tiny-flow', 'neon', version.id);
   await database.close();
 
@@ -91,7 +106,16 @@ test('a registry version: models, export (safetensors that neon merge accepts), 
 
   const neonFile = join(dir, 'neon.safetensors');
   const baseFile = join(dir, 'base.safetensors');
-  const ex = await capture(['export', '--model', 'tiny-flow@neon', '--format', 'safetensors', '--out', neonFile, '--json']);
+  const ex = await capture([
+    'export',
+    '--model',
+    'tiny-flow@neon',
+    '--format',
+    'safetensors',
+    '--out',
+    neonFile,
+    '--json',
+  ]);
   assert.equal(ex.code, 0, ex.err);
   assert.equal(lastJson(ex.out).tag, 'neon-r1');
   assert.equal((await capture(['export', '--model', 'tiny-flow', '--out', baseFile])).code, 0);
@@ -103,8 +127,13 @@ test('a registry version: models, export (safetensors that neon merge accepts), 
   assert.equal(mr.code, 0, mr.err);
   const [a, b, c] = await Promise.all([baseFile, neonFile, merged].map((f) => openSafetensors(f)));
   const name = a.tensors.find((t) => t.dtype === 'F32')!.name;
-  const [ta, tb, tc] = await Promise.all([a, b, c].map(async (f) => new Float32Array((await f.readTensor(name)).slice().buffer)));
-  assert.ok(ta.some((x, i) => x !== tb[i]), 'the two versions differ');
+  const [ta, tb, tc] = await Promise.all(
+    [a, b, c].map(async (f) => new Float32Array((await f.readTensor(name)).slice().buffer)),
+  );
+  assert.ok(
+    ta.some((x, i) => x !== tb[i]),
+    'the two versions differ',
+  );
   for (let i = 0; i < ta.length; i++) assert.equal(tc[i], Math.fround(2 * ta[i] - tb[i]));
   await Promise.all([a, b, c].map((f) => f.close()));
 
@@ -114,10 +143,18 @@ test('a registry version: models, export (safetensors that neon merge accepts), 
 
   const promoted = await capture(['promote', 'tiny-flow@neon', '--alias', 'default', '--json']);
   assert.equal(promoted.code, 0, promoted.err);
-  assert.deepEqual(lastJson(promoted.out), { alias: 'tiny-flow@default', version: 'tiny-flow@neon-r1', version_id: version.id, previous: 'tiny-flow@base' });
+  assert.deepEqual(lastJson(promoted.out), {
+    alias: 'tiny-flow@default',
+    version: 'tiny-flow@neon-r1',
+    version_id: version.id,
+    previous: 'tiny-flow@base',
+  });
   assert.equal(lastJson((await capture(['models', 'tiny-flow', '--json'])).out).models[0].aliases.default, 'neon-r1');
 
-  const sampled = await runSample(['--model', 'tiny-flow@neon', '--n', '2', '--steps', '2', '--out', join(dir, 'png')], { env: process.env, families: familyResolver({ flow: tinyFlowFamily }) });
+  const sampled = await runSample(
+    ['--model', 'tiny-flow@neon', '--n', '2', '--steps', '2', '--out', join(dir, 'png')],
+    { env: process.env, families: familyResolver({ flow: tinyFlowFamily }) },
+  );
   assert.equal(sampled?.model.tag, 'neon-r1');
 });
 
@@ -127,7 +164,12 @@ test('--version, the top-level help and did-you-mean for commands and flags', as
   assert.match(v.out.trim(), /^\d+\.\d+\.\d+/);
   const help = await capture(['--help']);
   assert.equal(help.code, 0);
-  for (const [cmd, words] of [['models', 'versions, aliases'], ['promote', 'alias'], ['export', 'safetensors'], ['run', 'self-train']]) {
+  for (const [cmd, words] of [
+    ['models', 'versions, aliases'],
+    ['promote', 'alias'],
+    ['export', 'safetensors'],
+    ['run', 'self-train'],
+  ]) {
     assert.match(help.out, new RegExp(`^  ${cmd} +.*${words}`, 'm'), cmd);
   }
   const typo = await capture(['modles']);

@@ -19,7 +19,15 @@ import { ensureToyModel, TOY_MODEL } from '../services/orchestrator/models.ts';
 import { registerShippedModel } from '../shared/serving/register-shipped.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
 import { cancelRun, createRun, RunError } from '../services/orchestrator/orchestrator.ts';
-import { FINAL_RUN_STATES, getRun, isRunId, orderedSummary, runSubject, type RunFacts, type RunSummary } from '../services/orchestrator/run-records.ts';
+import {
+  FINAL_RUN_STATES,
+  getRun,
+  isRunId,
+  orderedSummary,
+  runSubject,
+  type RunFacts,
+  type RunSummary,
+} from '../services/orchestrator/run-records.ts';
 import { startNeon } from '../services/orchestrator/workers.ts';
 
 const HELP = `usage: neon run --model NAME [--preset smoke|default|paper] [--config FILE.json] [--run-id ID] [--json]
@@ -55,7 +63,14 @@ function table(s: RunSummary): string {
   const rows = [
     ['', 'snapshot', 'w', 'cfg', 'FID select', 'FID report'],
     ['base', '-', '0', String(s.base.cfg), fmt(s.base.fid_select), fmt(s.base.fid_report)],
-    ['neon', String(s.best.snapshot ?? '-'), String(s.best.w), String(s.best.cfg), fmt(s.best.fid_select), fmt(s.best.fid_report)],
+    [
+      'neon',
+      String(s.best.snapshot ?? '-'),
+      String(s.best.w),
+      String(s.best.cfg),
+      fmt(s.best.fid_select),
+      fmt(s.best.fid_report),
+    ],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((c, i) => c.padStart(widths[i])).join('  '));
@@ -64,14 +79,19 @@ function table(s: RunSummary): string {
     '',
     `trials: ${s.trials.length}   selection seeds ${s.seeds.select[0]}–${s.seeds.select[1]}   report seeds ${s.seeds.report[0]}–${s.seeds.report[1]}`,
     `self-training compute: ${s.compute.selftrain_ratio === null ? 'unknown' : `${(100 * s.compute.selftrain_ratio).toFixed(3)}% of pretraining`}`,
-    s.best.w === 0 ? `no improvement: w = 0 (the base itself) scored best; ${s.promoted ? `promoted anyway as ${s.promoted}` : 'nothing promoted (config "promote": "always" registers it anyway)'}` : `promoted: ${s.promoted ?? 'no'}`,
+    s.best.w === 0
+      ? `no improvement: w = 0 (the base itself) scored best; ${s.promoted ? `promoted anyway as ${s.promoted}` : 'nothing promoted (config "promote": "always" registers it anyway)'}`
+      : `promoted: ${s.promoted ?? 'no'}`,
   ].join('\n');
 }
 
 export const runCommand: Command = {
   summary: 'a Neon run: synthesize, self-train, sweep, report, promote (resumable)',
   async run(argv) {
-    const flags = parseFlags(argv, { boolean: ['json', 'help'], string: ['model', 'preset', 'config', 'run-id', 'lease-ms', 'cancel'] });
+    const flags = parseFlags(argv, {
+      boolean: ['json', 'help'],
+      string: ['model', 'preset', 'config', 'run-id', 'lease-ms', 'cancel'],
+    });
     if (flags.booleans.has('help')) {
       console.log(HELP);
       return 0;
@@ -110,24 +130,47 @@ export const runCommand: Command = {
       }
       let runId: string;
       try {
-        const { run, created } = await createRun(db, { model, preset, config: overrides, id: flags.values.get('run-id') });
+        const { run, created } = await createRun(db, {
+          model,
+          preset,
+          config: overrides,
+          id: flags.values.get('run-id'),
+        });
         runId = run.id;
-        progress.update(`${created ? 'run' : 'resuming run'} ${runId} (${model}, preset ${preset}, state ${run.state})`);
+        progress.update(
+          `${created ? 'run' : 'resuming run'} ${runId} (${model}, preset ${preset}, state ${run.state})`,
+        );
       } catch (err) {
-        if (err instanceof RunError && err.status !== 409) throw new UsageError(`${err.param ? `--${err.param === 'id' ? 'run-id' : err.param.split('.')[0]}: ` : ''}${err.message}`);
+        if (err instanceof RunError && err.status !== 409)
+          throw new UsageError(
+            `${err.param ? `--${err.param === 'id' ? 'run-id' : err.param.split('.')[0]}: ` : ''}${err.message}`,
+          );
         throw err;
       }
       const workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, leaseMs, pollMs: 500 });
       let phase = 'pending';
       let final: string | undefined;
-      for await (const e of subscribeEvents(database, { subject: runSubject(runId), after: 0, pollMs: 500, signal: stop.signal })) {
+      for await (const e of subscribeEvents(database, {
+        subject: runSubject(runId),
+        after: 0,
+        pollMs: 500,
+        signal: stop.signal,
+      })) {
         const p = e.payload as Record<string, any>;
         if (e.type === 'neon.run.phase') {
           phase = p.to;
           progress.update(`phase ${phase}`);
-        } else if (e.type === 'job.started') progress.update(`${phase}: job ${p.job_type} started (${p.key}, attempt ${p.attempt})`);
-        else if (e.type === 'job.progress' && p.progress?.total) progress.update(`${phase}: ${p.key.split(':').slice(2).join(':')}`, p.progress.done, p.progress.total, p.progress.loss !== undefined ? `loss ${Number(p.progress.loss).toFixed(4)}` : '');
-        else if (e.type === 'job.retrying') progress.update(`${phase}: job ${p.key} retrying (${p.reason}: ${p.error ?? ''})`);
+        } else if (e.type === 'job.started')
+          progress.update(`${phase}: job ${p.job_type} started (${p.key}, attempt ${p.attempt})`);
+        else if (e.type === 'job.progress' && p.progress?.total)
+          progress.update(
+            `${phase}: ${p.key.split(':').slice(2).join(':')}`,
+            p.progress.done,
+            p.progress.total,
+            p.progress.loss !== undefined ? `loss ${Number(p.progress.loss).toFixed(4)}` : '',
+          );
+        else if (e.type === 'job.retrying')
+          progress.update(`${phase}: job ${p.key} retrying (${p.reason}: ${p.error ?? ''})`);
         else if (e.type === 'neon.trial.done') progress.update(`trial ${p.key}: FID ${fmt(p.fid)}`);
         else if (e.type === 'neon.run.succeeded' || e.type === 'neon.run.failed') {
           final = e.type;
@@ -163,27 +206,50 @@ async function openHomeDatabase(): Promise<Database> {
     return await openDatabase(databaseConfigFromEnv());
   } catch (err) {
     if (!(err instanceof FolderLockedError)) throw err;
-    const where = err.holder.url ? `submit it to the server instead (POST ${err.holder.url}/v1/neon/runs, or its console)` : 'wait for it to finish or stop it';
-    throw new UsageError(`${err.folder} is in use by process ${err.holder.pid}; ${where}, or set DATABASE_URL to share a PostgreSQL database`);
+    const where = err.holder.url
+      ? `submit it to the server instead (POST ${err.holder.url}/v1/neon/runs, or its console)`
+      : 'wait for it to finish or stop it';
+    throw new UsageError(
+      `${err.folder} is in use by process ${err.holder.pid}; ${where}, or set DATABASE_URL to share a PostgreSQL database`,
+    );
   }
 }
 
 /** `--cancel ID`: through the server's API when a server holds NEON_HOME, else in the database directly. */
 async function cancelRunCommand(id: string, json: boolean): Promise<number> {
-  if (!isRunId(id)) throw new UsageError(`--cancel: '${id.slice(0, 100)}' is not a run id (lower-case letters, digits and "-", at most 48)`);
+  if (!isRunId(id))
+    throw new UsageError(
+      `--cancel: '${id.slice(0, 100)}' is not a run id (lower-case letters, digits and "-", at most 48)`,
+    );
   let run: { id: string; state: string; error?: string | null };
   const config = databaseConfigFromEnv();
   const holder = config.url ? undefined : folderLockHolder(resolve(config.dataDir!));
   if (holder?.url) {
-    const token = (process.env.NEON_API_TOKENS ?? '').split(',').map((t) => t.trim()).find((t) => t !== '');
+    const token = (process.env.NEON_API_TOKENS ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .find((t) => t !== '');
     let res: Response;
     try {
-      res = await fetch(`${holder.url}/v1/neon/runs/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+      res = await fetch(`${holder.url}/v1/neon/runs/${id}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: '{}',
+      });
     } catch (err) {
-      throw new UsageError(`--cancel: the server at ${holder.url} (process ${holder.pid}) did not answer: ${(err as Error).message}`);
+      throw new UsageError(
+        `--cancel: the server at ${holder.url} (process ${holder.pid}) did not answer: ${(err as Error).message}`,
+      );
     }
-    const body = (await res.json().catch(() => ({}))) as { id?: string; state?: string; error?: { message?: string } | string | null };
-    if (!res.ok) throw new UsageError(`--cancel: ${typeof body.error === 'object' && body.error?.message ? body.error.message : `HTTP ${res.status}`}`);
+    const body = (await res.json().catch(() => ({}))) as {
+      id?: string;
+      state?: string;
+      error?: { message?: string } | string | null;
+    };
+    if (!res.ok)
+      throw new UsageError(
+        `--cancel: ${typeof body.error === 'object' && body.error?.message ? body.error.message : `HTTP ${res.status}`}`,
+      );
     run = { id: String(body.id), state: String(body.state) };
   } else {
     const database = await openHomeDatabase();

@@ -28,7 +28,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runSample(args, { env: { NEON_HOME: join(dir, 'home'), ...env }, families, engine });
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runSample(args, { env: { NEON_HOME: join(dir, 'home'), ...env }, families, engine });
 
 async function folderBytes(d: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -50,12 +51,19 @@ test('sharded neon sample (one folder, files by global index) reproduces the sin
   const a = await folderBytes(single);
   const b = await folderBytes(sharded);
   assert.equal(a.size, 23);
-  assert.deepEqual([...a.keys()], Array.from({ length: 23 }, (_, i) => `${String(i).padStart(6, '0')}.png`));
+  assert.deepEqual(
+    [...a.keys()],
+    Array.from({ length: 23 }, (_, i) => `${String(i).padStart(6, '0')}.png`),
+  );
   assert.deepEqual(b, a);
   const img = decodePng(a.get('000004.png')!);
   assert.deepEqual([img.width, img.height, img.channels], [8, 8, 1]);
   // no temporary files are left, and each shard wrote its manifest with its labels
-  assert.deepEqual((await readdir(sharded)).filter((n) => !n.endsWith('.png')).sort(), ['shard-0-of-3.json', 'shard-1-of-3.json', 'shard-2-of-3.json']);
+  assert.deepEqual((await readdir(sharded)).filter((n) => !n.endsWith('.png')).sort(), [
+    'shard-0-of-3.json',
+    'shard-1-of-3.json',
+    'shard-2-of-3.json',
+  ]);
   const m1 = JSON.parse(await readFile(join(sharded, 'shard-1-of-3.json'), 'utf8'));
   assert.deepEqual([m1.start, m1.end, m1.labels], [7, 15, [3, 0, 1, 2, 3, 0, 1, 2]]);
   assert.equal(m1.settings.steps, 4);
@@ -67,7 +75,22 @@ test('sharded neon sample (one folder, files by global index) reproduces the sin
 });
 
 test('--format set writes a sample set artifact with the same pixels as the PNG folder', async () => {
-  const r = await run(['--model', modelDir, '--n', '6', '--seed', '5', '--steps', '4', '--format', 'both', '--out', join(dir, 'both'), '--class', '2']);
+  const r = await run([
+    '--model',
+    modelDir,
+    '--n',
+    '6',
+    '--seed',
+    '5',
+    '--steps',
+    '4',
+    '--format',
+    'both',
+    '--out',
+    join(dir, 'both'),
+    '--class',
+    '2',
+  ]);
   const store = new ArtifactStore(join(dir, 'home', 'artifacts'));
   const set = await SampleSetReader.open(store, r!.sample_set!);
   const all = await set.readAll();
@@ -75,7 +98,9 @@ test('--format set writes a sample set artifact with the same pixels as the PNG 
   assert.deepEqual([...all.indices], [0, 1, 2, 3, 4, 5]);
   assert.equal(set.manifest.settings.class_label, 2);
   const pngs = await folderBytes(join(dir, 'both'));
-  [...pngs.values()].forEach((png, i) => assert.deepEqual(decodePng(png).data, all.images.subarray(i * 64, (i + 1) * 64)));
+  [...pngs.values()].forEach((png, i) =>
+    assert.deepEqual(decodePng(png).data, all.images.subarray(i * 64, (i + 1) * 64)),
+  );
 });
 
 test('bad flags are usage errors naming the flag', async () => {
@@ -89,5 +114,6 @@ test('bad flags are usage errors naming the flag', async () => {
     [['--model', modelDir, '--n', '3', '--out', 'x', '--guidance', 'lots'], /--guidance/],
     [['--model', 'no-such-model', '--n', '3', '--out', join(dir, 'none')], /--model/],
   ];
-  for (const [args, re] of cases) await assert.rejects(run(args), (err: Error) => err instanceof UsageError && re.test(err.message), args.join(' '));
+  for (const [args, re] of cases)
+    await assert.rejects(run(args), (err: Error) => err instanceof UsageError && re.test(err.message), args.join(' '));
 });

@@ -65,7 +65,21 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
   const env = opts.env ?? process.env;
   const flags = parseFlags(argv, {
     boolean: ['json', 'help', 'registry'],
-    string: ['model', 'n', 'seed', 'guidance', 'steps', 'class', 'temperature', 'top-k', 'shard', 'shards', 'out', 'format', 'batch'],
+    string: [
+      'model',
+      'n',
+      'seed',
+      'guidance',
+      'steps',
+      'class',
+      'temperature',
+      'top-k',
+      'shard',
+      'shards',
+      'out',
+      'format',
+      'batch',
+    ],
   });
   if (flags.booleans.has('help')) {
     console.log(HELP);
@@ -86,13 +100,20 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
     temperature: numberFlag(flags, 'temperature'),
     topK: intFlag(flags, 'top-k', { min: 0 }),
   };
-  if (settings.guidanceScale !== undefined && settings.guidanceScale < 0) throw new UsageError('--guidance must not be negative');
-  if (settings.temperature !== undefined && !(settings.temperature > 0)) throw new UsageError('--temperature must be positive');
+  if (settings.guidanceScale !== undefined && settings.guidanceScale < 0)
+    throw new UsageError('--guidance must not be negative');
+  if (settings.temperature !== undefined && !(settings.temperature > 0))
+    throw new UsageError('--temperature must be positive');
   const batch = intFlag(flags, 'batch', { min: 1, max: 4096 }) ?? 64;
   const shard = parseShard(flags.values.get('shard'), intFlag(flags, 'shards', { min: 1 }), env);
   const range = shard ? shardRange(n, shard) : { start: 0, end: n };
 
-  const { sources, ref: modelRef, store, close } = await cliModelSources(ref, env, { registry: flags.booleans.has('registry') });
+  const {
+    sources,
+    ref: modelRef,
+    store,
+    close,
+  } = await cliModelSources(ref, env, { registry: flags.booleans.has('registry') });
   const engine = opts.engine ?? new OrtEngine({ workers: 1 });
   const progress = new Progress(process.stderr);
   const t0 = performance.now();
@@ -109,13 +130,18 @@ export async function runSample(argv: string[], opts: SampleRunOptions = {}): Pr
     const resolved = resolveSettings(model.manifest, settings);
     const version = { name: model.name, ref: modelRef, tag: model.tag, content_hash: model.key };
     const png = format !== 'set' ? new PngSampleWriter(out!, n, shape) : undefined;
-    const set = format !== 'png' ? new SampleSetWriter(store, { shape, model: version, settings: resolved }) : undefined;
+    const set =
+      format !== 'png' ? new SampleSetWriter(store, { shape, model: version, settings: resolved }) : undefined;
     await png?.init();
     const labels: number[] = [];
     const label = shard ? `sample ${model.name} shard ${shard.index}/${shard.count}` : `sample ${model.name}`;
     for await (const b of generateSamples(model, settings, range, batch)) {
       await png?.write(b.first, b.images, b.n);
-      await set?.add(b.images, b.labels, Uint32Array.from({ length: b.n }, (_, i) => b.first + i));
+      await set?.add(
+        b.images,
+        b.labels,
+        Uint32Array.from({ length: b.n }, (_, i) => b.first + i),
+      );
       labels.push(...b.labels);
       progress.update(label, b.first + b.n - range.start, range.end - range.start);
     }
@@ -156,7 +182,10 @@ export const sampleCommand: Command = {
     const r = await runSample(argv);
     if (!r) return 0;
     if (argv.includes('--json')) console.log(JSON.stringify(r));
-    else console.log(`${r.end - r.start} samples [${r.start}, ${r.end}) of ${r.model.name}@${r.model.tag}${r.out ? ` → ${r.out}` : ''}${r.sample_set ? `, sample set ${r.sample_set}` : ''} (${r.images_per_second.toFixed(1)} images/s)`);
+    else
+      console.log(
+        `${r.end - r.start} samples [${r.start}, ${r.end}) of ${r.model.name}@${r.model.tag}${r.out ? ` → ${r.out}` : ''}${r.sample_set ? `, sample set ${r.sample_set}` : ''} (${r.images_per_second.toFixed(1)} images/s)`,
+      );
     return 0;
   },
 };

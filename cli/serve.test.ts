@@ -27,7 +27,11 @@ test('neon serve --host 0.0.0.0 without tokens exits 2 with one line, before sta
   const env: NodeJS.ProcessEnv = { ...process.env, NEON_HOME: home };
   delete env.NEON_API_TOKENS;
   delete env.NEON_ALLOW_INSECURE;
-  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--host', '0.0.0.0', '--port', '0'], {
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -35,7 +39,10 @@ test('neon serve --host 0.0.0.0 without tokens exits 2 with one line, before sta
 });
 
 test('neon serve --runtime takes node, bun or deno, and exits 2 with one line otherwise', () => {
-  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'java', '--port', '0'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'java', '--port', '0'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
@@ -43,7 +50,10 @@ test('neon serve --runtime takes node, bun or deno, and exits 2 with one line ot
 });
 
 test('neon serve --runtime deno passes a bad flag on and returns its exit code 2', () => {
-  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'deno', '--port', 'many'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['bin/neon.js', 'serve', '--runtime', 'deno', '--port', 'many'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr.trim(), /^neon serve: .*--port/);
 });

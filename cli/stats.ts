@@ -12,7 +12,10 @@ export async function mergeStatsFiles(paths: string[]): Promise<FeatureStats> {
   let acc: FeatureStats | null = null;
   for (const p of paths) {
     const s = await loadStats(p);
-    if (!s.sums) throw new UsageError(`${p}: has no sufficient statistics (n, sum, sum_outer); only files written by 'neon fid --save-stats' can be merged`);
+    if (!s.sums)
+      throw new UsageError(
+        `${p}: has no sufficient statistics (n, sum, sum_outer); only files written by 'neon fid --save-stats' can be merged`,
+      );
     if (acc && s.d !== acc.d) throw new UsageError(`${p}: dimension ${s.d} differs from ${paths[0]} (${acc.d})`);
     acc = acc ? acc.merge(s.sums) : s.sums;
   }
@@ -35,7 +38,8 @@ export const statsCommand: Command = {
     if (files.length === 0) throw new UsageError('give the shard files to merge');
     const merged = await mergeStatsFiles(files);
     await saveStats(out, merged);
-    if (flags.booleans.has('json')) console.log(JSON.stringify({ out, n: merged.n, d: merged.d, shards: files.length }));
+    if (flags.booleans.has('json'))
+      console.log(JSON.stringify({ out, n: merged.n, d: merged.d, shards: files.length }));
     else console.log(`wrote ${out} (n = ${merged.n}, d = ${merged.d}, ${files.length} shards)`);
     return 0;
   },

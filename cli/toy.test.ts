@@ -58,7 +58,18 @@ test('bad protocol flags exit 2 naming the flag', () => {
 });
 
 test('the cosine sweep: one cosine per knob, a plot, and the sign changes across the sweep', () => {
-  const r = neon(['toy', '--family', 'ar', '--tau-sweep', '0.5,1.6', '--pretrain-steps', '3000', '--n-gradient', '20000', '--json']);
+  const r = neon([
+    'toy',
+    '--family',
+    'ar',
+    '--tau-sweep',
+    '0.5,1.6',
+    '--pretrain-steps',
+    '3000',
+    '--n-gradient',
+    '20000',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr.slice(-2000));
   const out = lastJson(r.stdout);
   assert.deepEqual(Object.keys(out.cosine), ['0.5', '1.6']);
@@ -69,7 +80,22 @@ test('the cosine sweep: one cosine per knob, a plot, and the sign changes across
 // Scored with its own τ: τ = 0.5 wants w > 0 on every seed. Scored at τ = 1 (the paper's protocol) the AR θr is
 // already near the target (FID 0.004–0.025) and the best w is 0 on seeds 0–2 (README, "The toy").
 test('reduced autoregressive toy, scored with its own τ: τ < 1 wants w > 0', () => {
-  const r = neon(['toy', '--family', 'ar', '--tau', '0.5', '--eval-tau', 'same', '--w', '-0.5:0.5:0.125', '--n-eval', '20000', '--pretrain-steps', '3000', '--json']);
+  const r = neon([
+    'toy',
+    '--family',
+    'ar',
+    '--tau',
+    '0.5',
+    '--eval-tau',
+    'same',
+    '--w',
+    '-0.5:0.5:0.125',
+    '--n-eval',
+    '20000',
+    '--pretrain-steps',
+    '3000',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr.slice(-2000));
   const out = lastJson(r.stdout);
   assert.equal(out.eval_knob, 'same');

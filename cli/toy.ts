@@ -4,7 +4,16 @@ import { join, resolve } from 'node:path';
 import type { Command } from './command.ts';
 import { UsageError, choiceFlag, gridFlag, intFlag, numberListFlag, parseFlags, parseNumber } from './flags.ts';
 import { Progress } from './progress.ts';
-import { AR_GAUSSIAN_DEFAULTS, runCosineSweep, runToy, TOY_DEFAULTS, type ToyConfig, type ToyCosineSweep, type ToyFamilyName, type ToyResult } from '../shared/toy/toy-experiment.ts';
+import {
+  AR_GAUSSIAN_DEFAULTS,
+  runCosineSweep,
+  runToy,
+  TOY_DEFAULTS,
+  type ToyConfig,
+  type ToyCosineSweep,
+  type ToyFamilyName,
+  type ToyResult,
+} from '../shared/toy/toy-experiment.ts';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
 import { OrtEngine } from '../shared/engine/ort/ort-engine.ts';
 import { linePlotSvg } from '../shared/plot/line-plot-svg.ts';
@@ -45,7 +54,24 @@ export const toyCommand: Command = {
   async run(argv) {
     const flags = parseFlags(argv, {
       boolean: ['json', 'help'],
-      string: ['family', 'zeta', 'tau', 'w', 'seed', 'n-eval', 'pretrain-steps', 'self-train-steps', 'refine', 'eval-zeta', 'eval-tau', 'cosine-sweep', 'tau-sweep', 'n-gradient', 'ar-model', 'preconditioner'],
+      string: [
+        'family',
+        'zeta',
+        'tau',
+        'w',
+        'seed',
+        'n-eval',
+        'pretrain-steps',
+        'self-train-steps',
+        'refine',
+        'eval-zeta',
+        'eval-tau',
+        'cosine-sweep',
+        'tau-sweep',
+        'n-gradient',
+        'ar-model',
+        'preconditioner',
+      ],
     });
     if (flags.booleans.has('help')) {
       console.log(HELP);
@@ -58,11 +84,16 @@ export const toyCommand: Command = {
     if (family === 'diffusion' && tau) throw new UsageError('--tau is for --family ar; diffusion takes --zeta');
     if (family === 'ar' && zeta) throw new UsageError('--zeta is for --family diffusion; ar takes --tau');
     const knobs = zeta ?? tau;
-    if (knobs && knobs.some((k) => !(k > 0))) throw new UsageError(`--${zeta ? 'zeta' : 'tau'} values must be positive`);
-    if (family === 'diffusion' && flags.values.has('eval-tau')) throw new UsageError('--eval-tau is for --family ar; diffusion takes --eval-zeta');
-    if (family === 'ar' && flags.values.has('eval-zeta')) throw new UsageError('--eval-zeta is for --family diffusion; ar takes --eval-tau');
-    if (family === 'diffusion' && flags.values.has('tau-sweep')) throw new UsageError('--tau-sweep is for --family ar; diffusion takes --cosine-sweep');
-    if (family === 'ar' && flags.values.has('cosine-sweep')) throw new UsageError('--cosine-sweep is for --family diffusion; ar takes --tau-sweep');
+    if (knobs && knobs.some((k) => !(k > 0)))
+      throw new UsageError(`--${zeta ? 'zeta' : 'tau'} values must be positive`);
+    if (family === 'diffusion' && flags.values.has('eval-tau'))
+      throw new UsageError('--eval-tau is for --family ar; diffusion takes --eval-zeta');
+    if (family === 'ar' && flags.values.has('eval-zeta'))
+      throw new UsageError('--eval-zeta is for --family diffusion; ar takes --eval-tau');
+    if (family === 'diffusion' && flags.values.has('tau-sweep'))
+      throw new UsageError('--tau-sweep is for --family ar; diffusion takes --cosine-sweep');
+    if (family === 'ar' && flags.values.has('cosine-sweep'))
+      throw new UsageError('--cosine-sweep is for --family diffusion; ar takes --tau-sweep');
     const sweepFlag = family === 'diffusion' ? 'cosine-sweep' : 'tau-sweep';
     const sweep = gridFlag(flags, sweepFlag);
     if (sweep) {
@@ -89,7 +120,8 @@ export const toyCommand: Command = {
       refine: refineFlag(flags) ?? defaults.refine,
       nGradient: intFlag(flags, 'n-gradient', { min: 100, max: 10_000_000 }) ?? defaults.nGradient,
       evalKnob: evalKnob ?? defaults.evalKnob,
-      preconditioner: choiceFlag(flags, 'preconditioner', ['pretraining', 'population'] as const) ?? defaults.preconditioner,
+      preconditioner:
+        choiceFlag(flags, 'preconditioner', ['pretraining', 'population'] as const) ?? defaults.preconditioner,
     };
     const json = flags.booleans.has('json');
     if (sweep) return cosineSweep({ ...cfg, knobs: sweep }, json);
@@ -134,7 +166,9 @@ async function cosineSweep(cfg: ToyConfig, json: boolean): Promise<number> {
   const ort = new OrtEngine();
   let result: ToyCosineSweep;
   try {
-    result = await runCosineSweep(tf, ort, cfg, (e) => progress.update(`${e.stage}${e.knob === undefined ? '' : ` ${sym}=${e.knob}`}`, e.done, e.total, e.detail));
+    result = await runCosineSweep(tf, ort, cfg, (e) =>
+      progress.update(`${e.stage}${e.knob === undefined ? '' : ` ${sym}=${e.knob}`}`, e.done, e.total, e.detail),
+    );
   } finally {
     progress.done();
     await ort.close();
@@ -145,18 +179,32 @@ async function cosineSweep(cfg: ToyConfig, json: boolean): Promise<number> {
   const points = Object.entries(result.cosine)
     .map(([k, c]) => [Number(k), c] as [number, number])
     .sort((a, b) => a[0] - b[0]);
-  const svg = linePlotSvg([{ label: `cos_P(g_real, g_syn) at θr`, points }, { label: 'zero', points: [[points[0][0], 0], [points[points.length - 1][0], 0]] }], {
-    title: `Gradient alignment on the ${cfg.family} toy (seed ${cfg.seed})`,
-    xLabel: cfg.family === 'diffusion' ? 'score scale ζ of the synthetic set' : 'temperature τ of the synthetic set',
-    yLabel: 'preconditioned cosine',
-  });
+  const svg = linePlotSvg(
+    [
+      { label: `cos_P(g_real, g_syn) at θr`, points },
+      {
+        label: 'zero',
+        points: [
+          [points[0][0], 0],
+          [points[points.length - 1][0], 0],
+        ],
+      },
+    ],
+    {
+      title: `Gradient alignment on the ${cfg.family} toy (seed ${cfg.seed})`,
+      xLabel: cfg.family === 'diffusion' ? 'score scale ζ of the synthetic set' : 'temperature τ of the synthetic set',
+      yLabel: 'preconditioned cosine',
+    },
+  );
   const file = resolve(dir, `${cfg.family}-seed${cfg.seed}-cosine.svg`);
   await writeFile(file, svg);
   if (json) {
     console.log(JSON.stringify({ ...result, plot: file }));
     return 0;
   }
-  console.log(`\n${cfg.family} toy, seed ${cfg.seed}: preconditioned cosine between the real and synthetic gradients at θr`);
+  console.log(
+    `\n${cfg.family} toy, seed ${cfg.seed}: preconditioned cosine between the real and synthetic gradients at θr`,
+  );
   for (const [k, c] of points) console.log(`${sym} = ${String(k).padEnd(6)} ${c >= 0 ? ' ' : ''}${c.toFixed(4)}`);
   console.log(`${result.seconds.toFixed(1)} s`);
   console.log(`plot: ${file}`);
@@ -174,7 +222,10 @@ function refineFlag(flags: ReturnType<typeof parseFlags>): number | undefined {
 function printTable(r: ToyResult, cfg: ToyConfig): void {
   const sym = r.family === 'diffusion' ? 'ζ' : 'τ';
   const keys = Object.keys(r.curves);
-  const protocol = r.eval_knob === 'same' ? `each curve scored with its own ${sym}` : `every model scored with ${sym} = ${r.eval_knob}`;
+  const protocol =
+    r.eval_knob === 'same'
+      ? `each curve scored with its own ${sym}`
+      : `every model scored with ${sym} = ${r.eval_knob}`;
   console.log(`\n${r.family} toy, seed ${cfg.seed} (${protocol}): base FID ${r.base_fid.toFixed(4)}`);
   console.log(['w'.padStart(7), ...keys.map((k) => `FID ${sym}=${k}`.padStart(14))].join(''));
   const ws = [...new Set(keys.flatMap((k) => Object.keys(r.curves[k].fid_by_w).map(Number)))].sort((a, b) => a - b);
@@ -188,7 +239,9 @@ function printTable(r: ToyResult, cfg: ToyConfig): void {
   }
   for (const k of keys) {
     const c = r.curves[k];
-    console.log(`${sym}=${k}: best w ${c.best_w}, FID ${c.best_fid.toFixed(4)} (base ${c.base_fid.toFixed(4)}, ratio ${(c.best_fid / c.base_fid).toFixed(3)}); preconditioned cosine(g_real, g_syn) = ${r.cosine[k].toFixed(3)}`);
+    console.log(
+      `${sym}=${k}: best w ${c.best_w}, FID ${c.best_fid.toFixed(4)} (base ${c.base_fid.toFixed(4)}, ratio ${(c.best_fid / c.base_fid).toFixed(3)}); preconditioned cosine(g_real, g_syn) = ${r.cosine[k].toFixed(3)}`,
+    );
   }
   console.log(`${r.seconds.toFixed(1)} s`);
 }
@@ -200,7 +253,9 @@ async function writePlot(r: ToyResult, cfg: ToyConfig): Promise<string> {
   const svg = linePlotSvg(
     Object.entries(r.curves).map(([k, c]) => ({
       label: `${sym} = ${k}`,
-      points: Object.entries(c.fid_by_w).map(([w, f]) => [Number(w), f] as [number, number]).sort((a, b) => a[0] - b[0]),
+      points: Object.entries(c.fid_by_w)
+        .map(([w, f]) => [Number(w), f] as [number, number])
+        .sort((a, b) => a[0] - b[0]),
       marker: [c.best_w, c.best_fid],
     })),
     {

@@ -11,8 +11,16 @@ import { parse } from 'yaml';
 
 const root = join(import.meta.dirname, '..');
 
-interface Instr { op: string; args: string; line: number }
-interface Stage { base: string; name: string; instrs: Instr[] }
+interface Instr {
+  op: string;
+  args: string;
+  line: number;
+}
+interface Stage {
+  base: string;
+  name: string;
+  instrs: Instr[];
+}
 
 /** Dockerfile instructions (continuations joined, comments dropped), grouped by stage. */
 function parseDockerfile(text: string): { args: Instr[]; stages: Stage[] } {
@@ -42,7 +50,11 @@ function parseDockerfile(text: string): { args: Instr[]; stages: Stage[] } {
 
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const { args: globalArgs, stages } = parseDockerfile(dockerfile);
-const stage = (n: string) => { const s = stages.find((x) => x.name === n); assert.ok(s, `stage ${n}`); return s; };
+const stage = (n: string) => {
+  const s = stages.find((x) => x.name === n);
+  assert.ok(s, `stage ${n}`);
+  return s;
+};
 const last = (s: Stage, op: string) => [...s.instrs].reverse().find((i) => i.op === op);
 
 test('the Dockerfile has a cpu and a gpu target, each a complete runtime image', () => {
@@ -56,27 +68,70 @@ test('the Dockerfile has a cpu and a gpu target, each a complete runtime image',
   }
   assert.equal(stages[stages.length - 1].name, 'cpu', 'a plain `docker build .` gives the CPU image');
   assert.match(argDefault('NODE_VERSION') ?? '', /^20/);
-  assert.match(argDefault('CUDA_IMAGE') ?? '', /^nvidia\/cuda:12\.[\d.]+-cudnn-runtime-/, 'a CUDA 12 + cuDNN (9) runtime base');
+  assert.match(
+    argDefault('CUDA_IMAGE') ?? '',
+    /^nvidia\/cuda:12\.[\d.]+-cudnn-runtime-/,
+    'a CUDA 12 + cuDNN (9) runtime base',
+  );
   // the cpu target derives from node:20-bookworm-slim; the gpu target from the CUDA base
-  const chain = (s: Stage): string[] => { const b = stages.find((x) => x.name === s.base); return b ? [s.base, ...chain(b)] : [s.base]; };
+  const chain = (s: Stage): string[] => {
+    const b = stages.find((x) => x.name === s.base);
+    return b ? [s.base, ...chain(b)] : [s.base];
+  };
   assert.ok(chain(stage('cpu')).includes('node:${NODE_VERSION}-bookworm-slim'));
   assert.ok(chain(stage('gpu')).includes('${CUDA_IMAGE}'));
   for (const t of ['cpu', 'gpu']) {
     const s = stage(t);
     const user = last(s, 'USER')?.args ?? '';
     assert.match(user, /^[1-9]\d*(:\d+)?$/, `${t}: USER is numeric and not root, so runAsNonRoot can verify it`);
-    assert.ok(s.instrs.findIndex((i) => i.op === 'USER') > s.instrs.findIndex((i) => i.op === 'RUN'), `${t}: USER comes after the last RUN as root`);
+    assert.ok(
+      s.instrs.findIndex((i) => i.op === 'USER') > s.instrs.findIndex((i) => i.op === 'RUN'),
+      `${t}: USER comes after the last RUN as root`,
+    );
     assert.match(last(s, 'HEALTHCHECK')?.args ?? '', /CMD \["node", "bin\/healthcheck\.js"\]/, `${t}: HEALTHCHECK`);
     assert.deepEqual(JSON.parse(last(s, 'ENTRYPOINT')!.args), ['/usr/local/bin/tini', '--', 'node', 'bin/neon.js']);
     assert.deepEqual(JSON.parse(last(s, 'CMD')!.args), ['serve', '--service', 'all']);
-    assert.match(s.instrs.filter((i) => i.op === 'ENV').map((i) => i.args).join(' '), /NEON_HOME=\/data/);
-    assert.ok(s.instrs.some((i) => i.op === 'EXPOSE' && i.args === '8080'), `${t}: EXPOSE 8080`);
-    assert.ok(s.instrs.some((i) => i.op === 'COPY' && /datasets\/fashion-mnist/.test(i.args)), `${t}: Fashion-MNIST`);
+    assert.match(
+      s.instrs
+        .filter((i) => i.op === 'ENV')
+        .map((i) => i.args)
+        .join(' '),
+      /NEON_HOME=\/data/,
+    );
+    assert.ok(
+      s.instrs.some((i) => i.op === 'EXPOSE' && i.args === '8080'),
+      `${t}: EXPOSE 8080`,
+    );
+    assert.ok(
+      s.instrs.some((i) => i.op === 'COPY' && /datasets\/fashion-mnist/.test(i.args)),
+      `${t}: Fashion-MNIST`,
+    );
   }
-  assert.match(stage('deps-gpu').instrs.map((i) => i.args).join('\n'), /ONNXRUNTIME_NODE_INSTALL=cuda12/);
-  assert.match(stage('deps-gpu').instrs.map((i) => i.args).join('\n'), /@tensorflow\/tfjs-node-gpu@\$\{TFJS_VERSION\}"\s*\|\|/, 'tfjs-node-gpu is optional');
-  assert.match(stage('deps-cpu').instrs.map((i) => i.args).join('\n'), /ONNXRUNTIME_NODE_INSTALL=skip[\s\S]*npm ci --omit=dev/);
-  assert.match(stage('debian-assets').instrs.map((i) => i.args).join('\n'), /dataset-fashion-mnist/);
+  assert.match(
+    stage('deps-gpu')
+      .instrs.map((i) => i.args)
+      .join('\n'),
+    /ONNXRUNTIME_NODE_INSTALL=cuda12/,
+  );
+  assert.match(
+    stage('deps-gpu')
+      .instrs.map((i) => i.args)
+      .join('\n'),
+    /@tensorflow\/tfjs-node-gpu@\$\{TFJS_VERSION\}"\s*\|\|/,
+    'tfjs-node-gpu is optional',
+  );
+  assert.match(
+    stage('deps-cpu')
+      .instrs.map((i) => i.args)
+      .join('\n'),
+    /ONNXRUNTIME_NODE_INSTALL=skip[\s\S]*npm ci --omit=dev/,
+  );
+  assert.match(
+    stage('debian-assets')
+      .instrs.map((i) => i.args)
+      .join('\n'),
+    /dataset-fashion-mnist/,
+  );
 });
 
 test('the Dockerfile carries no secrets, and the build context leaves them out', () => {
@@ -86,8 +141,12 @@ test('the Dockerfile carries no secrets, and the build context leaves them out',
     }
   }
   assert.doesNotMatch(dockerfile, /postgres(ql)?:\/\/[^\s]*:[^\s]*@/i);
-  const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  for (const p of ['.git', '**/node_modules', '.neon', '.env', '.env.*']) assert.ok(ignore.includes(p), `.dockerignore has ${p}`);
+  const ignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  for (const p of ['.git', '**/node_modules', '.neon', '.env', '.env.*'])
+    assert.ok(ignore.includes(p), `.dockerignore has ${p}`);
   assert.ok(!ignore.includes('bin') && !ignore.includes('.npmrc'), 'the image needs bin/ and .npmrc');
 });
 
@@ -102,15 +161,20 @@ test('compose.yaml: Postgres with a healthcheck, migrations before the all-in-on
   assert.equal(s.neon.build.target, 'cpu');
   assert.equal(s['neon-gpu'].build.target, 'gpu');
   assert.equal(s['neon-gpu'].deploy.resources.reservations.devices[0].driver, 'nvidia');
-  for (const n of ['migrate', 'neon', 'neon-gpu']) assert.match(s[n].environment.DATABASE_URL, /^postgres:\/\/neon:neon@postgres:5432\/neon$/);
+  for (const n of ['migrate', 'neon', 'neon-gpu'])
+    assert.match(s[n].environment.DATABASE_URL, /^postgres:\/\/neon:neon@postgres:5432\/neon$/);
   assert.equal(s.neon.environment.NEON_HOME, '/data');
 });
 
 async function healthcheck(url: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(root, 'bin', 'healthcheck.js'), url], { env: { ...process.env, NEON_HEALTHCHECK_TIMEOUT_MS: '2000' } });
+    const p = spawn(process.execPath, [join(root, 'bin', 'healthcheck.js'), url], {
+      env: { ...process.env, NEON_HEALTHCHECK_TIMEOUT_MS: '2000' },
+    });
     let stderr = '';
-    p.stderr.on('data', (d) => { stderr += d; });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
     p.on('close', (code) => resolve({ code: code ?? -1, stderr }));
   });
 }
@@ -118,7 +182,11 @@ async function healthcheck(url: string): Promise<{ code: number; stderr: string 
 test('bin/healthcheck.js exits 0 on a 2xx live route, 1 on an error status or no server', async () => {
   let status = 200;
   const seen: string[] = [];
-  const server = createServer((req, res) => { seen.push(req.url ?? ''); res.statusCode = status; res.end('{}'); });
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    res.statusCode = status;
+    res.end('{}');
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   try {

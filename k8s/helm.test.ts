@@ -21,10 +21,16 @@ if (!helm) console.log(`# helm.test.ts skipped: ${skip}`);
 
 const work = mkdtempSync(join(tmpdir(), 'neon-helm-'));
 const credsFile = join(work, 'creds.yaml');
-writeFileSync(credsFile, stringify({ auth: { apiTokens: ['test-token-0123456789'] }, database: { url: 'postgres://neon:pw@db:5432/neon' } }));
+writeFileSync(
+  credsFile,
+  stringify({ auth: { apiTokens: ['test-token-0123456789'] }, database: { url: 'postgres://neon:pw@db:5432/neon' } }),
+);
 const cases: { name: string; files: string[] }[] = [
   { name: 'defaults', files: [credsFile] },
-  ...readdirSync(join(here, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ name: f, files: [join(here, 'examples', f)] })),
+  ...readdirSync(join(here, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ name: f, files: [join(here, 'examples', f)] })),
 ];
 
 function helmRun(args: string[]): string {

@@ -34,7 +34,11 @@ function show(v: unknown): string {
 }
 
 /** The run config's fields (leaves, and objects that presets give whole), with their schema and required-ness. */
-function fields(schema: JsonSchema, prefix = '', required = true): { path: string; schema: JsonSchema; required: boolean }[] {
+function fields(
+  schema: JsonSchema,
+  prefix = '',
+  required = true,
+): { path: string; schema: JsonSchema; required: boolean }[] {
   const out: { path: string; schema: JsonSchema; required: boolean }[] = [];
   for (const [k, s] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${k}` : k;
@@ -47,7 +51,12 @@ function fields(schema: JsonSchema, prefix = '', required = true): { path: strin
 }
 
 function at(obj: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+      obj,
+    );
 }
 
 /** Optional fields whose default is not a value but a rule (the code that applies it is named). */
@@ -64,7 +73,11 @@ export function presetsTable(): string {
     const def = s.default !== undefined ? show(s.default) : required ? 'required' : (DEFAULT_RULES[path] ?? '—');
     return `| \`${path}\` | ${def} | ${PRESETS.map((p) => show(at(preset(p), path))).join(' | ')} |`;
   });
-  return [`| field | default | ${PRESETS.map((p) => `\`${p}\``).join(' | ')} |`, `| --- | --- | ${PRESETS.map(() => '---').join(' | ')} |`, ...rows].join('\n');
+  return [
+    `| field | default | ${PRESETS.map((p) => `\`${p}\``).join(' | ')} |`,
+    `| --- | --- | ${PRESETS.map(() => '---').join(' | ')} |`,
+    ...rows,
+  ].join('\n');
 }
 
 /** docs/API.md: every route of `neon serve --service all`, from its OpenAPI document (a server on a scratch NEON_HOME). */
@@ -76,7 +89,12 @@ export async function routesTable(): Promise<string> {
   const { routesTable: render } = await import('../services/openapi-document.ts');
   const dir = await mkdtemp(join(tmpdir(), 'neon-docs-'));
   await mkdir(join(dir, 'models'));
-  const env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_ORCHESTRATOR_WORKERS: '0', NEON_SAMPLER_JOBS: '0' };
+  const env = {
+    NEON_HOME: join(dir, 'home'),
+    NEON_MODELS_DIR: join(dir, 'models'),
+    NEON_ORCHESTRATOR_WORKERS: '0',
+    NEON_SAMPLER_JOBS: '0',
+  };
   const server = await createServer(serveConfigFromEnv('all', env), { log: () => {} });
   try {
     return render(await (await server.app.request('/openapi.json')).json());

@@ -4,11 +4,26 @@
 // models are the MLPs (the default); --network unet trains the convolutional U-Net with its own settings.
 import { parseArgs } from 'node:util';
 import { loadTf } from '../shared/engine/tf/tf-backend.ts';
-import { DENOISER_NETWORKS, FMNIST_FAMILIES, type DenoiserNetwork, type FmnistFamily } from '../shared/networks/fmnist-models.ts';
+import {
+  DENOISER_NETWORKS,
+  FMNIST_FAMILIES,
+  type DenoiserNetwork,
+  type FmnistFamily,
+} from '../shared/networks/fmnist-models.ts';
 import { pretrain } from '../shared/train/pretrain.ts';
 
 const { values } = parseArgs({
-  options: { family: { type: 'string' }, seed: { type: 'string', default: '0' }, steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, ema: { type: 'string' }, network: { type: 'string', default: 'mlp' }, channels: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    family: { type: 'string' },
+    seed: { type: 'string', default: '0' },
+    steps: { type: 'string' },
+    batch: { type: 'string' },
+    lr: { type: 'string' },
+    ema: { type: 'string' },
+    network: { type: 'string', default: 'mlp' },
+    channels: { type: 'string' },
+    out: { type: 'string' },
+  },
 });
 const family = values.family as FmnistFamily;
 if (!FMNIST_FAMILIES.includes(family)) {
@@ -46,8 +61,29 @@ if (channels !== undefined && (channels < 8 || channels > 128 || channels % 8)) 
 const tf = await loadTf();
 const out = values.out ?? `models/fmnist-${family}`;
 const files = await pretrain(tf, {
-  family, seed: int('seed', values.seed)!, out, steps: int('steps', values.steps), batch: int('batch', values.batch), lr: values.lr ? Number(values.lr) : undefined, ema: unit('ema', values.ema), network, channels,
-  onProgress: (p) => process.stderr.write(`[${family}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${p.seconds.toFixed(0)} s\n`),
+  family,
+  seed: int('seed', values.seed)!,
+  out,
+  steps: int('steps', values.steps),
+  batch: int('batch', values.batch),
+  lr: values.lr ? Number(values.lr) : undefined,
+  ema: unit('ema', values.ema),
+  network,
+  channels,
+  onProgress: (p) =>
+    process.stderr.write(
+      `[${family}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} lr ${p.lr.toExponential(2)} ${p.seconds.toFixed(0)} s\n`,
+    ),
 });
 const t = files.manifest.training!;
-console.log(JSON.stringify({ family, out, sha256: files.hash, steps: t.steps, seconds: t.seconds, flops: t.flops, bytes: files.bytes.length }));
+console.log(
+  JSON.stringify({
+    family,
+    out,
+    sha256: files.hash,
+    steps: t.steps,
+    seconds: t.seconds,
+    flops: t.flops,
+    bytes: files.bytes.length,
+  }),
+);

@@ -12,8 +12,14 @@ import { encodePng } from '../shared/image/png.ts';
 
 const { values } = parseArgs({
   options: {
-    model: { type: 'string' }, out: { type: 'string' }, n: { type: 'string', default: '10000' }, seed: { type: 'string', default: '0' },
-    guidance: { type: 'string' }, steps: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
+    model: { type: 'string' },
+    out: { type: 'string' },
+    n: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '0' },
+    guidance: { type: 'string' },
+    steps: { type: 'string' },
+    temperature: { type: 'string' },
+    'top-k': { type: 'string' },
   },
 });
 if (!values.model || !values.out) {
@@ -25,7 +31,12 @@ const base = await readModelDir(values.model);
 const ort = new OrtEngine();
 const started = performance.now();
 const set = await drawSampleSet(ort, base, {
-  n: Number(values.n), seed: Number(values.seed), guidanceScale: num(values.guidance), steps: num(values.steps), temperature: num(values.temperature), topK: num(values['top-k']),
+  n: Number(values.n),
+  seed: Number(values.seed),
+  guidanceScale: num(values.guidance),
+  steps: num(values.steps),
+  temperature: num(values.temperature),
+  topK: num(values['top-k']),
   onProgress: (d, t) => process.stderr.write(`sampled ${d}/${t}\n`),
 });
 await ort.close();
@@ -33,7 +44,15 @@ const [C, H, W] = set.shape;
 await mkdir(values.out, { recursive: true });
 for (let i = 0; i < set.n; i++) {
   const data = set.images.slice(i * C * H * W, (i + 1) * C * H * W);
-  await writeFile(join(values.out, `${String(i).padStart(6, '0')}.png`), encodePng({ width: W, height: H, channels: 1, data }));
+  await writeFile(
+    join(values.out, `${String(i).padStart(6, '0')}.png`),
+    encodePng({ width: W, height: H, channels: 1, data }),
+  );
 }
-await writeFile(join(values.out, 'labels.json'), JSON.stringify({ sample_set: set.id, labels: Array.from(set.labels) }) + '\n');
-console.log(JSON.stringify({ out: values.out, n: set.n, sample_set: set.id, seconds: (performance.now() - started) / 1000 }));
+await writeFile(
+  join(values.out, 'labels.json'),
+  JSON.stringify({ sample_set: set.id, labels: Array.from(set.labels) }) + '\n',
+);
+console.log(
+  JSON.stringify({ out: values.out, n: set.n, sample_set: set.id, seconds: (performance.now() - started) / 1000 }),
+);

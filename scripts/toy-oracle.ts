@@ -15,7 +15,8 @@ try {
   seed = intFlag(flags, 'seed', { min: 0 }) ?? 5;
   stepsList = numberListFlag(flags, 'steps') ?? [20, 50, 200, 1000];
   zetas = numberListFlag(flags, 'zeta') ?? [0.9, 1, 1.1];
-  if (!stepsList.every((s) => Number.isInteger(s) && s >= 1 && s <= 1000)) throw new UsageError('--steps must be integers in [1, 1000]');
+  if (!stepsList.every((s) => Number.isInteger(s) && s >= 1 && s <= 1000))
+    throw new UsageError('--steps must be integers in [1, 1000]');
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   console.error(`toy:oracle: ${err.message}`);
@@ -23,7 +24,9 @@ try {
 }
 const alphaBar = cosineAlphaBar(1000);
 
-console.log(`DDIM (η = 1, cosine schedule, T = 1000) with the exact score of N(0, [[2,1],[1,2]]); ${n} samples, seed ${seed}`);
+console.log(
+  `DDIM (η = 1, cosine schedule, T = 1000) with the exact score of N(0, [[2,1],[1,2]]); ${n} samples, seed ${seed}`,
+);
 console.log('steps  ζ     tr ratio  det ratio  FID');
 for (const steps of stepsList) {
   for (const zeta of zetas) {
@@ -31,6 +34,8 @@ for (const steps of stepsList) {
     const { cov } = gaussianFit(x);
     const tr = (cov[0][0] + cov[1][1]) / 4;
     const det = (cov[0][0] * cov[1][1] - cov[0][1] ** 2) / 3;
-    console.log(`${String(steps).padEnd(6)} ${zeta.toFixed(2).padEnd(5)} ${tr.toFixed(3).padEnd(9)} ${det.toFixed(3).padEnd(10)} ${frechetToTarget(x).toFixed(4)}`);
+    console.log(
+      `${String(steps).padEnd(6)} ${zeta.toFixed(2).padEnd(5)} ${tr.toFixed(3).padEnd(9)} ${det.toFixed(3).padEnd(10)} ${frechetToTarget(x).toFixed(4)}`,
+    );
   }
 }

@@ -17,7 +17,14 @@ import { encodeModel } from '../shared/onnx/onnx-proto.ts';
 import { loadFashionMnist } from '../shared/data/fashion-mnist.ts';
 import type { ImageSet } from '../shared/data/fashion-mnist.ts';
 import { Rng } from '../shared/random/prng.ts';
-import { buildFmnistClassifier, FMNIST_CLASSIFIER_CONTRACT, FMNIST_CLASSIFIER_SPEC, FMNIST_DROPOUT_MASK, FMNIST_INPUT, FMNIST_LOGITS } from '../shared/networks/fmnist-classifier.ts';
+import {
+  buildFmnistClassifier,
+  FMNIST_CLASSIFIER_CONTRACT,
+  FMNIST_CLASSIFIER_SPEC,
+  FMNIST_DROPOUT_MASK,
+  FMNIST_INPUT,
+  FMNIST_LOGITS,
+} from '../shared/networks/fmnist-classifier.ts';
 import { argmaxRows, loadFmnistClassifier, toClassifierInput } from '../shared/networks/fmnist-classify.ts';
 import { REPO_ROOT } from '../shared/features/registry.ts';
 import { createOnnxExtractor } from '../shared/features/onnx-extractor.ts';
@@ -27,7 +34,9 @@ import { FeatureStats } from '../shared/metrics/feature-stats.ts';
 import { saveStats } from '../shared/metrics/stats-file.ts';
 import { frechetDistance } from '../shared/metrics/frechet-distance.ts';
 
-const flags = parseFlags(process.argv.slice(2), { string: ['epochs', 'seed', 'batch-size', 'lr', 'dropout', 'out', 'limit'] });
+const flags = parseFlags(process.argv.slice(2), {
+  string: ['epochs', 'seed', 'batch-size', 'lr', 'dropout', 'out', 'limit'],
+});
 const epochs = intFlag(flags, 'epochs', { min: 1 }) ?? 10;
 const seed = intFlag(flags, 'seed', { min: 0 }) ?? 20260;
 const batchSize = intFlag(flags, 'batch-size', { min: 1 }) ?? 128;
@@ -80,7 +89,11 @@ function tfAccuracy(tf: typeof tfc, graph: TfGraph, set: ImageSet): number {
   for (let s = 0; s < set.n; s += 1000) {
     const k = Math.min(1000, set.n - s);
     const x = toClassifierInput(set.images.subarray(s * PIXELS, (s + k) * PIXELS), k);
-    const logits = tf.tidy(() => graph.run({ [FMNIST_INPUT]: tf.tensor(x, [k, 1, 28, 28]), [FMNIST_DROPOUT_MASK]: tf.ones([k, F]) }, [FMNIST_LOGITS])[FMNIST_LOGITS].dataSync() as Float32Array);
+    const logits = tf.tidy(() => {
+      const feeds = { [FMNIST_INPUT]: tf.tensor(x, [k, 1, 28, 28]), [FMNIST_DROPOUT_MASK]: tf.ones([k, F]) };
+      const out = graph.run(feeds, [FMNIST_LOGITS]);
+      return out[FMNIST_LOGITS].dataSync() as Float32Array;
+    });
     const pred = argmaxRows(logits, k, 10);
     for (let i = 0; i < k; i++) if (pred[i] === set.labels[s + i]) right++;
   }
@@ -92,7 +105,9 @@ async function main(): Promise<void> {
   const elapsed = () => (performance.now() - started) / 1000;
   const [fullTrain, test] = await Promise.all([loadFashionMnist('train'), loadFashionMnist('test')]);
   const train: ImageSet = limit ? { ...fullTrain, n: Math.min(limit, fullTrain.n) } : fullTrain;
-  log(`Fashion-MNIST: ${train.n} train, ${test.n} test images; seed ${seed}, ${epochs} epochs of batch ${batchSize}, lr ${peakLr}, dropout ${dropout}`);
+  log(
+    `Fashion-MNIST: ${train.n} train, ${test.n} test images; seed ${seed}, ${epochs} epochs of batch ${batchSize}, lr ${peakLr}, dropout ${dropout}`,
+  );
 
   const tf = await loadTf();
   const graph = new TfGraph(tf, buildFmnistClassifier({ seed, train: true }));
@@ -108,7 +123,9 @@ async function main(): Promise<void> {
   let step = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = shuffled(train.n, rng);
-    let lossSum = 0, right = 0, seen = 0;
+    let lossSum = 0,
+      right = 0,
+      seen = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
       for (let i = 0; i < batchSize; i++) {
         const idx = order[b * batchSize + i];
@@ -136,11 +153,16 @@ async function main(): Promise<void> {
       seen += batchSize;
       tf.dispose([value, xt, mt, yt, logitsOut!, ...Object.values(grads)]);
       step++;
-      if (step % 100 === 0) log(`epoch ${epoch} step ${step}/${total}: loss ${(lossSum / seen).toFixed(4)}, train acc ${(right / seen).toFixed(4)}, lr ${opt.lr.toExponential(2)}, ${elapsed().toFixed(0)} s`);
+      if (step % 100 === 0)
+        log(
+          `epoch ${epoch} step ${step}/${total}: loss ${(lossSum / seen).toFixed(4)}, train acc ${(right / seen).toFixed(4)}, lr ${opt.lr.toExponential(2)}, ${elapsed().toFixed(0)} s`,
+        );
     }
     const testAcc = tfAccuracy(tf, graph, test);
     history.push({ epoch, loss: lossSum / seen, trainAcc: right / seen, testAcc, seconds: Math.round(elapsed()) });
-    log(`epoch ${epoch} done: loss ${(lossSum / seen).toFixed(4)}, train acc (augmented) ${(right / seen).toFixed(4)}, t10k acc ${testAcc.toFixed(4)}, ${elapsed().toFixed(0)} s`);
+    log(
+      `epoch ${epoch} done: loss ${(lossSum / seen).toFixed(4)}, train acc (augmented) ${(right / seen).toFixed(4)}, t10k acc ${testAcc.toFixed(4)}, ${elapsed().toFixed(0)} s`,
+    );
   }
   const trainSeconds = elapsed();
 
@@ -169,7 +191,12 @@ async function main(): Promise<void> {
     const stats = new FeatureStats(F);
     for (let s = 0; s < set.n; s += 500) {
       const k = Math.min(500, set.n - s);
-      const images: Image[] = Array.from({ length: k }, (_, i) => ({ width: 28, height: 28, channels: 1, data: set.images.subarray((s + i) * PIXELS, (s + i + 1) * PIXELS) }));
+      const images: Image[] = Array.from({ length: k }, (_, i) => ({
+        width: 28,
+        height: 28,
+        channels: 1,
+        data: set.images.subarray((s + i) * PIXELS, (s + i + 1) * PIXELS),
+      }));
       const { input, shape } = preprocess(images, extractor.contract);
       stats.add(await extractor.run(input, shape), k);
     }
@@ -211,7 +238,9 @@ async function main(): Promise<void> {
     history,
   };
   writeFileSync(join(fmnistDir, 'training.json'), `${JSON.stringify(record, null, 2)}\n`);
-  console.log(JSON.stringify({ t10k_accuracy: accuracy, fid_train_test: fid, train_seconds: record.train_seconds, steps: total }));
+  console.log(
+    JSON.stringify({ t10k_accuracy: accuracy, fid_train_test: fid, train_seconds: record.train_seconds, steps: total }),
+  );
 }
 
 await main();

@@ -13,7 +13,10 @@ const UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/p
 
 /** The files of the page: Swagger UI's bundle and style, and the line that starts it on our document. */
 const FILES: Record<string, { type: string; read: () => Promise<string> }> = {
-  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFile(join(UI_DIR, 'swagger-ui-bundle.js'), 'utf8') },
+  'swagger-ui-bundle.js': {
+    type: 'text/javascript; charset=utf-8',
+    read: () => readFile(join(UI_DIR, 'swagger-ui-bundle.js'), 'utf8'),
+  },
   'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFile(join(UI_DIR, 'swagger-ui.css'), 'utf8') },
   'start.js': {
     type: 'text/javascript; charset=utf-8',
@@ -43,7 +46,13 @@ export function createApiDocsApp(root: Hono, service: string): Hono {
   let doc: Promise<OpenApiDocument> | undefined;
   app.get(
     '/openapi.json',
-    describeRoute({ tags: ['meta'], summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'the document', content: { 'application/json': { schema: { type: 'object' } } } } } }),
+    describeRoute({
+      tags: ['meta'],
+      summary: 'This OpenAPI 3.1 document',
+      responses: {
+        200: { description: 'the document', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
+    }),
     async (c) => {
       doc ??= openApiDocument(root, service);
       doc.catch(() => (doc = undefined));
@@ -53,7 +62,13 @@ export function createApiDocsApp(root: Hono, service: string): Hono {
   app.get('/docs', (c) => c.html(PAGE));
   app.get('/docs/:file', async (c) => {
     const f = FILES[c.req.param('file')];
-    if (!f) throw new ApiError(404, `no file '${c.req.param('file').slice(0, 80)}' in the reference page`, 'file', 'not_found');
+    if (!f)
+      throw new ApiError(
+        404,
+        `no file '${c.req.param('file').slice(0, 80)}' in the reference page`,
+        'file',
+        'not_found',
+      );
     return c.body(await f.read(), 200, { 'content-type': f.type, 'cache-control': 'public, max-age=3600' });
   });
   return app;

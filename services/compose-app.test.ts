@@ -12,7 +12,14 @@ function echo(path: string): Hono {
 
 test('one health sub-app: live always, ready only when every mounted service is', async () => {
   let bReady = false;
-  const app = composeApp('all', [{ app: echo('/a'), ready: () => true }, { app: echo('/b'), ready: async () => bReady }], { tokens: [] });
+  const app = composeApp(
+    'all',
+    [
+      { app: echo('/a'), ready: () => true },
+      { app: echo('/b'), ready: async () => bReady },
+    ],
+    { tokens: [] },
+  );
   assert.deepEqual(await (await app.request('/v2/health/live')).json(), { live: true, service: 'all' });
   const notYet = await app.request('/v2/health/ready');
   assert.equal(notYet.status, 503);
@@ -22,10 +29,20 @@ test('one health sub-app: live always, ready only when every mounted service is'
 });
 
 test('bearer auth guards the mutating routes of every mounted app; reads, health and 404s keep their shape', async () => {
-  const app = composeApp('all', [{ app: echo('/a'), ready: () => true }, { app: echo('/b'), ready: () => true }], { tokens: ['t0k'] });
+  const app = composeApp(
+    'all',
+    [
+      { app: echo('/a'), ready: () => true },
+      { app: echo('/b'), ready: () => true },
+    ],
+    { tokens: ['t0k'] },
+  );
   for (const path of ['/a', '/b']) {
     assert.equal((await app.request(path, { method: 'POST' })).status, 401);
-    assert.deepEqual(await (await app.request(path, { method: 'POST', headers: { authorization: 'Bearer t0k' } })).json(), { posted: path });
+    assert.deepEqual(
+      await (await app.request(path, { method: 'POST', headers: { authorization: 'Bearer t0k' } })).json(),
+      { posted: path },
+    );
     assert.deepEqual(await (await app.request(path)).json(), { at: path });
   }
   assert.equal((await app.request('/v2/health/live')).status, 200);

@@ -11,14 +11,23 @@ import { createHealthApp } from './health-app.ts';
 import { createApiDocsApp } from './api-docs-app.ts';
 import type { MountedService } from './service-mount.ts';
 
-export function composeApp(service: string, mounted: readonly Pick<MountedService, 'app' | 'ready'>[], auth: AuthConfig): Hono {
+export function composeApp(
+  service: string,
+  mounted: readonly Pick<MountedService, 'app' | 'ready'>[],
+  auth: AuthConfig,
+): Hono {
   const root = new Hono();
   root.onError(onApiError);
-  root.notFound((c) => c.json(new ApiError(404, `no route ${c.req.method} ${c.req.path}`, null, 'not_found').body(), 404));
+  root.notFound((c) =>
+    c.json(new ApiError(404, `no route ${c.req.method} ${c.req.path}`, null, 'not_found').body(), 404),
+  );
   root.use('*', urlGuard());
   root.use('*', bearerAuth(auth));
   root.use('*', requestGuard());
-  root.route('/', createHealthApp(service, async () => (await Promise.all(mounted.map((m) => m.ready()))).every(Boolean)));
+  root.route(
+    '/',
+    createHealthApp(service, async () => (await Promise.all(mounted.map((m) => m.ready()))).every(Boolean)),
+  );
   root.route('/', createApiDocsApp(root, service));
   for (const m of mounted) root.route('/', m.app);
   return root;

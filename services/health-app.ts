@@ -6,11 +6,18 @@ import { onApiError } from '../shared/http/errors.ts';
 import { documented } from '../shared/http/route-docs.ts';
 
 const tags = ['health'];
-const liveDoc = documented({ tags, summary: 'Liveness (Open Inference Protocol v2)', ok: { 200: { description: 'the process answers', schema: z.object({ live: z.literal(true), service: z.string() }) } } });
+const liveDoc = documented({
+  tags,
+  summary: 'Liveness (Open Inference Protocol v2)',
+  ok: { 200: { description: 'the process answers', schema: z.object({ live: z.literal(true), service: z.string() }) } },
+});
 const readyDoc = documented({
   tags,
   summary: 'Readiness: every mounted service ready (Open Inference Protocol v2)',
-  ok: { 200: { description: 'ready', schema: z.object({ ready: z.boolean(), service: z.string() }) }, 503: { description: 'not ready yet', schema: z.object({ ready: z.boolean(), service: z.string() }) } },
+  ok: {
+    200: { description: 'ready', schema: z.object({ ready: z.boolean(), service: z.string() }) },
+    503: { description: 'not ready yet', schema: z.object({ ready: z.boolean(), service: z.string() }) },
+  },
 });
 
 export function createHealthApp(service: string, ready: () => boolean | Promise<boolean> = () => true): Hono {

@@ -24,8 +24,18 @@ const TOKEN = 'openapi-test-token';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'neon-openapi-'));
   await writeTinyFlowModel(join(dir, 'models'));
-  const env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_API_TOKENS: TOKEN, NEON_ORT_THREADS: '1', NEON_ORCHESTRATOR_WORKERS: '0', NEON_SAMPLER_JOBS: '0' };
-  server = await createServer(serveConfigFromEnv('all', env), { families: familyResolver({ flow: tinyFlowFamily }), log: () => {} });
+  const env = {
+    NEON_HOME: join(dir, 'home'),
+    NEON_MODELS_DIR: join(dir, 'models'),
+    NEON_API_TOKENS: TOKEN,
+    NEON_ORT_THREADS: '1',
+    NEON_ORCHESTRATOR_WORKERS: '0',
+    NEON_SAMPLER_JOBS: '0',
+  };
+  server = await createServer(serveConfigFromEnv('all', env), {
+    families: familyResolver({ flow: tinyFlowFamily }),
+    log: () => {},
+  });
   const res = await server.app.request('/openapi.json');
   assert.equal(res.status, 200);
   doc = (await res.json()) as OpenApiDocument;
@@ -56,7 +66,9 @@ test('every mounted route is in the document, each with error responses in the o
     assert.ok(errors.length > 0, `${r.method} ${r.path} has no error response`);
     for (const [status, resp] of errors) {
       if (r.path === '/v2/health/ready' && status === '503') continue; // not ready is an answer, {ready: false, service}
-      const schema = (resp as { content?: Record<string, { schema?: { $ref?: string } }> }).content?.['application/json']?.schema;
+      const schema = (resp as { content?: Record<string, { schema?: { $ref?: string } }> }).content?.[
+        'application/json'
+      ]?.schema;
       assert.equal(schema?.$ref, '#/components/schemas/ApiError', `${r.method} ${r.path} ${status}`);
     }
     if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method)) {
@@ -68,11 +80,20 @@ test('every mounted route is in the document, each with error responses in the o
   assert.match(gen.responses['429'].description, /queue/);
   const body = gen.requestBody.content['application/json'].schema;
   assert.equal(body.additionalProperties, false);
-  for (const f of ['model', 'n', 'class_labels', 'guidance_scale', 'num_inference_steps', 'seed']) assert.ok(body.properties[f], f);
+  for (const f of ['model', 'n', 'class_labels', 'guidance_scale', 'num_inference_steps', 'seed'])
+    assert.ok(body.properties[f], f);
   assert.equal(body.properties.n.maximum, 64);
   const run = doc.paths['/v1/neon/runs'].post as any;
-  assert.deepEqual(run.requestBody.content['application/json'].schema.properties.preset.enum, ['smoke', 'default', 'paper']);
-  assert.ok((doc.paths['/v1/models/{model}/weights'].get as any).parameters.some((p: any) => p.name === 'model' && p.in === 'path'));
+  assert.deepEqual(run.requestBody.content['application/json'].schema.properties.preset.enum, [
+    'smoke',
+    'default',
+    'paper',
+  ]);
+  assert.ok(
+    (doc.paths['/v1/models/{model}/weights'].get as any).parameters.some(
+      (p: any) => p.name === 'model' && p.in === 'path',
+    ),
+  );
   assert.ok(!('/' in doc.paths) && !('/docs' in doc.paths));
 });
 
@@ -80,7 +101,8 @@ test('every mounted route is in the document, each with error responses in the o
 function matches(schema: unknown, value: unknown): string | null {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   ajv.addSchema({ $id: 'doc', components: doc.components }, 'doc');
-  const rewrite = (s: unknown): unknown => JSON.parse(JSON.stringify(s).replaceAll('"#/components/', '"doc#/components/'));
+  const rewrite = (s: unknown): unknown =>
+    JSON.parse(JSON.stringify(s).replaceAll('"#/components/', '"doc#/components/'));
   const validate = ajv.compile(rewrite(schema) as object);
   return validate(value) ? null : ajv.errorsText(validate.errors);
 }
@@ -105,9 +127,21 @@ test('real answers match the schemas the document declares', async () => {
   assert.equal(err.error.param, 'guidance_scle');
   assert.match(err.error.message, /unknown field 'guidance_scle' \(did you mean 'guidance_scale'\?\)/);
   const list = await server.app.request('/v1/models');
-  assert.equal(matches((doc.paths['/v1/models'].get as any).responses['200'].content['application/json'].schema, await list.json()), null);
+  assert.equal(
+    matches(
+      (doc.paths['/v1/models'].get as any).responses['200'].content['application/json'].schema,
+      await list.json(),
+    ),
+    null,
+  );
   const live = await server.app.request('/v2/health/live');
-  assert.equal(matches((doc.paths['/v2/health/live'].get as any).responses['200'].content['application/json'].schema, await live.json()), null);
+  assert.equal(
+    matches(
+      (doc.paths['/v2/health/live'].get as any).responses['200'].content['application/json'].schema,
+      await live.json(),
+    ),
+    null,
+  );
 });
 
 test('/docs: the reference page and its files come from this process', async () => {
@@ -130,17 +164,29 @@ test('the OpenAI JS client generates images against a custom base URL', async ()
     maxRetries: 0,
     fetch: async (url: string | URL | Request, init?: RequestInit) => server.app.request(String(url), init),
   });
-  const params = { model: 'tiny-flow', prompt: '', n: 2, response_format: 'b64_json', seed: 7, num_inference_steps: 2 } as OpenAI.Images.ImageGenerateParamsNonStreaming;
+  const params = {
+    model: 'tiny-flow',
+    prompt: '',
+    n: 2,
+    response_format: 'b64_json',
+    seed: 7,
+    num_inference_steps: 2,
+  } as OpenAI.Images.ImageGenerateParamsNonStreaming;
   const r = await client.images.generate(params);
   assert.equal(r.data?.length, 2);
   assert.ok(Buffer.from(r.data![0].b64_json!, 'base64').subarray(1, 4).toString() === 'PNG');
-  assert.deepEqual(r.data!.map((d) => (d as unknown as { seed: number }).seed), [7, 8]);
+  assert.deepEqual(
+    r.data!.map((d) => (d as unknown as { seed: number }).seed),
+    [7, 8],
+  );
 });
 
 test("docs/API.md's route index is this document's (npm run docs:tables rewrites it)", async () => {
   const text = await readFile(new URL('../docs/API.md', import.meta.url), 'utf8');
   const begin = '<!-- generated: routes (npm run docs:tables) -->';
-  const part = text.slice(text.indexOf(begin) + begin.length, text.indexOf('<!-- end generated -->', text.indexOf(begin))).trim();
+  const part = text
+    .slice(text.indexOf(begin) + begin.length, text.indexOf('<!-- end generated -->', text.indexOf(begin)))
+    .trim();
   assert.ok(text.includes(begin));
   assert.equal(part, routesTable(doc));
 });

@@ -15,8 +15,16 @@ export const PAGE_ROUTES: readonly string[] = ['/', '/console/{file}', '/docs', 
 
 const MUTATING = new Set(['post', 'put', 'patch', 'delete']);
 
-type Operation = { responses?: Record<string, { description?: string } & Record<string, unknown>>; tags?: string[] } & Record<string, unknown>;
-export type OpenApiDocument = { openapi: string; info: Record<string, unknown>; paths: Record<string, Record<string, Operation>>; components?: Record<string, unknown> } & Record<string, unknown>;
+type Operation = {
+  responses?: Record<string, { description?: string } & Record<string, unknown>>;
+  tags?: string[];
+} & Record<string, unknown>;
+export type OpenApiDocument = {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, Operation>>;
+  components?: Record<string, unknown>;
+} & Record<string, unknown>;
 
 /** Adds the composition root's answers to one operation. */
 function addRootResponses(method: string, op: Operation): void {
@@ -26,7 +34,9 @@ function addRootResponses(method: string, op: Operation): void {
     responses['401'] ??= errorResponse('NEON_API_TOKENS is set and the bearer token is missing or wrong');
     responses['403'] ??= errorResponse('a cross-origin request (the Origin header names another server)');
     responses['413'] ??= errorResponse('the body is over its limit (1 MiB of JSON, 256 MiB of upload)');
-    responses['415'] ??= errorResponse('the content type is not application/json (or application/octet-stream for uploads)');
+    responses['415'] ??= errorResponse(
+      'the content type is not application/json (or application/octet-stream for uploads)',
+    );
   }
   responses['500'] ??= errorResponse('an internal error (details are in the server log, not the answer)');
 }
@@ -48,7 +58,10 @@ export async function openApiDocument(app: Hono, service: string): Promise<OpenA
           'checkpoint merges and FID. Reads are open; with NEON_API_TOKENS set, mutating routes need `Authorization: Bearer <token>`. ' +
           'Every error has the shape {"error": {"message", "type", "param", "code"}}; param names the offending field. See docs/API.md.',
       },
-      components: { schemas: { ApiError: errorSchema }, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        schemas: { ApiError: errorSchema },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
     },
   })) as unknown as OpenApiDocument;
   for (const [path, ops] of Object.entries(doc.paths)) {
@@ -67,8 +80,12 @@ export function routesTable(doc: OpenApiDocument): string {
   const rows: string[] = [];
   for (const path of Object.keys(doc.paths).sort()) {
     for (const [method, op] of Object.entries(doc.paths[path])) {
-      const errors = Object.keys(op.responses ?? {}).filter((s) => Number(s) >= 400 && !['401', '403', '413', '415', '500'].includes(s));
-      rows.push(`| \`${method.toUpperCase()} ${path}\` | ${(op.tags ?? []).join(', ')} | ${String(op.summary ?? '—').replaceAll('|', '\\|')} | ${errors.join(', ') || '—'} |`);
+      const errors = Object.keys(op.responses ?? {}).filter(
+        (s) => Number(s) >= 400 && !['401', '403', '413', '415', '500'].includes(s),
+      );
+      rows.push(
+        `| \`${method.toUpperCase()} ${path}\` | ${(op.tags ?? []).join(', ')} | ${String(op.summary ?? '—').replaceAll('|', '\\|')} | ${errors.join(', ') || '—'} |`,
+      );
     }
   }
   return ['| route | service | what | its own errors |', '| --- | --- | --- | --- |', ...rows].join('\n');

@@ -31,7 +31,15 @@ export const EnvSchema = z.object({
   NEON_PUBLIC_URL: z
     .string()
     .max(2000)
-    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol) && !new URL(u).search && !new URL(u).hash && !new URL(u).username, 'must be an http(s) URL without query, fragment or credentials')
+    .refine(
+      (u) =>
+        URL.canParse(u) &&
+        /^https?:$/.test(new URL(u).protocol) &&
+        !new URL(u).search &&
+        !new URL(u).hash &&
+        !new URL(u).username,
+      'must be an http(s) URL without query, fragment or credentials',
+    )
     .optional(),
 });
 
@@ -54,7 +62,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function serveConfigFromEnv(service: ServiceName, env: Record<string, string | undefined> = process.env): ServeConfig {
+export function serveConfigFromEnv(
+  service: ServiceName,
+  env: Record<string, string | undefined> = process.env,
+): ServeConfig {
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const r = EnvSchema.safeParse(clean);
   if (!r.success) {
@@ -68,8 +79,19 @@ export function serveConfigFromEnv(service: ServiceName, env: Record<string, str
     host: e.HOST,
     home: neonHome(env),
     modelsDir: shippedModelsDir(env),
-    ort: { provider: e.NEON_ORT_PROVIDER, workers: e.NEON_ORT_WORKERS, threads: e.NEON_ORT_THREADS, spinning: e.NEON_ORT_SPINNING === '1' },
-    sampler: { maxActive: e.NEON_SAMPLER_MAX_ACTIVE, maxQueue: e.NEON_SAMPLER_MAX_QUEUE, maxN: e.NEON_SAMPLER_MAX_N, jobs: e.NEON_SAMPLER_JOBS === '1', resolveTtlMs: e.NEON_SAMPLER_RESOLVE_TTL_MS },
+    ort: {
+      provider: e.NEON_ORT_PROVIDER,
+      workers: e.NEON_ORT_WORKERS,
+      threads: e.NEON_ORT_THREADS,
+      spinning: e.NEON_ORT_SPINNING === '1',
+    },
+    sampler: {
+      maxActive: e.NEON_SAMPLER_MAX_ACTIVE,
+      maxQueue: e.NEON_SAMPLER_MAX_QUEUE,
+      maxN: e.NEON_SAMPLER_MAX_N,
+      jobs: e.NEON_SAMPLER_JOBS === '1',
+      resolveTtlMs: e.NEON_SAMPLER_RESOLVE_TTL_MS,
+    },
     orchestrator: { workers: e.NEON_ORCHESTRATOR_WORKERS === '1' },
     publicUrl: e.NEON_PUBLIC_URL?.replace(/\/+$/, ''),
     env,
@@ -79,6 +101,11 @@ export function serveConfigFromEnv(service: ServiceName, env: Record<string, str
 /** The base URL of links the server hands out: NEON_PUBLIC_URL, else where it listens (loopback for a wildcard). */
 export function publicBaseUrl(config: Pick<ServeConfig, 'publicUrl' | 'host' | 'port'>): string {
   if (config.publicUrl) return config.publicUrl;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  const host =
+    config.host === '0.0.0.0' || config.host === '::'
+      ? '127.0.0.1'
+      : config.host.includes(':') && !config.host.startsWith('[')
+        ? `[${config.host}]`
+        : config.host;
   return `http://${host}:${config.port}`;
 }

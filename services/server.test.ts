@@ -6,7 +6,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { familyResolver } from '../shared/families/registry.ts';
-import { tinyFlowFamily, tinyFlowModel, writeTinyFlowModel, TINY_CLASSES } from '../shared/families/test-fixtures/tiny-flow.ts';
+import {
+  tinyFlowFamily,
+  tinyFlowModel,
+  writeTinyFlowModel,
+  TINY_CLASSES,
+} from '../shared/families/test-fixtures/tiny-flow.ts';
 import { enqueueJob } from '../shared/jobs/job-queue.ts';
 import { waitForJob } from '../shared/jobs/wait-for-job.ts';
 import { appendEvent, readEvents } from '../shared/events/event-log.ts';
@@ -26,7 +31,13 @@ const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/js
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'neon-serve-'));
   await writeTinyFlowModel(join(dir, 'models'));
-  env = { NEON_HOME: join(dir, 'home'), NEON_MODELS_DIR: join(dir, 'models'), NEON_API_TOKENS: TOKEN, NEON_ORT_THREADS: '1', NEON_SAMPLER_RESOLVE_TTL_MS: '600000' };
+  env = {
+    NEON_HOME: join(dir, 'home'),
+    NEON_MODELS_DIR: join(dir, 'models'),
+    NEON_API_TOKENS: TOKEN,
+    NEON_ORT_THREADS: '1',
+    NEON_SAMPLER_RESOLVE_TTL_MS: '600000',
+  };
   server = await createServer(serveConfigFromEnv('all', env), { families, log: () => {} });
 });
 
@@ -57,7 +68,10 @@ test('config: PORT defaults to 8080; a bad value names the variable', () => {
 });
 
 test('serve all: shipped models registered and served; every app mounted; health for all', async () => {
-  assert.deepEqual(server.registered.map((r) => r.name), ['tiny-flow']);
+  assert.deepEqual(
+    server.registered.map((r) => r.name),
+    ['tiny-flow'],
+  );
   assert.equal(server.registered[0].tag, 'base');
   await waitReady(server);
   assert.deepEqual(await (await server.app.request('/v2/health/live')).json(), { live: true, service: 'all' });
@@ -87,7 +101,10 @@ test('with NEON_API_TOKENS, generation needs a bearer token; reads stay open', a
   const none = await generate({ model: 'tiny-flow' }, { 'content-type': 'application/json' });
   assert.equal(none.status, 401);
   assert.equal((await none.json()).error.code, 'missing_api_key');
-  const wrong = await generate({ model: 'tiny-flow' }, { 'content-type': 'application/json', authorization: 'Bearer nope' });
+  const wrong = await generate(
+    { model: 'tiny-flow' },
+    { 'content-type': 'application/json', authorization: 'Bearer nope' },
+  );
   assert.equal(wrong.status, 401);
   assert.equal((await server.app.request('/v1/models')).status, 200);
   assert.equal((await server.app.request('/v2/health/ready')).status, 200);
@@ -95,7 +112,11 @@ test('with NEON_API_TOKENS, generation needs a bearer token; reads stay open', a
 
 test('a synthesize job writes a sample set (progress events, recorded artifact) equal to the API images', async () => {
   const db = server.database!;
-  const { job } = await enqueueJob(db.db, { type: 'synthesize', key: 'synth-test-1', payload: { model: 'tiny-flow', n: 10, batch: 3, shard_size: 4 } });
+  const { job } = await enqueueJob(db.db, {
+    type: 'synthesize',
+    key: 'synth-test-1',
+    payload: { model: 'tiny-flow', n: 10, batch: 3, shard_size: 4 },
+  });
   const done = await waitForJob(db, job.id, { timeoutMs: 30_000 });
   assert.equal(done?.state, 'succeeded', JSON.stringify(done?.error));
   const id = done!.result!.sample_set as string;
@@ -105,12 +126,18 @@ test('a synthesize job writes a sample set (progress events, recorded artifact) 
   const all = await set.readAll();
   const progress = await readEvents(db.db, { subject: `job:${job.id}`, types: ['job.progress'] });
   assert.equal(progress.length, 4);
-  assert.deepEqual(progress.map((e) => (e.payload as any).progress?.done ?? (e.payload as any).done), [3, 6, 9, 10]);
+  assert.deepEqual(
+    progress.map((e) => (e.payload as any).progress?.done ?? (e.payload as any).done),
+    [3, 6, 9, 10],
+  );
   // the image of API seed j is sample j of stream 0, with class j mod num_classes
   const api = await (await generate({ model: 'tiny-flow', n: 10, seed: 0 })).json();
   for (let j = 0; j < 10; j++) {
     assert.equal(all.labels[j], j % TINY_CLASSES);
-    assert.deepEqual(decodePng(Buffer.from(api.data[j].b64_json, 'base64')).data, all.images.subarray(j * 64, (j + 1) * 64));
+    assert.deepEqual(
+      decodePng(Buffer.from(api.data[j].b64_json, 'base64')).data,
+      all.images.subarray(j * 64, (j + 1) * 64),
+    );
   }
 });
 
@@ -118,7 +145,12 @@ test('a version promoted in the registry is served at once after refresh; name@b
   const before = await (await generate({ model: 'tiny-flow', n: 1, seed: 9 })).json();
   const next = tinyFlowModel('tiny-flow', 77);
   const artifact = await server.store.put(next.onnx, 'onnx', { test: true });
-  const v = await registerModelVersion(server.database!.db, { model: 'tiny-flow', tag: 'neon-test', artifact, manifest: next.manifest });
+  const v = await registerModelVersion(server.database!.db, {
+    model: 'tiny-flow',
+    tag: 'neon-test',
+    artifact,
+    manifest: next.manifest,
+  });
   await setAlias(server.database!.db, 'tiny-flow', 'default', v.version.id);
   const r = await server.app.request('/v1/models/tiny-flow/refresh', { method: 'POST', headers: auth });
   assert.equal(r.status, 200);
@@ -134,15 +166,29 @@ test('a finished neon.promote job in the event log makes the sampler serve the p
   const db = server.database!.db;
   const a = tinyFlowModel('tiny-flow', 5);
   const b = tinyFlowModel('tiny-flow', 6);
-  const va = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-a', artifact: await server.store.put(a.onnx, 'onnx'), manifest: a.manifest });
-  const vb = await registerModelVersion(db, { model: 'tiny-flow', tag: 'neon-b', artifact: await server.store.put(b.onnx, 'onnx'), manifest: b.manifest });
+  const va = await registerModelVersion(db, {
+    model: 'tiny-flow',
+    tag: 'neon-a',
+    artifact: await server.store.put(a.onnx, 'onnx'),
+    manifest: a.manifest,
+  });
+  const vb = await registerModelVersion(db, {
+    model: 'tiny-flow',
+    tag: 'neon-b',
+    artifact: await server.store.put(b.onnx, 'onnx'),
+    manifest: b.manifest,
+  });
   await setAlias(db, 'tiny-flow', 'neon', va.version.id);
   const first = await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json();
   assert.equal(first.version, 'neon-a');
   await setAlias(db, 'tiny-flow', 'neon', vb.version.id);
   // the resolution is cached (TTL 10 min here): still neon-a until the promotion event arrives
   assert.equal((await (await generate({ model: 'tiny-flow@neon', n: 1, seed: 2 })).json()).version, 'neon-a');
-  await appendEvent(db, { type: 'job.succeeded', subject: 'run:test', payload: { job_type: 'neon.promote', result: { ref: 'tiny-flow@neon-b', alias: 'tiny-flow@neon' } } });
+  await appendEvent(db, {
+    type: 'job.succeeded',
+    subject: 'run:test',
+    payload: { job_type: 'neon.promote', result: { ref: 'tiny-flow@neon-b', alias: 'tiny-flow@neon' } },
+  });
   let version = '';
   for (let i = 0; i < 200 && version !== 'neon-b'; i++) {
     await new Promise((r) => setTimeout(r, 25));
@@ -153,7 +199,10 @@ test('a finished neon.promote job in the event log makes the sampler serve the p
 
 test('a restart on the same NEON_HOME registers nothing twice and keeps the promoted default', async () => {
   await server.close();
-  server = await createServer(serveConfigFromEnv('sampler', { ...env, NEON_SAMPLER_JOBS: '0' }), { families, log: () => {} });
+  server = await createServer(serveConfigFromEnv('sampler', { ...env, NEON_SAMPLER_JOBS: '0' }), {
+    families,
+    log: () => {},
+  });
   assert.equal(server.registered.length, 1);
   await waitReady(server);
   const meta = await (await server.app.request('/v2/models/tiny-flow')).json();

@@ -43,8 +43,18 @@ type OneService = Exclude<ServiceName, 'all'>;
  * whether its ORT workers start with the process (they load onnxruntime while the database opens: the sampler's
  * ready and first image come sooner), and where each one's mount is.
  */
-const SERVICES: readonly { name: OneService; database: boolean; engineAtStart?: boolean; load: () => Promise<MountService> }[] = [
-  { name: 'sampler', database: true, engineAtStart: true, load: async () => (await import('./sampler/mount.ts')).mount },
+const SERVICES: readonly {
+  name: OneService;
+  database: boolean;
+  engineAtStart?: boolean;
+  load: () => Promise<MountService>;
+}[] = [
+  {
+    name: 'sampler',
+    database: true,
+    engineAtStart: true,
+    load: async () => (await import('./sampler/mount.ts')).mount,
+  },
   { name: 'merge', database: true, load: async () => (await import('./merge/mount.ts')).mount },
   { name: 'fid', database: false, load: async () => (await import('./fid/mount.ts')).mount },
   { name: 'orchestrator', database: true, load: async () => (await import('./orchestrator/mount.ts')).mount },
@@ -64,7 +74,12 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     let engine: OrtEngine | undefined;
     const getEngine = () => {
       if (!engine) {
-        engine = new OrtEngine({ workers: config.ort.workers, threadsPerSession: config.ort.threads, provider: config.ort.provider, spinning: config.ort.spinning });
+        engine = new OrtEngine({
+          workers: config.ort.workers,
+          threadsPerSession: config.ort.threads,
+          provider: config.ort.provider,
+          spinning: config.ort.spinning,
+        });
         const e = engine;
         closers.push(() => e.close());
       }
@@ -79,7 +94,15 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
       closers.push(() => database!.close());
       log(`database: ${database.location}`);
     }
-    const context = { config, store, database, engine: getEngine, families: opts.families ?? builtinFamilies, extraSources: opts.extraSources ?? [], log };
+    const context = {
+      config,
+      store,
+      database,
+      engine: getEngine,
+      families: opts.families ?? builtinFamilies,
+      extraSources: opts.extraSources ?? [],
+      log,
+    };
     const mounted: MountedService[] = [];
     for (const s of chosen) {
       const m = await (await s.load())(context);
@@ -88,7 +111,16 @@ export async function createServer(config: ServeConfig, opts: ServerOptions = {}
     }
     const app = composeApp(config.service, mounted, authConfigFromEnv(config.env));
     const sampler = mounted.find((m) => m.models);
-    return { app, config, store, database, engine, models: sampler?.models, registered: sampler?.registered ?? [], close };
+    return {
+      app,
+      config,
+      store,
+      database,
+      engine,
+      models: sampler?.models,
+      registered: sampler?.registered ?? [],
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

@@ -40,7 +40,10 @@ export interface MountedService {
 export type MountService = (context: MountContext) => Promise<MountedService>;
 
 /** Runs `start` with a fresh abort signal; `stop` aborts it and waits for what it started. */
-export function stoppable(start: (signal: AbortSignal) => Promise<unknown>[]): { workers: Promise<unknown>[]; stop: () => Promise<void> } {
+export function stoppable(start: (signal: AbortSignal) => Promise<unknown>[]): {
+  workers: Promise<unknown>[];
+  stop: () => Promise<void>;
+} {
   const controller = new AbortController();
   const workers = start(controller.signal);
   return {

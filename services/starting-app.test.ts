@@ -14,7 +14,9 @@ test('while starting: live, not ready, every other route 503 with Retry-After; t
   const ready = await front.fetch(get('/v2/health/ready'));
   assert.equal(ready.status, 503);
   assert.deepEqual(await ready.json(), { ready: false, service: 'sampler' });
-  const other = await front.fetch(new Request('http://127.0.0.1/v1/images/generations', { method: 'POST', body: '{}' }));
+  const other = await front.fetch(
+    new Request('http://127.0.0.1/v1/images/generations', { method: 'POST', body: '{}' }),
+  );
   assert.equal(other.status, 503);
   assert.equal(other.headers.get('retry-after'), '1');
   assert.match(((await other.json()) as { error: { message: string } }).error.message, /sampler service is starting/);
@@ -24,5 +26,10 @@ test('while starting: live, not ready, every other route 503 with Retry-After; t
   real.post('/v1/images/generations', (c) => c.json({ data: [] }));
   front.started(real);
   assert.equal((await front.fetch(get('/v2/health/ready'))).status, 200);
-  assert.deepEqual(await (await front.fetch(new Request('http://127.0.0.1/v1/images/generations', { method: 'POST', body: '{}' }))).json(), { data: [] });
+  assert.deepEqual(
+    await (
+      await front.fetch(new Request('http://127.0.0.1/v1/images/generations', { method: 'POST', body: '{}' }))
+    ).json(),
+    { data: [] },
+  );
 });

@@ -14,8 +14,15 @@ export interface StartingApp {
 export function startingApp(service: string): StartingApp {
   const booting = new Hono();
   booting.onError(onApiError);
-  booting.route('/', createHealthApp(service, () => false));
-  booting.all('*', (c) => c.json(new ApiError(503, `the ${service} service is starting`, null, 'starting').body(), 503, { 'Retry-After': '1' }));
+  booting.route(
+    '/',
+    createHealthApp(service, () => false),
+  );
+  booting.all('*', (c) =>
+    c.json(new ApiError(503, `the ${service} service is starting`, null, 'starting').body(), 503, {
+      'Retry-After': '1',
+    }),
+  );
   let current: (request: Request) => Response | Promise<Response> = (request) => booting.fetch(request);
   return {
     fetch: (request) => current(request),

@@ -16,7 +16,11 @@ export interface NeonResult {
 export function neonProcess(prefix: string, defaultTimeout = 300_000) {
   const home = mkdtempSync(join(tmpdir(), prefix));
   const neon = (args: readonly string[], timeout = defaultTimeout): NeonResult => {
-    const r = spawnSync(process.execPath, ['bin/neon.js', ...args], { encoding: 'utf8', env: { ...process.env, NEON_HOME: home }, timeout });
+    const r = spawnSync(process.execPath, ['bin/neon.js', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NEON_HOME: home },
+      timeout,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   return { home, neon };
@@ -29,7 +33,10 @@ export function lastJson(stdout: string) {
 }
 
 /** Each case exits 2 with one line on stderr that contains its word (the flag, file, operator or array). */
-export function assertUsageErrors(neon: (args: readonly string[]) => NeonResult, cases: readonly (readonly [readonly string[], string])[]): void {
+export function assertUsageErrors(
+  neon: (args: readonly string[]) => NeonResult,
+  cases: readonly (readonly [readonly string[], string])[],
+): void {
   for (const [args, word] of cases) {
     const r = neon(args);
     assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);

@@ -47,7 +47,10 @@ test('control structures: if / else if / else, with, range over lists and sorted
   assert.equal(render('{{ with .m }}{{ .x }}{{ else }}none{{ end }}', { m: {} }), 'none');
   assert.equal(render('{{ range $k, $v := .m }}{{ $k }}={{ $v }};{{ end }}', { m: { b: '2', a: '1' } }), 'a=1;b=2;');
   assert.equal(render('{{ range $i, $v := .l }}{{ $i }}{{ $v }}{{ end }}', { l: ['x', 'y'] }), '0x1y');
-  assert.equal(render('{{ $s := list }}{{ range .l }}{{ $s = append $s . }}{{ end }}{{ join "," $s }}', { l: ['p', 'q'] }), 'p,q');
+  assert.equal(
+    render('{{ $s := list }}{{ range .l }}{{ $s = append $s . }}{{ end }}{{ join "," $s }}', { l: ['p', 'q'] }),
+    'p,q',
+  );
   assert.equal(render('{{ range .l }}x{{ else }}empty{{ end }}', { l: [] }), 'empty');
 });
 
@@ -66,7 +69,10 @@ test('and / or short-circuit and return their operands', () => {
 test('Sprig functions the chart uses', () => {
   assert.equal(render('{{ "abcdef-" | trunc 7 | trimSuffix "-" }}', {}), 'abcdef');
   assert.equal(render('{{ list "a" 1 | toYaml | nindent 2 }}', {}), '\n  - a\n  - 1');
-  assert.equal(render('{{ default "d" "" }}|{{ default "d" "v" }}|{{ "x" | quote }}|{{ 8080 | toString | quote }}', {}), 'd|v|"x"|"8080"');
+  assert.equal(
+    render('{{ default "d" "" }}|{{ default "d" "v" }}|{{ "x" | quote }}|{{ 8080 | toString | quote }}', {}),
+    'd|v|"x"|"8080"',
+  );
   assert.equal(render('{{ b64enc "postgres://x" }}', {}), Buffer.from('postgres://x').toString('base64'));
   assert.equal(render('{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ toYaml $d }}', {}), 'a: 1\nb: 2');
   assert.equal(render('{{ ternary "x" "y" true }}{{ len (until 3) }}{{ contains "ne" "neon" }}', {}), 'x3true');

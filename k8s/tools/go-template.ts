@@ -15,7 +15,11 @@ type Node =
   | { t: 'if' | 'with'; pipe: Pipe; body: Node[]; els: Node[] | null; line: number }
   | { t: 'range'; pipe: Pipe; body: Node[]; els: Node[] | null; line: number }
   | { t: 'template'; name: string; pipe: Pipe | null; line: number };
-interface Pipe { decl: string[]; assign: boolean; cmds: Cmd[] }
+interface Pipe {
+  decl: string[];
+  assign: boolean;
+  cmds: Cmd[];
+}
 type Cmd = Operand[];
 type Operand =
   | { k: 'lit'; v: Value }
@@ -26,7 +30,10 @@ type Operand =
 
 // ---- lexing: text and {{ actions }} with trim markers ---------------------------------------------------------------
 
-interface RawAction { content: string; line: number }
+interface RawAction {
+  content: string;
+  line: number;
+}
 type Piece = { kind: 'text'; text: string } | { kind: 'action'; a: RawAction };
 
 function isSpace(c: string): boolean {
@@ -42,10 +49,16 @@ function lex(src: string, name: string): Piece[] {
     let text = open < 0 ? src.slice(i) : src.slice(i, open);
     if (trimNext) text = text.replace(/^[ \t\r\n]+/, '');
     trimNext = false;
-    if (open < 0) { if (text) out.push({ kind: 'text', text }); break; }
+    if (open < 0) {
+      if (text) out.push({ kind: 'text', text });
+      break;
+    }
     let j = open + 2;
     const trimLeft = src[j] === '-' && isSpace(src[j + 1] ?? '');
-    if (trimLeft) { j += 1; text = text.replace(/[ \t\r\n]+$/, ''); }
+    if (trimLeft) {
+      j += 1;
+      text = text.replace(/[ \t\r\n]+$/, '');
+    }
     if (text) out.push({ kind: 'text', text });
     const line = src.slice(0, open).split('\n').length;
     // find the closing }} outside strings and comments
@@ -65,13 +78,20 @@ function lex(src: string, name: string): Piece[] {
         k = end + 2;
         continue;
       }
-      if (c === '"' || c === '`' || c === "'") { quote = c; k += 1; continue; }
+      if (c === '"' || c === '`' || c === "'") {
+        quote = c;
+        k += 1;
+        continue;
+      }
       if (src.startsWith('}}', k)) break;
       k += 1;
     }
     if (k >= src.length) throw new TemplateError(`${name}:${line}: unclosed action`);
     let content = src.slice(j, k);
-    if (/[ \t\r\n]-$/.test(content)) { content = content.slice(0, -1); trimNext = true; }
+    if (/[ \t\r\n]-$/.test(content)) {
+      content = content.slice(0, -1);
+      trimNext = true;
+    }
     i = k + 2;
     const trimmed = content.trim();
     if (trimmed.startsWith('/*')) {
@@ -92,7 +112,10 @@ function tokenize(s: string, where: string): Tok[] {
   let i = 0;
   while (i < s.length) {
     const c = s[i];
-    if (isSpace(c)) { i += 1; continue; }
+    if (isSpace(c)) {
+      i += 1;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       while (j < s.length && s[j] !== '"') j += s[j] === '\\' ? 2 : 1;
@@ -106,9 +129,20 @@ function tokenize(s: string, where: string): Tok[] {
       i = j + 1;
       continue;
     }
-    if (s.startsWith(':=', i)) { toks.push({ k: 'punct', v: ':=' }); i += 2; continue; }
-    if ('()|=,'.includes(c)) { toks.push({ k: 'punct', v: c }); i += 1; continue; }
-    const m = /^(-?\d+(\.\d+)?([eE][-+]?\d+)?)|^(\$[A-Za-z0-9_]*)|^((\.[A-Za-z_][A-Za-z0-9_]*)+|\.)|^([A-Za-z_][A-Za-z0-9_]*)/.exec(s.slice(i));
+    if (s.startsWith(':=', i)) {
+      toks.push({ k: 'punct', v: ':=' });
+      i += 2;
+      continue;
+    }
+    if ('()|=,'.includes(c)) {
+      toks.push({ k: 'punct', v: c });
+      i += 1;
+      continue;
+    }
+    const m =
+      /^(-?\d+(\.\d+)?([eE][-+]?\d+)?)|^(\$[A-Za-z0-9_]*)|^((\.[A-Za-z_][A-Za-z0-9_]*)+|\.)|^([A-Za-z_][A-Za-z0-9_]*)/.exec(
+        s.slice(i),
+      );
     if (!m) throw new TemplateError(`${where}: cannot read '${s.slice(i)}'`);
     if (m[1]) toks.push({ k: 'num', v: m[1] });
     else if (m[4]) toks.push({ k: 'var', v: m[4] });
@@ -117,16 +151,26 @@ function tokenize(s: string, where: string): Tok[] {
     i += m[0].length;
     // a field chain right after a variable or a parenthesis: $x.a.b, (...).a
     const f = /^(\.[A-Za-z_][A-Za-z0-9_]*)+/.exec(s.slice(i));
-    if (f && (m[4] || m[5])) { toks[toks.length - 1].v += f[0]; i += f[0].length; }
+    if (f && (m[4] || m[5])) {
+      toks[toks.length - 1].v += f[0];
+      i += f[0].length;
+    }
   }
   return toks;
 }
 
 class ExprParser {
   private i = 0;
-  constructor(private toks: Tok[], private where: string) {}
-  done(): boolean { return this.i >= this.toks.length; }
-  private peek(): Tok | undefined { return this.toks[this.i]; }
+  constructor(
+    private toks: Tok[],
+    private where: string,
+  ) {}
+  done(): boolean {
+    return this.i >= this.toks.length;
+  }
+  private peek(): Tok | undefined {
+    return this.toks[this.i];
+  }
   pipeline(allowDecl: boolean): Pipe {
     const decl: string[] = [];
     let assign = false;
@@ -136,7 +180,10 @@ class ExprParser {
       const names: string[] = [];
       while (this.toks[j]?.k === 'var' && !this.toks[j].v.includes('.')) {
         names.push(this.toks[j].v);
-        if (this.toks[j + 1]?.v === ',') { j += 2; continue; }
+        if (this.toks[j + 1]?.v === ',') {
+          j += 2;
+          continue;
+        }
         j += 1;
         break;
       }
@@ -155,7 +202,10 @@ class ExprParser {
       }
       if (cmd.length === 0) throw new TemplateError(`${this.where}: empty command`);
       cmds.push(cmd);
-      if (this.peek()?.v === '|' && this.peek()?.k === 'punct') { this.i += 1; continue; }
+      if (this.peek()?.v === '|' && this.peek()?.k === 'punct') {
+        this.i += 1;
+        continue;
+      }
       break;
     }
     return { decl, assign, cmds };
@@ -163,9 +213,12 @@ class ExprParser {
   private operand(): Operand {
     const t = this.toks[this.i++];
     switch (t.k) {
-      case 'str': return { k: 'lit', v: t.v };
-      case 'num': return { k: 'lit', v: /[.eE]/.test(t.v) ? Number(t.v) : BigInt(t.v) };
-      case 'field': return { k: 'dot', fields: t.v === '.' ? [] : t.v.slice(1).split('.') };
+      case 'str':
+        return { k: 'lit', v: t.v };
+      case 'num':
+        return { k: 'lit', v: /[.eE]/.test(t.v) ? Number(t.v) : BigInt(t.v) };
+      case 'field':
+        return { k: 'dot', fields: t.v === '.' ? [] : t.v.slice(1).split('.') };
       case 'var': {
         const [name, ...fields] = t.v.split('.');
         return { k: 'var', name, fields };
@@ -217,7 +270,10 @@ export class TemplateSet {
       const nodes: Node[] = [];
       while (pos < pieces.length) {
         const p = pieces[pos++];
-        if (p.kind === 'text') { nodes.push({ t: 'text', text: p.text }); continue; }
+        if (p.kind === 'text') {
+          nodes.push({ t: 'text', text: p.text });
+          continue;
+        }
         const { content, line } = p.a;
         const where = `${name}:${line}`;
         const word = /^[a-z]+/.exec(content)?.[0] ?? '';
@@ -287,13 +343,16 @@ export class TemplateSet {
     for (const n of nodes) {
       const where = `${tname}${'line' in n ? `:${n.line}` : ''}`;
       switch (n.t) {
-        case 'text': out += n.text; break;
+        case 'text':
+          out += n.text;
+          break;
         case 'action': {
           const v = this.evalPipe(n.pipe, dot, scope, where);
           if (n.pipe.decl.length === 0) out += printValue(v, where);
           break;
         }
-        case 'if': case 'with': {
+        case 'if':
+        case 'with': {
           const inner: Scope = { vars: new Map(), parent: scope };
           const v = this.evalPipe(n.pipe, dot, inner, where);
           if (truthy(v)) out += this.run(n.body, n.t === 'with' ? v : dot, inner, tname);
@@ -305,13 +364,24 @@ export class TemplateSet {
           const v = this.evalPipe({ ...n.pipe, decl: [] }, dot, inner, where);
           const entries: [Value, Value][] = Array.isArray(v)
             ? v.map((x, i) => [BigInt(i), x])
-            : isMap(v) ? Object.keys(v).sort().map((k) => [k, v[k]])
-              : v === null || v === undefined ? [] : fail(`${where}: range over ${kindOf(v)}`);
-          if (entries.length === 0) { if (n.els) out += this.run(n.els, dot, inner, tname); break; }
+            : isMap(v)
+              ? Object.keys(v)
+                  .sort()
+                  .map((k) => [k, v[k]])
+              : v === null || v === undefined
+                ? []
+                : fail(`${where}: range over ${kindOf(v)}`);
+          if (entries.length === 0) {
+            if (n.els) out += this.run(n.els, dot, inner, tname);
+            break;
+          }
           for (const [k, x] of entries) {
             const it: Scope = { vars: new Map(), parent: inner };
             if (n.pipe.decl.length === 1) it.vars.set(n.pipe.decl[0], x);
-            if (n.pipe.decl.length === 2) { it.vars.set(n.pipe.decl[0], k); it.vars.set(n.pipe.decl[1], x); }
+            if (n.pipe.decl.length === 2) {
+              it.vars.set(n.pipe.decl[0], k);
+              it.vars.set(n.pipe.decl[1], x);
+            }
             out += this.run(n.body, x, it, tname);
           }
           break;
@@ -367,14 +437,17 @@ export class TemplateSet {
         throw new TemplateError(`${where}: error calling ${head.name}: ${(e as Error).message}`);
       }
     }
-    if (args.length > 0 || piped.length > 0) throw new TemplateError(`${where}: can't give arguments to a non-function`);
+    if (args.length > 0 || piped.length > 0)
+      throw new TemplateError(`${where}: can't give arguments to a non-function`);
     return this.evalOperand(head, dot, scope, where);
   }
 
   private evalOperand(op: Operand, dot: Value, scope: Scope, where: string): Value {
     switch (op.k) {
-      case 'lit': return op.v;
-      case 'dot': return fields(dot, op.fields, where);
+      case 'lit':
+        return op.v;
+      case 'dot':
+        return fields(dot, op.fields, where);
       case 'var': {
         let s: Scope | null = scope;
         while (s && !s.vars.has(op.name)) s = s.parent;
@@ -386,12 +459,16 @@ export class TemplateSet {
         if (!fn) throw new TemplateError(`${where}: function "${op.name}" not defined`);
         return fn();
       }
-      case 'sub': return fields(this.evalPipe(op.pipe, dot, scope, where), op.fields, where);
+      case 'sub':
+        return fields(this.evalPipe(op.pipe, dot, scope, where), op.fields, where);
     }
   }
 }
 
-interface Scope { vars: Map<string, Value>; parent: Scope | null }
+interface Scope {
+  vars: Map<string, Value>;
+  parent: Scope | null;
+}
 
 function fail(msg: string): never {
   throw new TemplateError(msg);
@@ -401,8 +478,10 @@ function fields(v: Value, names: string[], where: string): Value {
   let cur = v;
   let path = '';
   for (const f of names) {
-    if (!isMap(cur)) throw new TemplateError(`${where}: can't evaluate field ${f} in ${kindOf(cur)}${path ? ` (at ${path})` : ''}`);
-    if (!Object.prototype.hasOwnProperty.call(cur, f)) throw new TemplateError(`${where}: map has no entry for key "${f}"${path ? ` (at ${path})` : ''}`);
+    if (!isMap(cur))
+      throw new TemplateError(`${where}: can't evaluate field ${f} in ${kindOf(cur)}${path ? ` (at ${path})` : ''}`);
+    if (!Object.prototype.hasOwnProperty.call(cur, f))
+      throw new TemplateError(`${where}: map has no entry for key "${f}"${path ? ` (at ${path})` : ''}`);
     cur = cur[f];
     path += `.${f}`;
   }
@@ -452,19 +531,26 @@ export function goString(v: Value): string {
   if (typeof v === 'number') return goFloat(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  return `map[${Object.keys(v as object).sort().map((k) => `${k}:${goString((v as Record<string, Value>)[k])}`).join(' ')}]`;
+  return `map[${Object.keys(v as object)
+    .sort()
+    .map((k) => `${k}:${goString((v as Record<string, Value>)[k])}`)
+    .join(' ')}]`;
 }
 
 function printValue(v: Value, where: string): string {
   if (v === null || v === undefined) return ''; // Helm replaces "<no value>" with ""
-  if (Array.isArray(v) || isMap(v)) throw new TemplateError(`${where}: prints a ${kindOf(v)} directly (${goString(v).slice(0, 60)}); use toYaml`);
+  if (Array.isArray(v) || isMap(v))
+    throw new TemplateError(`${where}: prints a ${kindOf(v)} directly (${goString(v).slice(0, 60)}); use toYaml`);
   return goString(v);
 }
 
 function toInt(v: Value): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(Math.trunc(v));
-  if (typeof v === 'string') { const n = Number(v); return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n; }
+  if (typeof v === 'string') {
+    const n = Number(v);
+    return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+  }
   if (typeof v === 'boolean') return v ? 1n : 0n;
   return 0n;
 }
@@ -478,7 +564,12 @@ function comparable(a: Value, b: Value): void {
 function plain(v: Value): Value {
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v)) return v.map(plain);
-  if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, plain(v[k])]));
+  if (isMap(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, plain(v[k])]),
+    );
   return v;
 }
 
@@ -490,23 +581,31 @@ export function toYaml(v: Value): string {
 
 function goPrintf(format: string, args: Value[]): string {
   let i = 0;
-  return format.replace(/%([-+# 0]*\d*(?:\.\d+)?)([sdvqtx%])/g, (_m, _flags: string, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) throw new TemplateError(`printf: missing argument for %${verb}`);
-    const a = args[i++];
-    switch (verb) {
-      case 's':
-        if (typeof a !== 'string') throw new TemplateError(`printf: %s of ${kindOf(a)} ${goString(a)} (Go prints %!s(...))`);
-        return a;
-      case 'd':
-        if (typeof a !== 'bigint') throw new TemplateError(`printf: %d of ${kindOf(a)} ${goString(a)} (Go prints %!d(...)); use int`);
-        return a.toString();
-      case 'q': return JSON.stringify(goString(a));
-      case 't': return String(a);
-      case 'x': return typeof a === 'bigint' ? a.toString(16) : Buffer.from(goString(a)).toString('hex');
-      default: return goString(a);
-    }
-  }) + (i < args.length ? `%!(EXTRA ${args.slice(i).map(goString).join(', ')})` : '');
+  return (
+    format.replace(/%([-+# 0]*\d*(?:\.\d+)?)([sdvqtx%])/g, (_m, _flags: string, verb: string) => {
+      if (verb === '%') return '%';
+      if (i >= args.length) throw new TemplateError(`printf: missing argument for %${verb}`);
+      const a = args[i++];
+      switch (verb) {
+        case 's':
+          if (typeof a !== 'string')
+            throw new TemplateError(`printf: %s of ${kindOf(a)} ${goString(a)} (Go prints %!s(...))`);
+          return a;
+        case 'd':
+          if (typeof a !== 'bigint')
+            throw new TemplateError(`printf: %d of ${kindOf(a)} ${goString(a)} (Go prints %!d(...)); use int`);
+          return a.toString();
+        case 'q':
+          return JSON.stringify(goString(a));
+        case 't':
+          return String(a);
+        case 'x':
+          return typeof a === 'bigint' ? a.toString(16) : Buffer.from(goString(a)).toString('hex');
+        default:
+          return goString(a);
+      }
+    }) + (i < args.length ? `%!(EXTRA ${args.slice(i).map(goString).join(', ')})` : '')
+  );
 }
 
 function deepCopy(v: Value): Value {
@@ -531,23 +630,53 @@ function makeFuncs(set: TemplateSet): Record<string, (...a: any[]) => Value> {
     toJson: (v: Value) => JSON.stringify(plain(v)),
     indent,
     nindent: (n: Value, s: Value) => `\n${indent(n, s)}`,
-    quote: (...a: Value[]) => a.filter((x) => x !== null && x !== undefined).map((x) => JSON.stringify(str(x))).join(' '),
-    squote: (...a: Value[]) => a.filter((x) => x !== null && x !== undefined).map((x) => `'${str(x)}'`).join(' '),
+    quote: (...a: Value[]) =>
+      a
+        .filter((x) => x !== null && x !== undefined)
+        .map((x) => JSON.stringify(str(x)))
+        .join(' '),
+    squote: (...a: Value[]) =>
+      a
+        .filter((x) => x !== null && x !== undefined)
+        .map((x) => `'${str(x)}'`)
+        .join(' '),
     default: (d: Value, ...given: Value[]) => (given.length === 0 || emptyV(given[0]) ? d : given[0]),
     empty: emptyV,
     required: (msg: string, v: Value) => {
       if (v === null || v === undefined || v === '') throw new TemplateError(`required: ${msg}`);
       return v;
     },
-    fail: (msg: string) => { throw new TemplateError(`fail: ${msg}`); },
+    fail: (msg: string) => {
+      throw new TemplateError(`fail: ${msg}`);
+    },
     printf: (f: string, ...a: Value[]) => goPrintf(f, a),
-    print: (...a: Value[]) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + str(x)).join(''),
-    eq: (a: Value, ...bs: Value[]) => bs.some((b) => { comparable(a, b); return a === b; }),
-    ne: (a: Value, b: Value) => { comparable(a, b); return a !== b; },
-    lt: (a: any, b: any) => { comparable(a, b); return a < b; },
-    le: (a: any, b: any) => { comparable(a, b); return a <= b; },
-    gt: (a: any, b: any) => { comparable(a, b); return a > b; },
-    ge: (a: any, b: any) => { comparable(a, b); return a >= b; },
+    print: (...a: Value[]) =>
+      a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + str(x)).join(''),
+    eq: (a: Value, ...bs: Value[]) =>
+      bs.some((b) => {
+        comparable(a, b);
+        return a === b;
+      }),
+    ne: (a: Value, b: Value) => {
+      comparable(a, b);
+      return a !== b;
+    },
+    lt: (a: any, b: any) => {
+      comparable(a, b);
+      return a < b;
+    },
+    le: (a: any, b: any) => {
+      comparable(a, b);
+      return a <= b;
+    },
+    gt: (a: any, b: any) => {
+      comparable(a, b);
+      return a > b;
+    },
+    ge: (a: any, b: any) => {
+      comparable(a, b);
+      return a >= b;
+    },
     not: (a: Value) => !truthy(a),
     and: () => null, // evaluated lazily in evalCmd
     or: () => null,
@@ -559,11 +688,21 @@ function makeFuncs(set: TemplateSet): Record<string, (...a: any[]) => Value> {
     },
     list: (...a: Value[]) => a,
     get: (m: Value, k: string) => (isMap(m) && Object.prototype.hasOwnProperty.call(m, k) ? m[k] : ''),
-    set: (m: Record<string, Value>, k: string, v: Value) => { m[k] = v; return m; },
+    set: (m: Record<string, Value>, k: string, v: Value) => {
+      m[k] = v;
+      return m;
+    },
     hasKey: (m: Value, k: string) => isMap(m) && Object.prototype.hasOwnProperty.call(m, k),
     deepCopy,
-    append: (l: Value[], v: Value) => { if (!Array.isArray(l)) throw new TemplateError(`append to ${kindOf(l)}`); return [...l, v]; },
-    concat: (...ls: Value[][]) => ls.flatMap((l) => { if (!Array.isArray(l)) throw new TemplateError(`concat of ${kindOf(l)}`); return l; }),
+    append: (l: Value[], v: Value) => {
+      if (!Array.isArray(l)) throw new TemplateError(`append to ${kindOf(l)}`);
+      return [...l, v];
+    },
+    concat: (...ls: Value[][]) =>
+      ls.flatMap((l) => {
+        if (!Array.isArray(l)) throw new TemplateError(`concat of ${kindOf(l)}`);
+        return l;
+      }),
     first: (l: Value[]) => (Array.isArray(l) && l.length > 0 ? l[0] : null),
     until: (n: Value) => Array.from({ length: Number(toInt(n)) }, (_, i) => BigInt(i)),
     join: (sep: string, l: Value) => (Array.isArray(l) ? l.map(str).join(sep) : str(l)),
@@ -585,7 +724,11 @@ function makeFuncs(set: TemplateSet): Record<string, (...a: any[]) => Value> {
     int64: toInt,
     float64: (v: Value) => Number(typeof v === 'bigint' ? v : Number(v)),
     toString: str,
-    trunc: (n: Value, s: Value) => { const c = Number(toInt(n)); const x = str(s); return c >= 0 && x.length > c ? x.slice(0, c) : x; },
+    trunc: (n: Value, s: Value) => {
+      const c = Number(toInt(n));
+      const x = str(s);
+      return c >= 0 && x.length > c ? x.slice(0, c) : x;
+    },
     trimSuffix: (suf: string, s: string) => (s.endsWith(suf) ? s.slice(0, s.length - suf.length) : s),
     trimPrefix: (pre: string, s: string) => (s.startsWith(pre) ? s.slice(pre.length) : s),
     trim: (s: string) => s.trim(),

@@ -49,7 +49,11 @@ export function mergeValues(base: Record<string, unknown>, over: Record<string, 
   return out;
 }
 
-export function renderChart(chart: Chart, overrides: Record<string, unknown>[] = [], release: ReleaseOptions = {}): Rendered {
+export function renderChart(
+  chart: Chart,
+  overrides: Record<string, unknown>[] = [],
+  release: ReleaseOptions = {},
+): Rendered {
   const values = overrides.reduce((acc, o) => mergeValues(acc, o), chart.values);
   const name = String(chart.meta.name);
   const set = new TemplateSet();
@@ -80,7 +84,10 @@ export function renderChart(chart: Chart, overrides: Record<string, unknown>[] =
     if (basename(f).startsWith('_')) continue;
     const tname = `${name}/templates/${f}`;
     const text = set.execute(tname, { ...top, Template: { Name: tname, BasePath: `${name}/templates` } });
-    if (f === 'NOTES.txt') { notes = text; continue; }
+    if (f === 'NOTES.txt') {
+      notes = text;
+      continue;
+    }
     manifests.push(...splitManifests(tname, text));
   }
   return { manifests, notes };

@@ -23,7 +23,19 @@ interface SchemaError {
 type Model = new (data: never) => { validate(): void };
 
 const MODELS: Record<string, Model> = Object.fromEntries(
-  [Deployment, Service, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, PodDisruptionBudget, HorizontalPodAutoscaler, Job, CronJob, KnativeService].map((m) => [`${m.apiVersion}/${m.kind}`, m as unknown as Model]),
+  [
+    Deployment,
+    Service,
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    PersistentVolumeClaim,
+    PodDisruptionBudget,
+    HorizontalPodAutoscaler,
+    Job,
+    CronJob,
+    KnativeService,
+  ].map((m) => [`${m.apiVersion}/${m.kind}`, m as unknown as Model]),
 );
 
 /** The object's problems against its kind's schema, each as "<id><path>: message". */
@@ -36,6 +48,9 @@ export function schemaProblems(o: { apiVersion: string; kind: string }, id: stri
   } catch (err) {
     const errors = (err as { errors?: SchemaError[] }).errors;
     if (!errors) throw err;
-    return errors.map((e) => `${id}${e.instancePath.replaceAll('/', '.')}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
+    return errors.map(
+      (e) =>
+        `${id}${e.instancePath.replaceAll('/', '.')}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`,
+    );
   }
 }

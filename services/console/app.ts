@@ -39,7 +39,10 @@ interface TrialPoint {
 }
 
 /** One FID-versus-w line per (snapshot, guidance scale); θneon(0) = θr, so each line starts at the base's point. */
-export function curveSeries(points: TrialPoint[], best?: { snapshot: number | null; w: number; cfg: number }): Series[] {
+export function curveSeries(
+  points: TrialPoint[],
+  best?: { snapshot: number | null; w: number; cfg: number },
+): Series[] {
   const base = new Map(points.filter((p) => p.snapshot === null).map((p) => [p.cfg, p.fid]));
   const lines = new Map<string, { snapshot: number | null; cfg: number; pts: [number, number][] }>();
   for (const p of points) {
@@ -60,7 +63,12 @@ export function curveSeries(points: TrialPoint[], best?: { snapshot: number | nu
     .map((l) => {
       const pts = l.pts.sort((a, b) => a[0] - b[0]);
       const s: Series = { label: `step ${l.snapshot}, cfg ${l.cfg}`, points: pts };
-      if (!marked && best && best.cfg === l.cfg && (best.snapshot === l.snapshot || (best.snapshot === null && best.w === 0))) {
+      if (
+        !marked &&
+        best &&
+        best.cfg === l.cfg &&
+        (best.snapshot === l.snapshot || (best.snapshot === null && best.w === 0))
+      ) {
         const hit = pts.find(([w]) => w === best.w);
         if (hit) [s.marker, marked] = [hit, true];
       }
@@ -82,7 +90,16 @@ function versionJson(v: ModelVersionRow, tagOf: Map<number, string>) {
     data_shape: m.data?.shape ?? null,
     num_classes: m.conditioning?.num_classes ?? 0,
     class_names: m.conditioning ? classNamesOf({ conditioning: m.conditioning, training: m.training }) : null,
-    lineage: v.baseVersionId === null ? null : { base_version_id: v.baseVersionId, base_tag: tagOf.get(v.baseVersionId) ?? null, snapshot: v.snapshot, w: v.w, run_id: v.runId },
+    lineage:
+      v.baseVersionId === null
+        ? null
+        : {
+            base_version_id: v.baseVersionId,
+            base_tag: tagOf.get(v.baseVersionId) ?? null,
+            snapshot: v.snapshot,
+            w: v.w,
+            run_id: v.runId,
+          },
     created_at: v.createdAt.toISOString(),
   };
 }
@@ -104,7 +121,13 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
 
   app.get('/v1/console/models', async (c) => {
     const data = [];
-    const runRows = (await db.select({ id: runs.id, model: runs.model, baseVersionId: runs.baseVersionId, state: runs.state }).from(runs).orderBy(desc(runs.createdAt)).limit(1000)).reverse();
+    const runRows = (
+      await db
+        .select({ id: runs.id, model: runs.model, baseVersionId: runs.baseVersionId, state: runs.state })
+        .from(runs)
+        .orderBy(desc(runs.createdAt))
+        .limit(1000)
+    ).reverse();
     for (const m of await listModels(db)) {
       const listed = await listModelVersions(db, m.name);
       if (!listed) continue;
@@ -113,7 +136,9 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
         name: m.name,
         aliases: Object.fromEntries(Object.entries(listed.aliases).map(([a, id]) => [a, tagOf.get(id) ?? String(id)])),
         versions: listed.versions.map((v) => versionJson(v, tagOf)),
-        runs: runRows.filter((r) => r.model === m.name).map((r) => ({ id: r.id, base_version_id: r.baseVersionId, state: r.state })),
+        runs: runRows
+          .filter((r) => r.model === m.name)
+          .map((r) => ({ id: r.id, base_version_id: r.baseVersionId, state: r.state })),
       });
     }
     return c.json({ object: 'list', data });
@@ -127,10 +152,18 @@ export function createConsoleApp(deps: ConsoleDeps): Hono {
     const select = rows.filter((t) => t.phase === 'select' && t.fidSelect !== null && t.cfg !== null);
     const countOf = (t: (typeof rows)[number]) => Number((t.result as { n?: number } | null)?.n ?? 0);
     const n = Math.min(...select.map(countOf));
-    const points: TrialPoint[] = select.filter((t) => countOf(t) === n).map((t) => ({ snapshot: t.snapshot, w: t.w ?? 0, cfg: t.cfg!, fid: t.fidSelect! }));
+    const points: TrialPoint[] = select
+      .filter((t) => countOf(t) === n)
+      .map((t) => ({ snapshot: t.snapshot, w: t.w ?? 0, cfg: t.cfg!, fid: t.fidSelect! }));
     const best = factsOf(run).summary?.best;
     const yLabel = select.length > 0 && n > 0 ? `FID (${n} selection seeds)` : 'FID (selection seeds)';
-    const svg = linePlotSvg(curveSeries(points, best), { title: `run ${run.id}: FID against w`, xLabel: 'w', yLabel, width: 720, height: 400 });
+    const svg = linePlotSvg(curveSeries(points, best), {
+      title: `run ${run.id}: FID against w`,
+      xLabel: 'w',
+      yLabel,
+      width: 720,
+      height: 400,
+    });
     return c.body(svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-cache' });
   });
 

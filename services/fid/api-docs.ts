@@ -6,7 +6,11 @@ import type { RouteDoc } from '../../shared/http/route-docs.ts';
 const tags = ['fid'];
 
 const FidAnswer = z.object({ fid: z.number(), n_a: z.number().int(), n_b: z.number().int() });
-const StatisticsAnswer = z.object({ id: z.string().describe('artifact id of the statistics'), d: z.number().int(), n: z.number().int() });
+const StatisticsAnswer = z.object({
+  id: z.string().describe('artifact id of the statistics'),
+  d: z.number().int(),
+  n: z.number().int(),
+});
 
 export function fidDoc(body: z.ZodType): RouteDoc {
   return {

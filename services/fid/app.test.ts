@@ -18,7 +18,11 @@ function setup(extractor?: (spec: string) => Promise<FeatureExtractor>) {
 }
 
 async function upload(app: ReturnType<typeof createFidApp>, file: string) {
-  const res = await app.request('/v1/statistics', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(file) });
+  const res = await app.request('/v1/statistics', {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(file),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -61,7 +65,11 @@ test('errors: unknown id, path outside the store, corrupt upload, dimensions tha
   res = await post(app, '/v1/fid', { a: a.body.id });
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as any).error.param, 'b');
-  res = await app.request('/v1/statistics', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Uint8Array.from([80, 75, 3, 4, 0, 0]) });
+  res = await app.request('/v1/statistics', {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: Uint8Array.from([80, 75, 3, 4, 0, 0]),
+  });
   assert.equal(res.status, 400);
   assert.match(((await res.json()) as any).error.message, /uploaded statistics: not a zip archive/);
 });
@@ -75,11 +83,12 @@ test('statistics computed from a stored folder of PNG images', async () => {
     async run(input, shape) {
       const [n, , h, w] = shape;
       const out = new Float32Array(n * h);
-      for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) {
-        let s = 0;
-        for (let x = 0; x < w; x++) s += input[(i * h + y) * w + x];
-        out[i * h + y] = s / w;
-      }
+      for (let i = 0; i < n; i++)
+        for (let y = 0; y < h; y++) {
+          let s = 0;
+          for (let x = 0; x < w; x++) s += input[(i * h + y) * w + x];
+          out[i * h + y] = s / w;
+        }
       return out;
     },
   };
@@ -90,7 +99,15 @@ test('statistics computed from a stored folder of PNG images', async () => {
   const dir = join(store.root, 'samples', 'run1');
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < 12; i++) {
-    writeFileSync(join(dir, `${i}.png`), encodePng({ width: 8, height: 8, channels: 1, data: Uint8Array.from({ length: 64 }, (_, k) => (k * 7 + i * 31) % 256) }));
+    writeFileSync(
+      join(dir, `${i}.png`),
+      encodePng({
+        width: 8,
+        height: 8,
+        channels: 1,
+        data: Uint8Array.from({ length: 64 }, (_, k) => (k * 7 + i * 31) % 256),
+      }),
+    );
   }
   const res = await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'row-means', batch_size: 5 });
   assert.equal(res.status, 201);
@@ -118,7 +135,10 @@ test('statistics computed from a stored folder of PNG images', async () => {
     assert.equal(r.status, 400, shard);
     assert.equal(((await r.json()) as any).error.param, 'shard', shard);
   }
-  assert.equal((await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'row-means', shard: '11/12' })).status, 201);
+  assert.equal(
+    (await post(app, '/v1/statistics', { folder: 'samples/run1', extractor: 'row-means', shard: '11/12' })).status,
+    201,
+  );
 });
 
 test('the extractor of POST /v1/statistics is a registered name, never a path on the server', async () => {

@@ -15,7 +15,12 @@ import { NotPositiveSemidefiniteError } from '../../shared/metrics/trace-sqrt-pr
 import { NpzError } from '../../shared/npz/npz.ts';
 import { ImageSourceError } from '../../shared/image/png-folder.ts';
 import { PngError } from '../../shared/image/png.ts';
-import { resolveNamedExtractor, UnavailableError, UnknownExtractorError, DEFAULT_EXTRACTOR } from '../../shared/features/registry.ts';
+import {
+  resolveNamedExtractor,
+  UnavailableError,
+  UnknownExtractorError,
+  DEFAULT_EXTRACTOR,
+} from '../../shared/features/registry.ts';
 import type { FeatureExtractor } from '../../shared/features/extractor.ts';
 import { computeStatisticsArtifact, storeStatisticsBytes } from './statistics-artifact.ts';
 import { documented } from '../../shared/http/route-docs.ts';
@@ -35,16 +40,27 @@ const ComputeBody = z.object({
   folder: z.string().min(1),
   extractor: z.string().min(1).optional(),
   batch_size: z.number().int().min(1).max(4096).optional(),
-  shard: z.string().max(20).regex(/^\d+\/\d+$/, 'must be i/N').optional(),
+  shard: z
+    .string()
+    .max(20)
+    .regex(/^\d+\/\d+$/, 'must be i/N')
+    .optional(),
 });
 
 /** An input error as a 4xx; `store` takes the store's own location out of messages (paths relative to it). */
 function inputError(err: unknown, param: string | null, store: ArtifactStore): never {
   const message = err instanceof Error ? store.relativize(err.message) : '';
-  if (err instanceof StatsFileError || err instanceof NpzError || err instanceof ImageSourceError || err instanceof PngError || err instanceof FrechetInputError) {
+  if (
+    err instanceof StatsFileError ||
+    err instanceof NpzError ||
+    err instanceof ImageSourceError ||
+    err instanceof PngError ||
+    err instanceof FrechetInputError
+  ) {
     throw new ApiError(400, message, param, 'invalid_statistics');
   }
-  if (err instanceof ImaginaryComponentError || err instanceof NotPositiveSemidefiniteError) throw new ApiError(422, message, param, 'not_computable');
+  if (err instanceof ImaginaryComponentError || err instanceof NotPositiveSemidefiniteError)
+    throw new ApiError(422, message, param, 'not_computable');
   if (err instanceof UnavailableError) throw new ApiError(404, message, 'extractor', 'unavailable');
   if (err instanceof UnknownExtractorError) throw new ApiError(400, message, 'extractor', 'invalid_value');
   throw err;
@@ -81,7 +97,13 @@ export function createFidApp(deps: FidDeps): Hono {
     if (!parsed.success) throw fromZod(parsed.error);
     const a = await loadRef(parsed.data.a, 'a');
     const b = await loadRef(parsed.data.b, 'b');
-    if (a.d !== b.d) throw new ApiError(400, `dimensions differ: a (${parsed.data.a}) has d = ${a.d}, b (${parsed.data.b}) has d = ${b.d}`, 'b', 'dimension_mismatch');
+    if (a.d !== b.d)
+      throw new ApiError(
+        400,
+        `dimensions differ: a (${parsed.data.a}) has d = ${a.d}, b (${parsed.data.b}) has d = ${b.d}`,
+        'b',
+        'dimension_mismatch',
+      );
     try {
       const r = frechetDistance(a, b);
       return c.json({ fid: r.fid, n_a: a.n, n_b: b.n });
@@ -94,7 +116,8 @@ export function createFidApp(deps: FidDeps): Hono {
     const type = c.req.header('content-type') ?? '';
     if (!type.includes('application/json')) {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.length === 0) throw new ApiError(400, 'body: empty upload (send .npz bytes or JSON {"folder"})', 'body', 'invalid_value');
+      if (bytes.length === 0)
+        throw new ApiError(400, 'body: empty upload (send .npz bytes or JSON {"folder"})', 'body', 'invalid_value');
       try {
         const m = await storeStatisticsBytes(store, bytes, 'uploaded statistics');
         return c.json({ id: m.id, d: m.config.d, n: m.config.n }, 201);
@@ -108,7 +131,8 @@ export function createFidApp(deps: FidDeps): Hono {
     let sh: { index: number; count: number } | undefined;
     if (shard) {
       const [i, n] = shard.split('/').map(Number);
-      if (!(n >= 1 && n <= MAX_SHARDS) || i >= n) throw new ApiError(400, `shard: needs 0 ≤ i < N, got '${shard}'`, 'shard', 'invalid_value');
+      if (!(n >= 1 && n <= MAX_SHARDS) || i >= n)
+        throw new ApiError(400, `shard: needs 0 ≤ i < N, got '${shard}'`, 'shard', 'invalid_value');
       sh = { index: i, count: n };
     }
     try {

@@ -2,4 +2,9 @@
 import type { MountService } from '../service-mount.ts';
 import { createFidApp } from './app.ts';
 
-export const mount: MountService = async ({ store }) => ({ app: createFidApp({ store }), ready: () => true, workers: [], close: async () => {} });
+export const mount: MountService = async ({ store }) => ({
+  app: createFidApp({ store }),
+  ready: () => true,
+  workers: [],
+  close: async () => {},
+});

@@ -10,7 +10,11 @@ import type { Shard } from '../../shared/image/png-folder.ts';
 export const STATS_KIND = 'fid-stats';
 
 /** Stores uploaded statistics after checking them (mu, sigma square, finite). `what` names the upload in errors. */
-export async function storeStatisticsBytes(store: ArtifactStore, bytes: Uint8Array, what: string): Promise<ArtifactManifest> {
+export async function storeStatisticsBytes(
+  store: ArtifactStore,
+  bytes: Uint8Array,
+  what: string,
+): Promise<ArtifactManifest> {
   const s = parseStats(bytes, what);
   return store.put(bytes, STATS_KIND, { source: 'upload', d: s.d, n: s.n });
 }
@@ -24,9 +28,16 @@ export interface ComputeStatisticsJob {
 }
 
 /** Computes the statistics of a folder inside the store and stores them (with n, sum, sum_outer). */
-export async function computeStatisticsArtifact(store: ArtifactStore, job: ComputeStatisticsJob): Promise<ArtifactManifest> {
+export async function computeStatisticsArtifact(
+  store: ArtifactStore,
+  job: ComputeStatisticsJob,
+): Promise<ArtifactManifest> {
   const dir = store.resolveRef(job.folder);
-  const { stats, files } = await computeFolderStatistics(dir, job.extractor, { batchSize: job.batchSize, shard: job.shard, refuseLinks: true });
+  const { stats, files } = await computeFolderStatistics(dir, job.extractor, {
+    batchSize: job.batchSize,
+    shard: job.shard,
+    refuseLinks: true,
+  });
   return store.put(serializeStats(stats), STATS_KIND, {
     source: 'folder',
     folder: job.folder,

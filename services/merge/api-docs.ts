@@ -5,7 +5,11 @@ import type { RouteDoc } from '../../shared/http/route-docs.ts';
 
 const tags = ['merge'];
 
-const Artifact = z.object({ id: z.string().describe('artifact id of θneon(w)'), w: z.number(), bytes: z.number().int() });
+const Artifact = z.object({
+  id: z.string().describe('artifact id of θneon(w)'),
+  w: z.number(),
+  bytes: z.number().int(),
+});
 const MergeAnswer = z.object({
   job: z
     .object({
@@ -27,9 +31,13 @@ export function createMergeDoc(body: z.ZodType): RouteDoc {
   return {
     tags,
     summary: 'Merge two checkpoints: θneon(w) = (1+w)·θr − w·θs, one artifact per w',
-    description: 'base and self are artifact ids or paths inside the artifact store (safetensors or ONNX, both the same format).',
+    description:
+      'base and self are artifact ids or paths inside the artifact store (safetensors or ONNX, both the same format).',
     body,
-    ok: { 201: { description: 'merged: one artifact per w', schema: MergeAnswer }, 202: { description: 'queued (wait false, or still running)', schema: MergeAnswer } },
+    ok: {
+      201: { description: 'merged: one artifact per w', schema: MergeAnswer },
+      202: { description: 'queued (wait false, or still running)', schema: MergeAnswer },
+    },
     errors: {
       400: 'a field is invalid, a checkpoint does not open, or the inputs do not match (param names the field)',
       401: 'NEON_API_TOKENS is set and the bearer token is missing or wrong',
@@ -37,4 +45,9 @@ export function createMergeDoc(body: z.ZodType): RouteDoc {
     },
   };
 }
-export const getMergeDoc: RouteDoc = { tags, summary: 'A merge job', ok: { 200: { description: 'the job and its artifacts', schema: MergeAnswer } }, errors: { 404: 'no merge job with this id' } };
+export const getMergeDoc: RouteDoc = {
+  tags,
+  summary: 'A merge job',
+  ok: { 200: { description: 'the job and its artifacts', schema: MergeAnswer } },
+  errors: { 404: 'no merge job with this id' },
+};

@@ -18,24 +18,40 @@ async function setup() {
   const store = new ArtifactStore(root);
   const tmp = join(root, 'in');
   await mkdir(tmp);
-  await writeSafetensors(join(tmp, 'base.safetensors'), [{ name: 'w', dtype: 'F32', shape: [3], data: f32([1, 2, 3]) }]);
-  await writeSafetensors(join(tmp, 'self.safetensors'), [{ name: 'w', dtype: 'F32', shape: [3], data: f32([0, 2, 5]) }]);
-  await writeSafetensors(join(tmp, 'other.safetensors'), [{ name: 'v', dtype: 'F32', shape: [3], data: f32([0, 2, 5]) }]);
+  await writeSafetensors(join(tmp, 'base.safetensors'), [
+    { name: 'w', dtype: 'F32', shape: [3], data: f32([1, 2, 3]) },
+  ]);
+  await writeSafetensors(join(tmp, 'self.safetensors'), [
+    { name: 'w', dtype: 'F32', shape: [3], data: f32([0, 2, 5]) },
+  ]);
+  await writeSafetensors(join(tmp, 'other.safetensors'), [
+    { name: 'v', dtype: 'F32', shape: [3], data: f32([0, 2, 5]) },
+  ]);
   const baseArt = await store.adopt(join(tmp, 'base.safetensors'), 'safetensors', { note: 'base' });
   return { root, store, app: createMergeApp({ store }), baseId: baseArt.id };
 }
 
 const post = (app: ReturnType<typeof createMergeApp>, body: unknown) =>
-  app.request('/v1/merges', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  app.request('/v1/merges', {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 
 test('POST /v1/merges merges an artifact with a path in the store, one artifact per w, recipe in the manifest', async () => {
   const { root, store, app, baseId } = await setup();
   try {
     const res = await post(app, { base: baseId, self: 'in/self.safetensors', w: [1, 0.5] });
     assert.equal(res.status, 201, await res.clone().text());
-    const body = (await res.json()) as { job: { id: string; status: string }; artifacts: { id: string; w: number; bytes: number }[] };
+    const body = (await res.json()) as {
+      job: { id: string; status: string };
+      artifacts: { id: string; w: number; bytes: number }[];
+    };
     assert.equal(body.job.status, 'succeeded');
-    assert.deepEqual(body.artifacts.map((a) => a.w), [1, 0.5]);
+    assert.deepEqual(
+      body.artifacts.map((a) => a.w),
+      [1, 0.5],
+    );
     const want = { 1: [2, 2, 1], 0.5: [1.5, 2, 2] } as Record<number, number[]>;
     for (const a of body.artifacts) {
       const m = (await store.manifest(a.id))!;
@@ -66,7 +82,11 @@ test('bad input is a 400 naming the field; unknown artifacts are 404', async () 
       [{ base: baseId, self: 'in/self.safetensors', w: 'x' }, 400, 'w'],
       [{ base: baseId, self: 'in/self.safetensors', w: [1, 1] }, 400, 'w'],
       [{ base: baseId, self: 'in/self.safetensors', w: 1, rules: ['(=1'] }, 400, 'rules.0'],
-      [{ base: baseId, self: 'in/self.safetensors', w: 1, policies: { on_missing: 'maybe' } }, 400, 'policies.on_missing'],
+      [
+        { base: baseId, self: 'in/self.safetensors', w: 1, policies: { on_missing: 'maybe' } },
+        400,
+        'policies.on_missing',
+      ],
       [{ base: 'f'.repeat(64), self: 'in/self.safetensors', w: 1 }, 404, 'base'],
       [{ base: baseId, self: 'in/nothing.safetensors', w: 1 }, 404, 'self'],
       [{ base: baseId, self: '../../etc/passwd', w: 1 }, 400, 'self'],

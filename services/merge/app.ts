@@ -10,7 +10,12 @@ import { join, relative } from 'node:path';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
-import { isArtifactId, sha256File, type ArtifactManifest, type ArtifactStore } from '../../shared/store/artifact-store.ts';
+import {
+  isArtifactId,
+  sha256File,
+  type ArtifactManifest,
+  type ArtifactStore,
+} from '../../shared/store/artifact-store.ts';
 import { mergeCheckpoints } from '../../shared/merge/merge-checkpoints.ts';
 import { MergeError } from '../../shared/merge/merge-error.ts';
 import { isOnnxPath, openMergeInput, type InputFormat } from '../../shared/merge/merge-input.ts';
@@ -37,18 +42,34 @@ export const MERGE_JOB = 'merge';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
-export const MergeRequestBody = z.object({
-  base: z.string().min(1),
-  self: z.string().min(1),
-  w: z.union([finite, z.array(finite).min(1).max(64)]),
-  rules: z.array(z.union([z.string().min(3), z.object({ pattern: z.string().min(1), w: z.union([finite, z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)?w$/i)]) })])).max(1000).optional(),
-  policies: z.object({
-    on_missing: z.enum(['error', 'keep-base', 'skip']).optional(),
-    on_mismatch: z.enum(['error', 'keep-base']).optional(),
-  }).strict().optional(),
-  /** With a database: wait for the job to finish (default) or answer 202 at once. */
-  wait: z.boolean().optional(),
-}).strict();
+export const MergeRequestBody = z
+  .object({
+    base: z.string().min(1),
+    self: z.string().min(1),
+    w: z.union([finite, z.array(finite).min(1).max(64)]),
+    rules: z
+      .array(
+        z.union([
+          z.string().min(3),
+          z.object({
+            pattern: z.string().min(1),
+            w: z.union([finite, z.string().regex(/^[+-]?(\d+\.?\d*|\.\d+)?w$/i)]),
+          }),
+        ]),
+      )
+      .max(1000)
+      .optional(),
+    policies: z
+      .object({
+        on_missing: z.enum(['error', 'keep-base', 'skip']).optional(),
+        on_mismatch: z.enum(['error', 'keep-base']).optional(),
+      })
+      .strict()
+      .optional(),
+    /** With a database: wait for the job to finish (default) or answer 202 at once. */
+    wait: z.boolean().optional(),
+  })
+  .strict();
 
 export type MergeRequestBody = z.infer<typeof MergeRequestBody>;
 
@@ -74,7 +95,13 @@ async function resolveInput(store: ArtifactStore, ref: string, field: 'base' | '
   if (isArtifactId(ref)) {
     const m = await store.manifest(ref);
     if (!m) throw new ApiError(404, `${field}: no artifact '${ref}'`, field, 'not_found');
-    if (m.kind !== 'safetensors' && m.kind !== 'onnx') throw new ApiError(400, `${field}: artifact '${ref}' is a '${m.kind}', not a safetensors or ONNX checkpoint`, field, 'invalid_value');
+    if (m.kind !== 'safetensors' && m.kind !== 'onnx')
+      throw new ApiError(
+        400,
+        `${field}: artifact '${ref}' is a '${m.kind}', not a safetensors or ONNX checkpoint`,
+        field,
+        'invalid_value',
+      );
     return { path: store.pathOf(ref), format: m.kind, label: ref };
   }
   let path: string;
@@ -83,7 +110,8 @@ async function resolveInput(store: ArtifactStore, ref: string, field: 'base' | '
   } catch (err) {
     throw new ApiError(400, `${field}: ${(err as Error).message}`, field, 'invalid_value');
   }
-  if (!(await stat(path).catch(() => undefined))) throw new ApiError(404, `${field}: no file or folder '${ref}' in the artifact store`, field, 'not_found');
+  if (!(await stat(path).catch(() => undefined)))
+    throw new ApiError(404, `${field}: no file or folder '${ref}' in the artifact store`, field, 'not_found');
   return { path, format: isOnnxPath(path) ? 'onnx' : 'safetensors', label: ref };
 }
 
@@ -94,7 +122,10 @@ async function inputHashes(store: ArtifactStore, body: MergeRequest): Promise<{ 
     const path = store.resolveRef(ref);
     if (!(await stat(path)).isDirectory()) return sha256File(path);
     const h = createHash('sha256');
-    const names = (await readdir(path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(path, join(e.parentPath, e.name))).sort();
+    const names = (await readdir(path, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => relative(path, join(e.parentPath, e.name)))
+      .sort();
     for (const name of names) h.update(`${name}\0${await sha256File(join(path, name))}\0`);
     return h.digest('hex');
   };
@@ -112,23 +143,30 @@ function toRules(raw: MergeRequestBody['rules']): WRule[] {
   });
 }
 
-
 type MergeRequest = Omit<MergeRequestBody, 'wait'>;
 
 /** Validates a request against the store: inputs exist, are checkpoints of one format, and open. */
-async function checkRequest(store: ArtifactStore, body: MergeRequest): Promise<{ base: ResolvedInput; self: ResolvedInput; ws: number[]; rules: WRule[] }> {
+async function checkRequest(
+  store: ArtifactStore,
+  body: MergeRequest,
+): Promise<{ base: ResolvedInput; self: ResolvedInput; ws: number[]; rules: WRule[] }> {
   const ws = Array.isArray(body.w) ? body.w : [body.w];
   if (new Set(ws).size !== ws.length) throw new ApiError(400, 'w: lists a value twice', 'w', 'invalid_value');
   const rules = toRules(body.rules);
   const base = await resolveInput(store, body.base, 'base');
   const self = await resolveInput(store, body.self, 'self');
-  if (base.format !== self.format) throw new ApiError(400, `self: is ${self.format} but base is ${base.format}`, 'self', 'format_mismatch');
+  if (base.format !== self.format)
+    throw new ApiError(400, `self: is ${self.format} but base is ${base.format}`, 'self', 'format_mismatch');
   // open each side first so that a broken file is reported against its field
-  for (const [field, input] of [['base', base], ['self', self]] as const) {
+  for (const [field, input] of [
+    ['base', base],
+    ['self', self],
+  ] as const) {
     try {
       await (await openMergeInput(input.path, input.format)).close();
     } catch (err) {
-      if (err instanceof SafetensorsError || err instanceof Error) throw new ApiError(400, `${field}: ${err.message}`, field, 'invalid_checkpoint');
+      if (err instanceof SafetensorsError || err instanceof Error)
+        throw new ApiError(400, `${field}: ${err.message}`, field, 'invalid_checkpoint');
       throw err;
     }
   }
@@ -136,7 +174,11 @@ async function checkRequest(store: ArtifactStore, body: MergeRequest): Promise<{
 }
 
 /** Runs one merge request: one artifact per w, each manifest recording the recipe. */
-async function runMerge(store: ArtifactStore, body: MergeRequest, onArtifact?: (m: ArtifactManifest) => Promise<void>): Promise<MergeJob> {
+async function runMerge(
+  store: ArtifactStore,
+  body: MergeRequest,
+  onArtifact?: (m: ArtifactManifest) => Promise<void>,
+): Promise<MergeJob> {
   const { base, self, ws, rules } = await checkRequest(store, body);
   const created = new Date();
   const ext = base.format === 'onnx' ? '.onnx' : '.safetensors';
@@ -247,9 +289,12 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
       return c.json({ job, artifacts: job.artifacts }, 201);
     }
     // the job is the request over these very bytes: a replaced input (or a fixed one after a failure) is a new job
-    const key = `merge:${createHash('sha256').update(canonicalJson({ request, content: await inputHashes(store, request) })).digest('hex')}`;
+    const key = `merge:${createHash('sha256')
+      .update(canonicalJson({ request, content: await inputHashes(store, request) }))
+      .digest('hex')}`;
     const { job } = await enqueueJob(deps.database.db, { type: MERGE_JOB, key, payload: { request }, maxAttempts: 2 });
-    const done = wait === false ? undefined : await waitForJob(deps.database, job.id, { timeoutMs: deps.waitMs ?? 600_000 });
+    const done =
+      wait === false ? undefined : await waitForJob(deps.database, job.id, { timeoutMs: deps.waitMs ?? 600_000 });
     const view = jobView(done ?? (await getJob(deps.database.db, job.id))!);
     if (view.status === 'failed') throw new ApiError(400, view.error ?? 'merge failed', null, 'merge_failed');
     return c.json({ job: view, artifacts: view.artifacts }, view.status === 'succeeded' ? 201 : 202);
@@ -259,7 +304,8 @@ export function createMergeApp(deps: MergeAppDeps): Hono {
     const id = c.req.param('id');
     if (deps.database) {
       const row = /^\d{1,15}$/.test(id) ? await getJob(deps.database.db, Number(id)) : undefined;
-      if (!row || row.type !== MERGE_JOB) throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
+      if (!row || row.type !== MERGE_JOB)
+        throw new ApiError(404, `no merge job '${id.slice(0, 100)}'`, 'id', 'not_found');
       const view = jobView(row);
       return c.json({ job: view, artifacts: view.artifacts });
     }

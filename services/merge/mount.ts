@@ -8,11 +8,17 @@ import { createMergeApp, mergeJobHandler, MERGE_JOB } from './app.ts';
 
 /** Ready while the artifact store's folder is there. */
 export function storeReady(store: ArtifactStore): () => Promise<boolean> {
-  return () => stat(store.root).then((s) => s.isDirectory(), () => false);
+  return () =>
+    stat(store.root).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
 }
 
 export const mount: MountService = async ({ store, database }) => {
-  const running = stoppable((signal) => (database ? [runWorker({ database, type: MERGE_JOB, handler: mergeJobHandler({ store, database }), signal })] : []));
+  const running = stoppable((signal) =>
+    database ? [runWorker({ database, type: MERGE_JOB, handler: mergeJobHandler({ store, database }), signal })] : [],
+  );
   return {
     app: createMergeApp({ store, database }),
     ready: storeReady(store),

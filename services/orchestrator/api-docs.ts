@@ -6,7 +6,13 @@ import { RUN_STATES } from './run-records.ts';
 
 const tags = ['runs'];
 
-const Point = z.object({ snapshot: z.number().int().nullable(), w: z.number(), cfg: z.number(), fid_select: z.number(), fid_report: z.number() });
+const Point = z.object({
+  snapshot: z.number().int().nullable(),
+  w: z.number(),
+  cfg: z.number(),
+  fid_select: z.number(),
+  fid_report: z.number(),
+});
 const Run = z.object({
   id: z.string(),
   object: z.literal('neon.run'),
@@ -22,12 +28,18 @@ const Run = z.object({
       model: z.string(),
       base: Point.omit({ snapshot: true, w: true }),
       best: Point,
-      promoted: z.string().nullable().describe('the promoted version, or null (w = 0 chosen: no improvement; or promote false)'),
+      promoted: z
+        .string()
+        .nullable()
+        .describe('the promoted version, or null (w = 0 chosen: no improvement; or promote false)'),
     })
     .passthrough()
     .nullable()
     .describe('the outcome, once the run succeeded'),
-  artifacts: z.object({ sample_set: z.string().nullable(), snapshots: z.array(z.object({ step: z.number().int(), artifact: z.string() })) }),
+  artifacts: z.object({
+    sample_set: z.string().nullable(),
+    snapshots: z.array(z.object({ step: z.number().int(), artifact: z.string() })),
+  }),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -52,9 +64,13 @@ export function createRunDoc(body: z.ZodType): RouteDoc {
   return {
     tags,
     summary: 'Start a Neon run (or return the run with this id)',
-    description: 'Records the run and its first event; the orchestrator loop and the job workers advance it. `config` is deep-merged over the preset.',
+    description:
+      'Records the run and its first event; the orchestrator loop and the job workers advance it. `config` is deep-merged over the preset.',
     body,
-    ok: { 201: { description: 'the new run', schema: Run }, 200: { description: 'a run with this id already existed', schema: Run } },
+    ok: {
+      201: { description: 'the new run', schema: Run },
+      200: { description: 'a run with this id already existed', schema: Run },
+    },
     errors: {
       400: 'a field or a config value is invalid (param names it, e.g. config.sweep.w_grid)',
       401: 'NEON_API_TOKENS is set and the bearer token is missing or wrong',
@@ -66,10 +82,17 @@ export function createRunDoc(body: z.ZodType): RouteDoc {
 export const listRunsDoc: RouteDoc = {
   tags,
   summary: 'The latest runs',
-  query: { limit: { description: 'how many (1–1000, default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } } },
+  query: {
+    limit: { description: 'how many (1–1000, default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+  },
   ok: { 200: { description: 'newest first', schema: z.object({ object: z.literal('list'), data: z.array(Run) }) } },
 };
-export const getRunDoc: RouteDoc = { tags, summary: 'A run, its trials and (when done) its result', ok: { 200: { description: 'the run', schema: RunWithTrials } }, errors: { 404: noRun } };
+export const getRunDoc: RouteDoc = {
+  tags,
+  summary: 'A run, its trials and (when done) its result',
+  ok: { 200: { description: 'the run', schema: RunWithTrials } },
+  errors: { 404: noRun },
+};
 export const runEventsDoc: RouteDoc = {
   tags,
   summary: 'The run’s events as server-sent events',

@@ -36,9 +36,14 @@ test('POST a run, follow its events, read the result, find the promoted model', 
   const stop = new AbortController();
   let workers: Promise<void> | undefined;
   try {
-    const app = composeApp('orchestrator', [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }], { tokens: ['s3cret'] });
+    const app = composeApp(
+      'orchestrator',
+      [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }],
+      { tokens: ['s3cret'] },
+    );
     const auth = { authorization: 'Bearer s3cret', 'content-type': 'application/json' };
-    const post = (body: unknown, headers: Record<string, string> = auth) => app.request('/v1/neon/runs', { method: 'POST', headers, body: JSON.stringify(body) });
+    const post = (body: unknown, headers: Record<string, string> = auth) =>
+      app.request('/v1/neon/runs', { method: 'POST', headers, body: JSON.stringify(body) });
 
     assert.equal((await post({ model: TOY_MODEL }, { 'content-type': 'application/json' })).status, 401);
     const missing = await post({ model: TOY_MODEL, preset: 'smoke' });
@@ -46,7 +51,11 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.equal((await missing.json()).error.param, 'model');
 
     await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 300 });
-    const bad = await post({ model: TOY_MODEL, preset: 'smoke', config: { selection: CONFIG.selection, report: { seeds: { first: 10_100, count: 10 } } } });
+    const bad = await post({
+      model: TOY_MODEL,
+      preset: 'smoke',
+      config: { selection: CONFIG.selection, report: { seeds: { first: 10_100, count: 10 } } },
+    });
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error.message, /report.seeds: overlaps selection.seeds/);
     assert.equal((await post({ model: TOY_MODEL, preset: 'huge' })).status, 400);
@@ -54,8 +63,15 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     const created = await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' });
     assert.equal(created.status, 201);
     assert.equal((await created.json()).state, 'pending');
-    assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' })).status, 200, 'same id and config: the same run');
-    assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: { ...CONFIG, promote: false }, id: 'app-run' })).status, 409);
+    assert.equal(
+      (await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'app-run' })).status,
+      200,
+      'same id and config: the same run',
+    );
+    assert.equal(
+      (await post({ model: TOY_MODEL, preset: 'smoke', config: { ...CONFIG, promote: false }, id: 'app-run' })).status,
+      409,
+    );
 
     workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, pollMs: 100 });
     const sse = await app.request('/v1/neon/runs/app-run/events');
@@ -73,8 +89,15 @@ test('POST a run, follow its events, read the result, find the promoted model', 
       progress.set(p.job_type, [...(progress.get(p.job_type) ?? []), p.progress]);
     }
     assert.deepEqual([...progress.keys()].sort(), ['neon.promote', 'neon.selftrain', 'neon.synthesize', 'neon.trial']);
-    for (const [type, ps] of progress) assert.ok(ps.every((p) => p.done >= 1 && p.done <= p.total) && ps.some((p) => p.done === p.total), `${type}: ${JSON.stringify(ps)}`);
-    assert.ok(progress.get('neon.selftrain')!.every((p) => Number.isFinite((p as { loss?: number }).loss)), 'self-training progress carries the loss');
+    for (const [type, ps] of progress)
+      assert.ok(
+        ps.every((p) => p.done >= 1 && p.done <= p.total) && ps.some((p) => p.done === p.total),
+        `${type}: ${JSON.stringify(ps)}`,
+      );
+    assert.ok(
+      progress.get('neon.selftrain')!.every((p) => Number.isFinite((p as { loss?: number }).loss)),
+      'self-training progress carries the loss',
+    );
 
     const got = await (await app.request('/v1/neon/runs/app-run')).json();
     assert.equal(got.state, 'succeeded');
@@ -91,7 +114,12 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.ok(fidelity, 'the smoke preset selects with multi-fidelity');
     type Row = { key: string; fid_select: number; n: number; sampled: number; fid_halves: [number, number] | null };
     const selected: Row[] = got.trials.filter((t: { phase: string }) => t.phase === 'select');
-    const results = new Map(selected.map((t) => [t.key.slice('select:'.length), t.fid_halves ? { fid: t.fid_select, halves: t.fid_halves } : { fid: t.fid_select }]));
+    const results = new Map(
+      selected.map((t) => [
+        t.key.slice('select:'.length),
+        t.fid_halves ? { fid: t.fid_select, halves: t.fid_halves } : { fid: t.fid_select },
+      ]),
+    );
     const plan = planSelection(sweepGrid(config), config.selection.seeds.count, fidelity, results);
     assert.ok(plan.done);
     assert.equal(plan.visited.length, selected.length, 'no trial outside the procedure');
@@ -104,8 +132,14 @@ test('POST a run, follow its events, read the result, find the promoted model', 
       if (t.n === n0) assert.ok(t.fid_halves && t.sampled === n0, t.key);
       else assert.equal(t.sampled, t.n - n0, `${t.key} reuses its ${n0} low-rung samples`);
     }
-    assert.ok(selected.some((t) => t.n === config.selection.seeds.count), 'contenders reach the full count');
-    assert.deepEqual(r.trials.map((t: { n: number }) => t.n), selected.map((t) => t.n));
+    assert.ok(
+      selected.some((t) => t.n === config.selection.seeds.count),
+      'contenders reach the full count',
+    );
+    assert.deepEqual(
+      r.trials.map((t: { n: number }) => t.n),
+      selected.map((t) => t.n),
+    );
     // the base at each guidance scale and count is measured once, whatever the snapshot
     const baseKeys = selected.filter((t) => t.key.includes(':base:')).map((t) => t.key);
     assert.equal(new Set(baseKeys).size, baseKeys.length);
@@ -120,7 +154,10 @@ test('POST a run, follow its events, read the result, find the promoted model', 
     assert.ok(await store.has(promoted!.version.artifactId));
 
     const list = await (await app.request('/v1/neon/runs')).json();
-    assert.deepEqual(list.data.map((x: { id: string }) => x.id), ['app-run']);
+    assert.deepEqual(
+      list.data.map((x: { id: string }) => x.id),
+      ['app-run'],
+    );
     assert.equal((await app.request('/v1/neon/runs/nope')).status, 404);
     assert.equal((await app.request('/v2/health/ready')).status, 200);
   } finally {
@@ -132,15 +169,22 @@ test('POST a run, follow its events, read the result, find the promoted model', 
   }
 });
 
-test('run configs are bounded and strict; a run that has not finished can be cancelled', { timeout: 180_000 }, async () => {
+test('run configs are bounded and strict; a run that has not finished can be cancelled', {
+  timeout: 180_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'neon-orch-cancel-'));
   const database = await openDatabase({ memory: true });
   const store = new ArtifactStore(join(dir, 'artifacts'));
   const runtime = createNeonRuntime({ store });
   try {
-    const app = composeApp('orchestrator', [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }], { tokens: ['s3cret'] });
+    const app = composeApp(
+      'orchestrator',
+      [{ app: createOrchestratorApp({ database, pollMs: 100 }), ready: databaseReady(database) }],
+      { tokens: ['s3cret'] },
+    );
     const auth = { authorization: 'Bearer s3cret', 'content-type': 'application/json' };
-    const post = (body: unknown) => app.request('/v1/neon/runs', { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      app.request('/v1/neon/runs', { method: 'POST', headers: auth, body: JSON.stringify(body) });
     await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 10 });
     // every config field is bounded and an unknown one is refused, naming its path
     for (const [config, param] of [
@@ -153,7 +197,8 @@ test('run configs are bounded and strict; a run that has not finished can be can
       assert.equal((await res.json()).error.param, param);
     }
     assert.equal((await post({ model: TOY_MODEL, preset: 'smoke', config: CONFIG, id: 'to-cancel' })).status, 201);
-    const cancel = (id: string, headers: Record<string, string> = auth) => app.request(`/v1/neon/runs/${id}/cancel`, { method: 'POST', headers });
+    const cancel = (id: string, headers: Record<string, string> = auth) =>
+      app.request(`/v1/neon/runs/${id}/cancel`, { method: 'POST', headers });
     assert.equal((await cancel('to-cancel', { 'content-type': 'application/json' })).status, 401);
     const cancelled = await cancel('to-cancel');
     assert.equal(cancelled.status, 200);
@@ -163,11 +208,20 @@ test('run configs are bounded and strict; a run that has not finished can be can
     const events = await (await app.request('/v1/neon/runs/to-cancel/events')).text();
     assert.match(events, /event: neon\.run\.failed[\s\S]*"cancelled":true/);
     // ids that name no run, NUL included, are a 4xx (the NUL never reaches the database)
-    for (const [id, status] of [['nope', 404], ['%00', 400], ['a%00b', 400], ['x'.repeat(60), 404]] as const) {
+    for (const [id, status] of [
+      ['nope', 404],
+      ['%00', 400],
+      ['a%00b', 400],
+      ['x'.repeat(60), 404],
+    ] as const) {
       assert.equal((await cancel(id)).status, status, id);
       assert.equal((await app.request(`/v1/neon/runs/${id}`)).status, status, id);
     }
-    assert.equal((await (await createOrchestratorApp({ database }).request('/v1/neon/runs/a%00b')).json()).error.code, 'not_found', 'the app alone');
+    assert.equal(
+      (await (await createOrchestratorApp({ database }).request('/v1/neon/runs/a%00b')).json()).error.code,
+      'not_found',
+      'the app alone',
+    );
   } finally {
     await runtime.close();
     await database.close();

@@ -66,7 +66,13 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
       const { run, created } = await createRun(db, parsed.data);
       return c.json(runJson(run), created ? 201 : 200);
     } catch (err) {
-      if (err instanceof RunError) throw new ApiError(err.status, err.message, err.param, err.status === 404 ? 'model_not_found' : err.status === 409 ? 'conflict' : 'invalid_value');
+      if (err instanceof RunError)
+        throw new ApiError(
+          err.status,
+          err.message,
+          err.param,
+          err.status === 404 ? 'model_not_found' : err.status === 409 ? 'conflict' : 'invalid_value',
+        );
       throw err;
     }
   });
@@ -90,8 +96,17 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
       trials: rows.map((t) => {
         const r = (t.result ?? {}) as { n?: number; sampled?: number; fid_halves?: [number, number] };
         return {
-          key: t.key, phase: t.phase, snapshot: t.snapshot, w: t.w, cfg: t.cfg, state: t.state, fid_select: t.fidSelect, fid_report: t.fidReport,
-          n: r.n ?? null, sampled: r.sampled ?? null, fid_halves: r.fid_halves ?? null,
+          key: t.key,
+          phase: t.phase,
+          snapshot: t.snapshot,
+          w: t.w,
+          cfg: t.cfg,
+          state: t.state,
+          fid_select: t.fidSelect,
+          fid_report: t.fidReport,
+          n: r.n ?? null,
+          sampled: r.sampled ?? null,
+          fid_halves: r.fid_halves ?? null,
         };
       }),
     });
@@ -101,7 +116,8 @@ export function createOrchestratorApp(deps: OrchestratorDeps): Hono {
     try {
       return c.json(runJson(await cancelRun(db, c.req.param('id'))));
     } catch (err) {
-      if (err instanceof RunError) throw new ApiError(err.status, err.message, err.param, err.status === 404 ? 'not_found' : 'conflict');
+      if (err instanceof RunError)
+        throw new ApiError(err.status, err.message, err.param, err.status === 404 ? 'not_found' : 'conflict');
       throw err;
     }
   });

@@ -45,10 +45,28 @@ interface Child {
 /** Runs `neon run`; if `killOn` matches a stderr line, SIGKILLs the process right there. */
 function neonRun(env: NodeJS.ProcessEnv, runId: string, configPath: string, killOn?: RegExp): Promise<Child> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--model', 'toy-ddpm', '--preset', 'smoke', '--config', configPath, '--run-id', runId, '--lease-ms', '1500', '--json'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '--model',
+        'toy-ddpm',
+        '--preset',
+        'smoke',
+        '--config',
+        configPath,
+        '--run-id',
+        runId,
+        '--lease-ms',
+        '1500',
+        '--json',
+      ],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const out: Child = { code: null, signal: null, stdout: '', stderr: '' };
     let buf = '';
     child.stdout.on('data', (d) => (out.stdout += d));
@@ -104,7 +122,12 @@ async function referenceRun(home: string): Promise<Record<string, any>> {
   const stop = new AbortController();
   try {
     await ensureToyModel(database.db, store, await runtime.tf(), { pretrainSteps: 400 });
-    const { run } = await createRun(database.db, { model: 'toy-ddpm', preset: 'smoke', config: CONFIG, id: 'reference' });
+    const { run } = await createRun(database.db, {
+      model: 'toy-ddpm',
+      preset: 'smoke',
+      config: CONFIG,
+      id: 'reference',
+    });
     const workers = startNeon({ database, steps: runtime.steps, signal: stop.signal, pollMs: 200 });
     let row = await getRun(database.db, run.id);
     while (row && !FINAL_RUN_STATES.includes(row.state)) {
@@ -132,10 +155,15 @@ const KILLS: [string, RegExp][] = [
 ];
 
 const postgresSkipped = await postgresSkip();
-const backends = (process.env.NEON_CRASH_BACKENDS ?? (postgresSkipped ? 'pglite' : 'postgres')).split(',').map((s) => s.trim());
-if (postgresSkipped && !process.env.NEON_CRASH_BACKENDS) console.log(`# crash test: Postgres variant skipped, running on PGlite: ${postgresSkipped}`);
+const backends = (process.env.NEON_CRASH_BACKENDS ?? (postgresSkipped ? 'pglite' : 'postgres'))
+  .split(',')
+  .map((s) => s.trim());
+if (postgresSkipped && !process.env.NEON_CRASH_BACKENDS)
+  console.log(`# crash test: Postgres variant skipped, running on PGlite: ${postgresSkipped}`);
 
-test('kill -9 in every phase, restart: same result, nothing done twice, no torn artifact', { timeout: 600_000 }, async (t) => {
+test('kill -9 in every phase, restart: same result, nothing done twice, no torn artifact', {
+  timeout: 600_000,
+}, async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'neon-crash-'));
   const configPath = join(home, 'config.json');
   await writeFile(configPath, JSON.stringify(CONFIG));
@@ -155,7 +183,11 @@ test('kill -9 in every phase, restart: same result, nothing done twice, no torn 
       const kills: string[] = [];
       for (const [phase, pattern] of KILLS) {
         const r = await neonRun(env, runId, configPath, pattern);
-        assert.equal(r.signal, 'SIGKILL', `${backend}: the run was not killed during ${phase} (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+        assert.equal(
+          r.signal,
+          'SIGKILL',
+          `${backend}: the run was not killed during ${phase} (exit ${r.code}):\n${r.stderr.slice(-2000)}`,
+        );
         kills.push(`${phase}: ${r.killedAt}`);
       }
       const last = await neonRun(env, runId, configPath);
@@ -163,24 +195,37 @@ test('kill -9 in every phase, restart: same result, nothing done twice, no torn 
       t.diagnostic(`${backend}: killed at\n  ${kills.join('\n  ')}`);
       assert.deepEqual(comparable(lastJson(last.stdout)), comparable(expected));
 
-      const database = await openDatabase(backend === 'postgres' ? { url: env.DATABASE_URL, schema } : { dataDir: join(home, 'db') });
+      const database = await openDatabase(
+        backend === 'postgres' ? { url: env.DATABASE_URL, schema } : { dataDir: join(home, 'db') },
+      );
       try {
         const db = database.db;
-        const runJobs = await db.select().from(jobs).where(like(jobs.key, `run:${runId}:%`));
-        assert.ok(runJobs.every((j) => j.state === 'succeeded'), 'every job of the run succeeded');
+        const runJobs = await db
+          .select()
+          .from(jobs)
+          .where(like(jobs.key, `run:${runId}:%`));
+        assert.ok(
+          runJobs.every((j) => j.state === 'succeeded'),
+          'every job of the run succeeded',
+        );
         const done = await db
           .select({ key: sql<string>`${events.payload}->>'key'`, n: sql<number>`count(*)::int` })
           .from(events)
           .where(and(eq(events.type, 'job.succeeded'), eq(events.subject, `run:${runId}`)))
           .groupBy(sql`${events.payload}->>'key'`);
         assert.equal(done.length, runJobs.length, 'one completion per job');
-        assert.ok(done.every((d) => d.n === 1), `a job completed twice: ${JSON.stringify(done.filter((d) => d.n !== 1))}`);
+        assert.ok(
+          done.every((d) => d.n === 1),
+          `a job completed twice: ${JSON.stringify(done.filter((d) => d.n !== 1))}`,
+        );
         const trialRows = await db.select().from(trials).where(eq(trials.runId, runId));
         const trialJobs = runJobs.filter((j) => j.type === 'neon.trial');
         assert.equal(trialRows.length, trialJobs.length, 'one job per trial');
         assert.ok(trialRows.every((tr) => tr.state === 'done'));
         const retried = runJobs.filter((j) => j.attempts > 1).map((j) => `${j.key} (${j.attempts} attempts)`);
-        t.diagnostic(`${backend}: ${runJobs.length} jobs, ${trialRows.length} trials; interrupted and retried: ${retried.join(', ') || 'none'}`);
+        t.diagnostic(
+          `${backend}: ${runJobs.length} jobs, ${trialRows.length} trials; interrupted and retried: ${retried.join(', ') || 'none'}`,
+        );
       } finally {
         if (schema) await database.db.execute(sql.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
         await database.close();

@@ -26,7 +26,17 @@ import { settingsFromWire } from '../../shared/samplers/sampler-settings.ts';
 import type { FidScorer } from './scorer.ts';
 import { parseStats, serializeStats } from '../../shared/metrics/stats-file.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
-import type { BaseModel, MaterializeResult, NeonSteps, SelfTrainResult, StatsChunk, StepContext, SynthesisResult, TrialInput, TrialResult } from './steps.ts';
+import type {
+  BaseModel,
+  MaterializeResult,
+  NeonSteps,
+  SelfTrainResult,
+  StatsChunk,
+  StepContext,
+  SynthesisResult,
+  TrialInput,
+  TrialResult,
+} from './steps.ts';
 
 export interface FamilyStepsDeps {
   store: ArtifactStore;
@@ -86,7 +96,12 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const { id } = await withSession(new Uint8Array(await store.read(base.artifactId)), (session) =>
         synthesizeSampleSet(store, {
           model: { family, session, manifest: base.manifest },
-          version: { name: base.model, ref: base.model, tag: `version-${base.versionId}`, content_hash: base.artifactId },
+          version: {
+            name: base.model,
+            ref: base.model,
+            tag: `version-${base.versionId}`,
+            content_hash: base.artifactId,
+          },
           settings: { seed: config.seed, ...settingsFromWire(config.synthesis.sampler) },
           range: streamRange(range),
           batch: config.synthesis.batch,
@@ -110,21 +125,33 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const snapshots: SelfTrainResult['snapshots'] = [];
       try {
         let lastReport = 0;
-        await selfTrainGraph(tf, graph, family, base.manifest, data, { steps: st.steps, lr: st.lr, batch: st.batch, seed: st.seed, snapshotAt: steps }, {
-          signal: ctx.signal,
-          onStep: async (step, loss) => {
-            if (step - lastReport >= Math.max(1, Math.floor(st.steps / 20)) || step === st.steps) {
-              lastReport = step;
-              await ctx.progress({ done: step, total: st.steps, loss });
-            }
+        await selfTrainGraph(
+          tf,
+          graph,
+          family,
+          base.manifest,
+          data,
+          { steps: st.steps, lr: st.lr, batch: st.batch, seed: st.seed, snapshotAt: steps },
+          {
+            signal: ctx.signal,
+            onStep: async (step, loss) => {
+              if (step - lastReport >= Math.max(1, Math.floor(st.steps / 20)) || step === st.steps) {
+                lastReport = step;
+                await ctx.progress({ done: step, total: st.steps, loss });
+              }
+            },
+            onSnapshot: async (snap) => {
+              const m = await store.put(encodeModel(withWeights(model, snap.weights)), 'onnx', {
+                model: base.model,
+                base_artifact: base.artifactId,
+                sample_set: sampleSet,
+                step: snap.step,
+                selftrain: st,
+              });
+              snapshots.push({ step: snap.step, artifact: m.id });
+            },
           },
-          onSnapshot: async (snap) => {
-            const m = await store.put(encodeModel(withWeights(model, snap.weights)), 'onnx', {
-              model: base.model, base_artifact: base.artifactId, sample_set: sampleSet, step: snap.step, selftrain: st,
-            });
-            snapshots.push({ step: snap.step, artifact: m.id });
-          },
-        });
+        );
       } finally {
         graph.dispose();
       }
@@ -148,9 +175,13 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const chunks: { chunk: StatsChunk; stats: FeatureStats }[] = [];
       let covered = first;
       for (const c of input.reuse ?? []) {
-        if (c.first !== covered || c.first + c.count > end) throw new PermanentJobError(`trial: reused statistics ${c.first}+${c.count} do not continue the seeds at ${covered}`);
+        if (c.first !== covered || c.first + c.count > end)
+          throw new PermanentJobError(
+            `trial: reused statistics ${c.first}+${c.count} do not continue the seeds at ${covered}`,
+          );
         const sums = parseStats(await store.read(c.stats), `statistics ${c.stats}`).sums;
-        if (!sums || sums.n !== c.count) throw new PermanentJobError(`trial: statistics ${c.stats} do not hold ${c.count} samples`);
+        if (!sums || sums.n !== c.count)
+          throw new PermanentJobError(`trial: statistics ${c.stats} do not hold ${c.count} samples`);
         chunks.push({ chunk: c, stats: sums });
         covered += c.count;
       }
@@ -164,13 +195,24 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
         await withSession(bytes, async (session) => {
           for (const [start, stop] of todo) {
             let stats: FeatureStats | undefined;
-            for await (const b of generateSamples({ family, session, manifest: base.manifest }, settings, { start, end: stop }, config.sweep.batch, ctx.signal)) {
+            for await (const b of generateSamples(
+              { family, session, manifest: base.manifest },
+              settings,
+              { start, end: stop },
+              config.sweep.batch,
+              ctx.signal,
+            )) {
               const { features, dim } = await scorer.features(b.images, b.n, base.manifest);
               (stats ??= new FeatureStats(dim)).add(features, b.n);
               await ctx.progress({ done: b.first + b.n - covered, total: sampled });
             }
             const m = await store.put(serializeStats(stats!), 'feature-stats', {
-              features: scorer.name, base_artifact: base.artifactId, snapshot: input.snapshot?.artifact ?? null, w: input.w, settings, seeds: { first: start, count: stop - start },
+              features: scorer.name,
+              base_artifact: base.artifactId,
+              snapshot: input.snapshot?.artifact ?? null,
+              w: input.w,
+              settings,
+              seeds: { first: start, count: stop - start },
             });
             chunks.push({ chunk: { first: start, count: stop - start, stats: m.id }, stats: stats! });
           }
@@ -187,12 +229,18 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       if (input.halves) {
         const lo = chunks.filter((c) => c.chunk.first + c.chunk.count <= half);
         const hi = chunks.filter((c) => c.chunk.first >= half);
-        if (lo.length === 0 || hi.length === 0 || lo.length + hi.length !== chunks.length) throw new PermanentJobError('trial: the seeds do not split into halves');
+        if (lo.length === 0 || hi.length === 0 || lo.length + hi.length !== chunks.length)
+          throw new PermanentJobError('trial: the seeds do not split into halves');
         fidHalves = [fidOf(lo), fidOf(hi)];
       }
       return {
-        fid, n: count, sampled, ...(fidHalves ? { fid_halves: fidHalves } : {}),
-        chunks: chunks.map((c) => c.chunk), features: scorer.name, seconds: (performance.now() - started) / 1000,
+        fid,
+        n: count,
+        sampled,
+        ...(fidHalves ? { fid_halves: fidHalves } : {}),
+        chunks: chunks.map((c) => c.chunk),
+        features: scorer.name,
+        seconds: (performance.now() - started) / 1000,
       };
     },
 
@@ -205,7 +253,12 @@ export function createFamilySteps(deps: FamilyStepsDeps): NeonSteps {
       const tmp = await store.tempPath('.onnx');
       try {
         const r = await mergeOne(base, snapshot.artifact, w, tmp);
-        const m = await store.adopt(tmp, 'onnx', { neon_merge: r.outputs[0].recipe, base_artifact: base.artifactId, snapshot: snapshot.step, w });
+        const m = await store.adopt(tmp, 'onnx', {
+          neon_merge: r.outputs[0].recipe,
+          base_artifact: base.artifactId,
+          snapshot: snapshot.step,
+          w,
+        });
         return { artifact: m };
       } finally {
         await rm(tmp, { force: true });

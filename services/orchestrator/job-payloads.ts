@@ -19,9 +19,23 @@ export const TrialJobPayload = z.object({
   /** Also measure the FID of each half of the seeds (multi-fidelity's lowest rung). */
   halves: z.boolean().default(false),
   /** Feature statistics already measured on the first seeds of the range (a lower rung of the same point). */
-  reuse: z.array(z.object({ first: z.number().int().min(0), count: z.number().int().positive(), stats: z.string().regex(/^[0-9a-f]{64}$/) })).max(64).default([]),
+  reuse: z
+    .array(
+      z.object({
+        first: z.number().int().min(0),
+        count: z.number().int().positive(),
+        stats: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    )
+    .max(64)
+    .default([]),
 });
-export const PromoteJobPayload = z.object({ run_id: z.string().min(1), snapshot: snapshotRef, w: z.number(), cfg: z.number() });
+export const PromoteJobPayload = z.object({
+  run_id: z.string().min(1),
+  snapshot: snapshotRef,
+  w: z.number(),
+  cfg: z.number(),
+});
 
 /** The payload parsed by `schema`, or a permanent job failure naming the field. */
 export function parsePayload<S extends z.ZodType>(schema: S, payload: unknown, job: string): z.output<S> {

@@ -50,7 +50,12 @@ export interface ToyBaseOptions {
 }
 
 /** Pretrains the 2-d toy on points of its target and registers it as `toy-ddpm@base` (once). */
-export async function ensureToyModel(db: Db, store: ArtifactStore, tf: TF, o: ToyBaseOptions = {}): Promise<ResolvedModel> {
+export async function ensureToyModel(
+  db: Db,
+  store: ArtifactStore,
+  tf: TF,
+  o: ToyBaseOptions = {},
+): Promise<ResolvedModel> {
   const existing = await resolveModel(db, TOY_MODEL);
   if (existing) return existing;
   const steps = o.pretrainSteps ?? 3000;
@@ -59,11 +64,20 @@ export async function ensureToyModel(db: Db, store: ArtifactStore, tf: TF, o: To
   const lr = o.lr ?? 1e-3;
   const seed = o.seed ?? 0;
   const { model, manifest: input } = toyDiffusionModel(seed + 1);
-  const manifest = parseManifest({ ...input, training: { steps, batch: Math.min(batch, nReal), lr, seed, dataset: `N(0, [[2,1],[1,2]]) × ${nReal}` } });
+  const manifest = parseManifest({
+    ...input,
+    training: { steps, batch: Math.min(batch, nReal), lr, seed, dataset: `N(0, [[2,1],[1,2]]) × ${nReal}` },
+  });
   const graph = new TfGraph(tf, model);
   try {
     const images = quantize(sampleTarget(nReal, seed + 2));
-    const data = { images, labels: new Int32Array(nReal), n: nReal, shape: manifest.data.shape, id: manifest.training!.dataset! };
+    const data = {
+      images,
+      labels: new Int32Array(nReal),
+      n: nReal,
+      shape: manifest.data.shape,
+      id: manifest.training!.dataset!,
+    };
     await trainLoop(tf, graph, ddpmFamily, manifest, data, { steps, lr, batch, seed: seed + 3, batches: 'draws' });
     const m = await store.put(encodeModel(graph.toModel()), 'onnx', { model: TOY_MODEL, pretrain: manifest.training });
     await registerModelVersion(db, { model: TOY_MODEL, tag: 'base', artifact: m, manifest });

@@ -10,7 +10,15 @@ import { createOrchestratorApp } from './app.ts';
 
 /** Ready while the database answers a query on the run tables. */
 export function databaseReady(database: Database): () => Promise<boolean> {
-  return () => database.db.select({ id: trials.id }).from(trials).limit(1).then(() => true, () => false);
+  return () =>
+    database.db
+      .select({ id: trials.id })
+      .from(trials)
+      .limit(1)
+      .then(
+        () => true,
+        () => false,
+      );
 }
 
 export const mount: MountService = async ({ config, store, database, log }) => {
@@ -26,7 +34,12 @@ export const mount: MountService = async ({ config, store, database, log }) => {
       const { startNeon } = await import('./workers.ts');
       const runtime = createNeonRuntime({ store, ortWorkers: 1 });
       closeRuntime = () => runtime.close();
-      await startNeon({ database, steps: runtime.steps, signal, onError: (err) => log(`orchestrator: ${(err as Error).message}`) });
+      await startNeon({
+        database,
+        steps: runtime.steps,
+        signal,
+        onError: (err) => log(`orchestrator: ${(err as Error).message}`),
+      });
     })();
     return [started];
   });

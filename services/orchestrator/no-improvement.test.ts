@@ -32,10 +32,22 @@ test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"'
   const stop = new AbortController();
   const steps: NeonSteps = {
     synthesize: async (_base, config) => ({ sample_set: 'stand-in', n: config.synthesis.n, seconds: 0 }),
-    selfTrain: async (base, config) => ({ snapshots: snapshotSteps(config.selftrain.steps, config.selftrain.snapshot_every).map((step) => ({ step, artifact: base.artifactId })), selftrain_ratio: null, seconds: 0 }),
+    selfTrain: async (base, config) => ({
+      snapshots: snapshotSteps(config.selftrain.steps, config.selftrain.snapshot_every).map((step) => ({
+        step,
+        artifact: base.artifactId,
+      })),
+      selftrain_ratio: null,
+      seconds: 0,
+    }),
     // FID rises with w: the base (w = 0) is the best point
     trial: async (_base, _config, input) => ({
-      fid: 1 + input.w, n: input.seeds.count, sampled: input.seeds.count, chunks: [], features: 'stand-in', seconds: 0,
+      fid: 1 + input.w,
+      n: input.seeds.count,
+      sampled: input.seeds.count,
+      chunks: [],
+      features: 'stand-in',
+      seconds: 0,
       ...(input.halves ? { fid_halves: [1 + input.w, 1 + input.w] as [number, number] } : {}),
     }),
     materialize: async (base) => ({ artifact: (await store.manifest(base.artifactId))! }),
@@ -58,10 +70,18 @@ test('w = 0 chosen: no improvement, nothing promoted unless "promote": "always"'
     const summary = (plain.result as RunFacts).summary!;
     assert.equal(summary.best.w, 0);
     assert.equal(summary.promoted, null);
-    assert.deepEqual((await listModelVersions(database.db, 'tiny-flow'))!.versions.map((v) => v.tag), ['base']);
+    assert.deepEqual(
+      (await listModelVersions(database.db, 'tiny-flow'))!.versions.map((v) => v.tag),
+      ['base'],
+    );
     assert.equal(await resolveModel(database.db, 'tiny-flow@neon'), undefined);
 
-    await createRun(database.db, { model: 'tiny-flow', preset: 'smoke', config: { ...CONFIG, promote: 'always' }, id: 'always' });
+    await createRun(database.db, {
+      model: 'tiny-flow',
+      preset: 'smoke',
+      config: { ...CONFIG, promote: 'always' },
+      id: 'always',
+    });
     const always = await finish('always');
     assert.equal(always.state, 'succeeded', always.error ?? '');
     assert.equal((always.result as RunFacts).summary!.promoted, 'tiny-flow@neon-always');

@@ -19,10 +19,37 @@ import { waitForEvents } from '../../shared/events/subscribe.ts';
 import { cancelJob, enqueueJob } from '../../shared/jobs/job-queue.ts';
 import { canonicalJson, resolveModel, parseModelRef } from '../../shared/registry/registry.ts';
 import { parseManifest, type Manifest } from '../../shared/models/manifest.ts';
-import { guidanceGrid, resolveRunConfig, rungCounts, seedBounds, snapshotSteps, type PresetName, type RunConfig } from '../../shared/neon/run-config.ts';
+import {
+  guidanceGrid,
+  resolveRunConfig,
+  rungCounts,
+  seedBounds,
+  snapshotSteps,
+  type PresetName,
+  type RunConfig,
+} from '../../shared/neon/run-config.ts';
 import { pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from '../../shared/neon/sweep.ts';
-import { planSelection, selectionKey, type Fidelity, type SelectionTrial, type TrialScore } from '../../shared/neon/multi-fidelity.ts';
-import { factsOf, FINAL_RUN_STATES, getRun, isRunId, jobKey, JOB_TYPES, runConfigOf, runSubject, stepOfJobKey, type RunFacts, type RunState, type RunSummary } from './run-records.ts';
+import {
+  planSelection,
+  selectionKey,
+  type Fidelity,
+  type SelectionTrial,
+  type TrialScore,
+} from '../../shared/neon/multi-fidelity.ts';
+import {
+  factsOf,
+  FINAL_RUN_STATES,
+  getRun,
+  isRunId,
+  jobKey,
+  JOB_TYPES,
+  runConfigOf,
+  runSubject,
+  stepOfJobKey,
+  type RunFacts,
+  type RunState,
+  type RunSummary,
+} from './run-records.ts';
 import type { z } from 'zod';
 import type { PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
 
@@ -45,7 +72,6 @@ export interface CreateRunInput {
   /** A run id (letters, digits, '-'); default: a fresh one. The same id with the same config is the same run. */
   id?: string;
 }
-
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -84,12 +110,24 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<{ run: R
   try {
     config = withModelDefaults(resolveRunConfig(preset, input.config), manifest);
   } catch (err) {
-    throw new RunError((err as Error).message, 400, (err as { path?: string }).path ? `config.${(err as { path: string }).path}` : 'config');
+    throw new RunError(
+      (err as Error).message,
+      400,
+      (err as { path?: string }).path ? `config.${(err as { path: string }).path}` : 'config',
+    );
   }
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(runs)
-      .values({ id, model: resolved.model.name, baseVersionId: resolved.version.id, preset, config: config as unknown as Record<string, unknown>, state: 'pending', result: {} })
+      .values({
+        id,
+        model: resolved.model.name,
+        baseVersionId: resolved.version.id,
+        preset,
+        config: config as unknown as Record<string, unknown>,
+        state: 'pending',
+        result: {},
+      })
       .onConflictDoNothing({ target: runs.id })
       .returning();
     if (!row) {
@@ -99,7 +137,11 @@ export async function createRun(db: Db, input: CreateRunInput): Promise<{ run: R
       }
       return { run: existing, created: false };
     }
-    await appendEvent(tx, { type: 'neon.run.created', subject: runSubject(id), payload: { run_id: id, model: row.model, base_version_id: row.baseVersionId, preset, config } });
+    await appendEvent(tx, {
+      type: 'neon.run.created',
+      subject: runSubject(id),
+      payload: { run_id: id, model: row.model, base_version_id: row.baseVersionId, preset, config },
+    });
     return { run: row, created: true };
   });
 }
@@ -119,7 +161,9 @@ export function sweepGrid(config: RunConfig): SweepGrid {
 /** The run's multi-fidelity rungs, or null when every trial uses the full selection count. */
 export function sweepFidelity(config: RunConfig): Fidelity | null {
   const f = config.sweep.fidelity;
-  return f ? { rungs: rungCounts(config.selection.seeds.count, f.rungs), z: f.z, maxContenders: f.max_contenders } : null;
+  return f
+    ? { rungs: rungCounts(config.selection.seeds.count, f.rungs), z: f.z, maxContenders: f.max_contenders }
+    : null;
 }
 
 /** The selection procedure of a run over its trial rows (what `decide` runs, for tests and tools). */
@@ -162,9 +206,22 @@ function resultsOf(rows: readonly TrialRow[], phase: 'select' | 'report'): Map<s
  * A selection trial on the first n seeds; under multi-fidelity selection, the lowest rung also measures its halves,
  * and a higher rung reuses the feature statistics of the same point's trial one rung below.
  */
-async function ensureTrial(tx: Db, run: RunRow, phase: 'select' | 'report', p: SelectionTrial | SweepPoint, facts: RunFacts, config: RunConfig, rows: readonly TrialRow[]): Promise<void> {
+async function ensureTrial(
+  tx: Db,
+  run: RunRow,
+  phase: 'select' | 'report',
+  p: SelectionTrial | SweepPoint,
+  facts: RunFacts,
+  config: RunConfig,
+  rows: readonly TrialRow[],
+): Promise<void> {
   const fidelity = sweepFidelity(config);
-  const n = phase === 'select' && 'n' in p ? p.n : phase === 'select' ? config.selection.seeds.count : config.report.seeds.count;
+  const n =
+    phase === 'select' && 'n' in p
+      ? p.n
+      : phase === 'select'
+        ? config.selection.seeds.count
+        : config.report.seeds.count;
   const key = trialKey(phase, p, n, fidelity);
   const snapshot = p.snapshot === null ? null : facts.snapshots!.find((s) => s.step === p.snapshot);
   if (p.snapshot !== null && !snapshot) throw new Error(`run ${run.id}: no snapshot ${p.snapshot}`);
@@ -174,13 +231,27 @@ async function ensureTrial(tx: Db, run: RunRow, phase: 'select' | 'report', p: S
   let reuse: { first: number; count: number; stats: string }[] = [];
   if (rung > 0) {
     const below = rows.find((t) => t.key === trialKey('select', p, rungs[rung - 1], fidelity) && t.state === 'done');
-    reuse = ((below?.result as { chunks?: typeof reuse } | null)?.chunks ?? []).map((c) => ({ first: c.first, count: c.count, stats: c.stats }));
+    reuse = ((below?.result as { chunks?: typeof reuse } | null)?.chunks ?? []).map((c) => ({
+      first: c.first,
+      count: c.count,
+      stats: c.stats,
+    }));
   }
   const { job } = await enqueueJob(tx, {
     type: JOB_TYPES.trial,
     key: jobKey(run.id, `trial:${key}`),
     subject: runSubject(run.id),
-    payload: { run_id: run.id, trial_key: key, phase, snapshot: snapshot ?? null, w: p.w, cfg: p.cfg, seeds, halves: rung === 0, reuse } satisfies z.input<typeof TrialJobPayload>,
+    payload: {
+      run_id: run.id,
+      trial_key: key,
+      phase,
+      snapshot: snapshot ?? null,
+      w: p.w,
+      cfg: p.cfg,
+      seeds,
+      halves: rung === 0,
+      reuse,
+    } satisfies z.input<typeof TrialJobPayload>,
   });
   await tx
     .insert(trials)
@@ -209,11 +280,20 @@ async function applyEvent(tx: Db, run: RunRow, facts: RunFacts, e: NeonEvent): P
     const fid = Number(r.fid);
     const [row] = await tx
       .update(trials)
-      .set({ state: 'done', ...(phase === 'select' ? { fidSelect: fid } : { fidReport: fid }), result: r, updatedAt: sql`now()` })
+      .set({
+        state: 'done',
+        ...(phase === 'select' ? { fidSelect: fid } : { fidReport: fid }),
+        result: r,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(trials.runId, run.id), eq(trials.key, key), eq(trials.state, 'running')))
       .returning();
     if (row) {
-      await appendEvent(tx, { type: 'neon.trial.done', subject: runSubject(run.id), payload: { run_id: run.id, key, phase, snapshot: row.snapshot, w: row.w, cfg: row.cfg, fid } });
+      await appendEvent(tx, {
+        type: 'neon.trial.done',
+        subject: runSubject(run.id),
+        payload: { run_id: run.id, key, phase, snapshot: row.snapshot, w: row.w, cfg: row.cfg, fid },
+      });
     }
   }
   return {};
@@ -229,7 +309,13 @@ function summarize(run: RunRow, config: RunConfig, facts: RunFacts, rows: readon
     run_id: run.id,
     model: run.model,
     base: { cfg: sweep.base.cfg, fid_select: sweep.base.fid, fid_report: fidReport(sweep.base) },
-    best: { snapshot: sweep.best.snapshot, w: sweep.best.w, cfg: sweep.best.cfg, fid_select: sweep.best.fid, fid_report: fidReport(sweep.best) },
+    best: {
+      snapshot: sweep.best.snapshot,
+      w: sweep.best.w,
+      cfg: sweep.best.cfg,
+      fid_select: sweep.best.fid,
+      fid_report: fidReport(sweep.best),
+    },
     promoted: facts.promoted?.ref ?? null,
     trials: select.map((t) => ({ snapshot: t.snapshot, w: t.w!, cfg: t.cfg!, n: nOf(t), fid_select: t.fidSelect! })),
     seeds: { select: seedBounds(config.selection.seeds), report: seedBounds(config.report.seeds) },
@@ -238,16 +324,31 @@ function summarize(run: RunRow, config: RunConfig, facts: RunFacts, rows: readon
 }
 
 /** Decides the run's next state from its rows and enqueues what that state needs (idempotently). */
-async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): Promise<{ state: RunState; error?: string }> {
+async function decide(
+  tx: Db,
+  run: RunRow,
+  facts: RunFacts,
+  config: RunConfig,
+): Promise<{ state: RunState; error?: string }> {
   let state = run.state as RunState;
   const subject = runSubject(run.id);
   for (let guard = 0; guard < 10; guard++) {
     const before = state;
     if (state === 'pending') {
-      await enqueueJob(tx, { type: JOB_TYPES.synthesize, key: jobKey(run.id, 'synthesize'), subject, payload: { run_id: run.id } satisfies z.input<typeof SynthesizeJobPayload> });
+      await enqueueJob(tx, {
+        type: JOB_TYPES.synthesize,
+        key: jobKey(run.id, 'synthesize'),
+        subject,
+        payload: { run_id: run.id } satisfies z.input<typeof SynthesizeJobPayload>,
+      });
       state = 'synthesizing';
     } else if (state === 'synthesizing' && facts.sample_set) {
-      await enqueueJob(tx, { type: JOB_TYPES.selftrain, key: jobKey(run.id, 'selftrain'), subject, payload: { run_id: run.id, sample_set: facts.sample_set } satisfies z.input<typeof SelfTrainJobPayload> });
+      await enqueueJob(tx, {
+        type: JOB_TYPES.selftrain,
+        key: jobKey(run.id, 'selftrain'),
+        subject,
+        payload: { run_id: run.id, sample_set: facts.sample_set } satisfies z.input<typeof SelfTrainJobPayload>,
+      });
       state = 'self-training';
     } else if (state === 'self-training' && facts.snapshots) {
       state = 'sweeping';
@@ -271,7 +372,12 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
         // w = 0 is θr itself: no improvement, nothing to promote unless the config asks for it anyway
         if (config.promote === 'always' || (config.promote && b.w !== 0)) {
           const snapshot = b.snapshot === null ? null : facts.snapshots!.find((s) => s.step === b.snapshot)!;
-          await enqueueJob(tx, { type: JOB_TYPES.promote, key: jobKey(run.id, 'promote'), subject, payload: { run_id: run.id, snapshot, w: b.w, cfg: b.cfg } satisfies z.input<typeof PromoteJobPayload> });
+          await enqueueJob(tx, {
+            type: JOB_TYPES.promote,
+            key: jobKey(run.id, 'promote'),
+            subject,
+            payload: { run_id: run.id, snapshot, w: b.w, cfg: b.cfg } satisfies z.input<typeof PromoteJobPayload>,
+          });
           state = 'promoting';
         } else {
           facts.promoted = null;
@@ -281,7 +387,8 @@ async function decide(tx: Db, run: RunRow, facts: RunFacts, config: RunConfig): 
     } else if (state === 'promoting' && facts.promoted !== undefined) {
       state = 'succeeded';
     }
-    if (state === 'succeeded' && !facts.summary) facts.summary = summarize(run, config, facts, await runTrials(tx, run.id));
+    if (state === 'succeeded' && !facts.summary)
+      facts.summary = summarize(run, config, facts, await runTrials(tx, run.id));
     if (state === before) break;
   }
   return { state };
@@ -306,7 +413,12 @@ export async function advanceRun(db: Db, runId: string): Promise<AdvanceResult> 
       if (FINAL_RUN_STATES.includes(run.state)) return { state: run.state, changed: false, n: 0 };
       const config = runConfigOf(run);
       const facts = structuredClone(factsOf(run));
-      const batch = await readEvents(tx, { after: run.eventCursor, subject: runSubject(runId), types: ['job.succeeded', 'job.failed'], limit: 200 });
+      const batch = await readEvents(tx, {
+        after: run.eventCursor,
+        subject: runSubject(runId),
+        types: ['job.succeeded', 'job.failed'],
+        limit: 200,
+      });
       let failure: string | undefined;
       for (const e of batch) {
         const r = await applyEvent(tx, run, facts, e);
@@ -318,14 +430,35 @@ export async function advanceRun(db: Db, runId: string): Promise<AdvanceResult> 
       if (changed) {
         await tx
           .update(runs)
-          .set({ state: next.state, result: facts as Record<string, unknown>, eventCursor: cursor, error: failure ?? null, updatedAt: sql`now()` })
+          .set({
+            state: next.state,
+            result: facts as Record<string, unknown>,
+            eventCursor: cursor,
+            error: failure ?? null,
+            updatedAt: sql`now()`,
+          })
           .where(eq(runs.id, runId));
       }
       if (next.state !== run.state) {
         const subject = runSubject(runId);
-        if (next.state === 'succeeded') await appendEvent(tx, { type: 'neon.run.succeeded', subject, payload: { run_id: runId, from: run.state, result: facts.summary } });
-        else if (next.state === 'failed') await appendEvent(tx, { type: 'neon.run.failed', subject, payload: { run_id: runId, from: run.state, error: failure } });
-        else await appendEvent(tx, { type: 'neon.run.phase', subject, payload: { run_id: runId, from: run.state, to: next.state } });
+        if (next.state === 'succeeded')
+          await appendEvent(tx, {
+            type: 'neon.run.succeeded',
+            subject,
+            payload: { run_id: runId, from: run.state, result: facts.summary },
+          });
+        else if (next.state === 'failed')
+          await appendEvent(tx, {
+            type: 'neon.run.failed',
+            subject,
+            payload: { run_id: runId, from: run.state, error: failure },
+          });
+        else
+          await appendEvent(tx, {
+            type: 'neon.run.phase',
+            subject,
+            payload: { run_id: runId, from: run.state, to: next.state },
+          });
       }
       return { state: next.state, changed, n: batch.length };
     });
@@ -347,16 +480,31 @@ export async function cancelRun(db: Db, runId: string): Promise<RunRow> {
     if (!run) throw new RunError(`no run '${runId}'`, 404, 'id');
     if (run.state === 'succeeded') throw new RunError(`run '${runId}' has already succeeded`, 409, 'id');
     if (run.state === 'failed') return run;
-    const open = await tx.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.subject, runSubject(runId)), inArray(jobs.state, ['queued', 'running'])));
+    const open = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.subject, runSubject(runId)), inArray(jobs.state, ['queued', 'running'])));
     for (const j of open) await cancelJob(tx, j.id, 'run cancelled');
-    const [row] = await tx.update(runs).set({ state: 'failed', error: 'cancelled', updatedAt: sql`now()` }).where(eq(runs.id, runId)).returning();
-    await appendEvent(tx, { type: 'neon.run.failed', subject: runSubject(runId), payload: { run_id: runId, from: run.state, error: 'cancelled', cancelled: true } });
+    const [row] = await tx
+      .update(runs)
+      .set({ state: 'failed', error: 'cancelled', updatedAt: sql`now()` })
+      .where(eq(runs.id, runId))
+      .returning();
+    await appendEvent(tx, {
+      type: 'neon.run.failed',
+      subject: runSubject(runId),
+      payload: { run_id: runId, from: run.state, error: 'cancelled', cancelled: true },
+    });
     return row;
   });
 }
 
 export async function activeRunIds(db: Db): Promise<string[]> {
-  const rows = await db.select({ id: runs.id }).from(runs).where(notInArray(runs.state, [...FINAL_RUN_STATES])).orderBy(asc(runs.createdAt));
+  const rows = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(notInArray(runs.state, [...FINAL_RUN_STATES]))
+    .orderBy(asc(runs.createdAt));
   return rows.map((r) => r.id);
 }
 
@@ -378,7 +526,12 @@ export interface OrchestratorLoopOptions {
 export async function runOrchestrator(opts: OrchestratorLoopOptions): Promise<void> {
   const { database, signal } = opts;
   const db = database.db;
-  const onError = opts.onError ?? ((err, runId) => console.error(`orchestrator${runId ? ` run ${runId}` : ''}: ${err instanceof Error ? err.message : String(err)}`));
+  const onError =
+    opts.onError ??
+    ((err, runId) =>
+      console.error(
+        `orchestrator${runId ? ` run ${runId}` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+      ));
   while (!signal.aborted) {
     let cursor = 0;
     try {
@@ -397,7 +550,15 @@ export async function runOrchestrator(opts: OrchestratorLoopOptions): Promise<vo
     }
     if (signal.aborted) break;
     try {
-      await waitForEvents(database, { after: cursor, subjectPrefix: 'run:', types: ['job.succeeded', 'job.failed', 'neon.run.created'], limit: 1, timeoutMs: opts.pollMs ?? 1000, pollMs: opts.pollMs ?? 1000, signal });
+      await waitForEvents(database, {
+        after: cursor,
+        subjectPrefix: 'run:',
+        types: ['job.succeeded', 'job.failed', 'neon.run.created'],
+        limit: 1,
+        timeoutMs: opts.pollMs ?? 1000,
+        pollMs: opts.pollMs ?? 1000,
+        signal,
+      });
     } catch (err) {
       onError(err);
       await new Promise((r) => setTimeout(r, opts.pollMs ?? 1000));

@@ -9,11 +9,25 @@ import { runConfigSchema, type RunConfig } from '../../shared/neon/run-config.ts
 import type { ScoredPoint } from '../../shared/neon/sweep.ts';
 import type { BaseModel } from './steps.ts';
 
-export const RUN_STATES = ['pending', 'synthesizing', 'self-training', 'sweeping', 'reporting', 'promoting', 'succeeded', 'failed'] as const;
+export const RUN_STATES = [
+  'pending',
+  'synthesizing',
+  'self-training',
+  'sweeping',
+  'reporting',
+  'promoting',
+  'succeeded',
+  'failed',
+] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export const FINAL_RUN_STATES: readonly string[] = ['succeeded', 'failed'];
 
-export const JOB_TYPES = { synthesize: 'neon.synthesize', selftrain: 'neon.selftrain', trial: 'neon.trial', promote: 'neon.promote' } as const;
+export const JOB_TYPES = {
+  synthesize: 'neon.synthesize',
+  selftrain: 'neon.selftrain',
+  trial: 'neon.trial',
+  promote: 'neon.promote',
+} as const;
 
 /** What the orchestrator has learned about a run so far (runs.result). */
 export interface RunFacts {
@@ -81,7 +95,12 @@ export async function baseModelOf(db: Db, row: RunRow): Promise<BaseModel> {
   if (row.baseVersionId === null) throw new Error(`run ${row.id} has no base version`);
   const v = await getModelVersion(db, row.baseVersionId);
   if (!v) throw new Error(`run ${row.id}: base version ${row.baseVersionId} is gone`);
-  return { model: row.model, versionId: v.id, artifactId: v.artifactId, manifest: parseManifest(v.manifest, `${row.model}@${v.tag}`) };
+  return {
+    model: row.model,
+    versionId: v.id,
+    artifactId: v.artifactId,
+    manifest: parseManifest(v.manifest, `${row.model}@${v.tag}`),
+  };
 }
 
 export interface PrecisionRecall {
@@ -91,7 +110,10 @@ export interface PrecisionRecall {
 
 /** precision and recall of a point, when it has them. */
 function precisionRecall(p: PrecisionRecall): PrecisionRecall {
-  return { ...(typeof p.precision === 'number' ? { precision: p.precision } : {}), ...(typeof p.recall === 'number' ? { recall: p.recall } : {}) };
+  return {
+    ...(typeof p.precision === 'number' ? { precision: p.precision } : {}),
+    ...(typeof p.recall === 'number' ? { recall: p.recall } : {}),
+  };
 }
 
 /** The summary with its keys in the documented order (jsonb storage does not keep key order). */
@@ -100,7 +122,14 @@ export function orderedSummary(s: RunSummary): RunSummary {
     run_id: s.run_id,
     model: s.model,
     base: { cfg: s.base.cfg, fid_select: s.base.fid_select, fid_report: s.base.fid_report, ...precisionRecall(s.base) },
-    best: { snapshot: s.best.snapshot, w: s.best.w, cfg: s.best.cfg, fid_select: s.best.fid_select, fid_report: s.best.fid_report, ...precisionRecall(s.best) },
+    best: {
+      snapshot: s.best.snapshot,
+      w: s.best.w,
+      cfg: s.best.cfg,
+      fid_select: s.best.fid_select,
+      fid_report: s.best.fid_report,
+      ...precisionRecall(s.best),
+    },
     promoted: s.promoted,
     trials: s.trials.map((t) => ({ snapshot: t.snapshot, w: t.w, cfg: t.cfg, n: t.n, fid_select: t.fid_select })),
     seeds: { select: s.seeds.select, report: s.seeds.report },

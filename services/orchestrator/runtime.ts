@@ -15,10 +15,18 @@ export interface NeonRuntime {
   close(): Promise<void>;
 }
 
-export function createNeonRuntime(opts: { store: ArtifactStore; ortWorkers?: number } & Partial<Pick<FamilyStepsDeps, 'family' | 'scorer'>>): NeonRuntime {
+export function createNeonRuntime(
+  opts: { store: ArtifactStore; ortWorkers?: number } & Partial<Pick<FamilyStepsDeps, 'family' | 'scorer'>>,
+): NeonRuntime {
   const ort = new OrtEngine({ workers: opts.ortWorkers ?? 1 });
   let tfp: Promise<TF> | undefined;
   const tf = () => (tfp ??= loadTf());
-  const steps = createFamilySteps({ store: opts.store, tf, ort, family: opts.family ?? builtinFamilies, scorer: opts.scorer ?? scorerFor });
+  const steps = createFamilySteps({
+    store: opts.store,
+    tf,
+    ort,
+    family: opts.family ?? builtinFamilies,
+    scorer: opts.scorer ?? scorerFor,
+  });
   return { steps, ort, tf, close: () => ort.close() };
 }

@@ -28,7 +28,12 @@ export const toyPointScorer: FidScorer = {
 };
 
 /** An image model: a feature extractor (with its preprocessing contract) against reference statistics. */
-export function extractorScorer(name: string, extractor: FeatureExtractor, reference: Gaussian, batch = 256): FidScorer {
+export function extractorScorer(
+  name: string,
+  extractor: FeatureExtractor,
+  reference: Gaussian,
+  batch = 256,
+): FidScorer {
   return {
     name,
     reference,

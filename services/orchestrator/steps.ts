@@ -78,5 +78,9 @@ export interface NeonSteps {
   synthesize(base: BaseModel, config: RunConfig, ctx: StepContext): Promise<SynthesisResult>;
   selfTrain(base: BaseModel, config: RunConfig, sampleSet: string, ctx: StepContext): Promise<SelfTrainResult>;
   trial(base: BaseModel, config: RunConfig, input: TrialInput, ctx: StepContext): Promise<TrialResult>;
-  materialize(base: BaseModel, snapshot: { step: number; artifact: string } | null, w: number): Promise<MaterializeResult>;
+  materialize(
+    base: BaseModel,
+    snapshot: { step: number; artifact: string } | null,
+    w: number,
+  ): Promise<MaterializeResult>;
 }

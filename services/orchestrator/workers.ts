@@ -6,7 +6,13 @@ import type { ClaimedJob } from '../../shared/jobs/job-queue.ts';
 import { PermanentJobError } from '../../shared/jobs/job-queue.ts';
 import { runWorker, type JobContext } from '../../shared/jobs/worker.ts';
 import { recordArtifact, registerModelVersion, setAlias } from '../../shared/registry/registry.ts';
-import { parsePayload, PromoteJobPayload, SelfTrainJobPayload, SynthesizeJobPayload, TrialJobPayload } from './job-payloads.ts';
+import {
+  parsePayload,
+  PromoteJobPayload,
+  SelfTrainJobPayload,
+  SynthesizeJobPayload,
+  TrialJobPayload,
+} from './job-payloads.ts';
 import { baseModelOf, getRun, JOB_TYPES, runConfigOf } from './run-records.ts';
 import { runOrchestrator, type AdvanceResult } from './orchestrator.ts';
 import type { NeonSteps, StepContext } from './steps.ts';
@@ -27,7 +33,9 @@ async function runOf(deps: NeonWorkerDeps, runId: string) {
 }
 
 /** The handler of each Neon job type. */
-export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: ClaimedJob, ctx: JobContext) => Promise<Record<string, unknown>>> {
+export function neonJobHandlers(
+  deps: NeonWorkerDeps,
+): Record<string, (job: ClaimedJob, ctx: JobContext) => Promise<Record<string, unknown>>> {
   const { steps } = deps;
   return {
     [JOB_TYPES.synthesize]: async (job, ctx) => {
@@ -43,7 +51,14 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
     [JOB_TYPES.trial]: async (job, ctx) => {
       const p = parsePayload(TrialJobPayload, job.payload, job.type);
       const { config, base } = await runOf(deps, p.run_id);
-      return { ...(await steps.trial(base, config, { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds, halves: p.halves, reuse: p.reuse }, stepContext(ctx))) };
+      return {
+        ...(await steps.trial(
+          base,
+          config,
+          { snapshot: p.snapshot, w: p.w, cfg: p.cfg, seeds: p.seeds, halves: p.halves, reuse: p.reuse },
+          stepContext(ctx),
+        )),
+      };
     },
     [JOB_TYPES.promote]: async (job, ctx) => {
       const p = parsePayload(PromoteJobPayload, job.payload, job.type);
@@ -65,12 +80,23 @@ export function neonJobHandlers(deps: NeonWorkerDeps): Record<string, (job: Clai
       };
       const tag = `neon-${run.id}`;
       const { version } = await registerModelVersion(db, {
-        model: base.model, tag, artifact: artifact.id, manifest,
-        baseVersionId: base.versionId, snapshot: p.snapshot?.step, w: p.w, runId: run.id,
+        model: base.model,
+        tag,
+        artifact: artifact.id,
+        manifest,
+        baseVersionId: base.versionId,
+        snapshot: p.snapshot?.step,
+        w: p.w,
+        runId: run.id,
       });
       await setAlias(db, base.model, 'neon', version.id);
       await ctx.progress({ done: 2, total: 2, stage: 'registered' });
-      return { ref: `${base.model}@${tag}`, version_id: version.id, artifact: artifact.id, alias: `${base.model}@neon` };
+      return {
+        ref: `${base.model}@${tag}`,
+        version_id: version.id,
+        artifact: artifact.id,
+        alias: `${base.model}@neon`,
+      };
     },
   };
 }
@@ -90,8 +116,25 @@ export interface StartNeonOptions extends NeonWorkerDeps {
 export async function startNeon(opts: StartNeonOptions): Promise<void> {
   const handlers = neonJobHandlers(opts);
   const loops: Promise<void>[] = Object.entries(handlers).map(([type, handler]) =>
-    runWorker({ database: opts.database, type, handler, leaseMs: opts.leaseMs, pollMs: opts.pollMs, signal: opts.signal, onError: opts.onError }),
+    runWorker({
+      database: opts.database,
+      type,
+      handler,
+      leaseMs: opts.leaseMs,
+      pollMs: opts.pollMs,
+      signal: opts.signal,
+      onError: opts.onError,
+    }),
   );
-  if (opts.orchestrate ?? true) loops.push(runOrchestrator({ database: opts.database, signal: opts.signal, pollMs: opts.pollMs, onAdvance: opts.onAdvance, onError: opts.onError }));
+  if (opts.orchestrate ?? true)
+    loops.push(
+      runOrchestrator({
+        database: opts.database,
+        signal: opts.signal,
+        pollMs: opts.pollMs,
+        onAdvance: opts.onAdvance,
+        onError: opts.onError,
+      }),
+    );
   await Promise.all(loops);
 }

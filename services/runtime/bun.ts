@@ -8,7 +8,12 @@ interface BunServer {
   stop(closeActiveConnections?: boolean): Promise<void> | void;
 }
 interface BunGlobal {
-  serve(options: { fetch: (request: Request) => Response | Promise<Response>; port: number; hostname: string; idleTimeout?: number }): BunServer;
+  serve(options: {
+    fetch: (request: Request) => Response | Promise<Response>;
+    port: number;
+    hostname: string;
+    idleTimeout?: number;
+  }): BunServer;
 }
 
 export const listen: Listen = async ({ fetch, port, hostname }) => {

@@ -8,7 +8,12 @@ interface DenoServer {
 }
 interface DenoGlobal {
   serve(
-    options: { port: number; hostname: string; onListen?: (addr: { hostname: string; port: number }) => void; onError?: (err: unknown) => Response },
+    options: {
+      port: number;
+      hostname: string;
+      onListen?: (addr: { hostname: string; port: number }) => void;
+      onError?: (err: unknown) => Response;
+    },
     handler: (request: Request) => Response | Promise<Response>,
   ): DenoServer;
 }

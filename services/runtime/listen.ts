@@ -4,6 +4,11 @@ import { currentRuntime } from './runtime.ts';
 
 export async function listen(options: ListenOptions): Promise<Listener> {
   const runtime = currentRuntime();
-  const entry = runtime === 'bun' ? await import('./bun.ts') : runtime === 'deno' ? await import('./deno.ts') : await import('./node.ts');
+  const entry =
+    runtime === 'bun'
+      ? await import('./bun.ts')
+      : runtime === 'deno'
+        ? await import('./deno.ts')
+        : await import('./node.ts');
   return entry.listen(options);
 }

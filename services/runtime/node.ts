@@ -7,7 +7,11 @@ export const listen: Listen = ({ fetch, port, hostname }) =>
   new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, (info: AddressInfo) => {
       server.off('error', reject);
-      resolve({ address: info.address, port: info.port, close: () => new Promise<void>((done) => server.close(() => done())) });
+      resolve({
+        address: info.address,
+        port: info.port,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
     });
     server.once('error', reject);
   });

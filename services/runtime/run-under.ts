@@ -35,7 +35,11 @@ export function runUnder(runtime: Runtime, args: readonly string[]): Promise<num
     child.once('error', (err) => {
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      reject(new Error(`cannot start ${runtime} (${command}): ${err.message}; run npm ci (bun and deno are dev dependencies) or put ${runtime} on PATH`));
+      reject(
+        new Error(
+          `cannot start ${runtime} (${command}): ${err.message}; run npm ci (bun and deno are dev dependencies) or put ${runtime} on PATH`,
+        ),
+      );
     });
     child.once('exit', (code, signal) => {
       process.off('SIGTERM', onTerm);

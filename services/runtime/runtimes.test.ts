@@ -50,7 +50,9 @@ for (const runtime of RUNTIMES) {
   test(`neon serve under ${runtime}: health routes and generations`, { timeout: TIMEOUT + 60_000 }, async () => {
     // one NEON_HOME and database for all three, in turn: the second and third start on a current schema and
     // registered models
-    const db = postgres ? { DATABASE_URL: postgres.url, NEON_DB_SCHEMA: postgres.schema } : { DATABASE_URL: undefined, NEON_DB_SCHEMA: undefined };
+    const db = postgres
+      ? { DATABASE_URL: postgres.url, NEON_DB_SCHEMA: postgres.schema }
+      : { DATABASE_URL: undefined, NEON_DB_SCHEMA: undefined };
     const server = await startServe({
       runtime,
       via: runtime === 'node' ? 'binary' : 'flag',
@@ -77,9 +79,17 @@ for (const runtime of RUNTIMES) {
         body.data.map((d) => d.seed),
         [11, 12, 13],
       );
-      for (const d of body.data) assert.deepEqual([...Buffer.from(d.b64_json, 'base64').subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      for (const d of body.data)
+        assert.deepEqual(
+          [...Buffer.from(d.b64_json, 'base64').subarray(0, 8)],
+          [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+        );
       // bad input is still the API's 400 naming the field, whatever the runtime
-      const bad = await fetch(`${server.base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, n: 0 }) });
+      const bad = await fetch(`${server.base}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, n: 0 }),
+      });
       assert.equal(bad.status, 400);
       assert.match(((await bad.json()) as { error: { message: string } }).error.message, /^n:/);
       images.set(

@@ -36,7 +36,8 @@ export interface ServeProcess {
 /** Fails with what to do when a dev-dependency runtime is not installed in this checkout. */
 export function requireRuntimeBinary(runtime: Runtime): string {
   const bin = runtimeBinary(runtime);
-  if (runtime !== 'node' && !existsSync(bin)) throw new Error(`${runtime} is not installed in node_modules/.bin (it is a dev dependency): run npm ci`);
+  if (runtime !== 'node' && !existsSync(bin))
+    throw new Error(`${runtime} is not installed in node_modules/.bin (it is a dev dependency): run npm ci`);
   return bin;
 }
 
@@ -44,9 +45,13 @@ export async function startServe(opts: ServeProcessOptions): Promise<ServeProces
   requireRuntimeBinary(opts.runtime);
   const args = ['serve', '--port', '0', ...(opts.args ?? [])];
   const { command, args: argv } =
-    opts.via === 'flag' ? { command: process.execPath, args: [NEON, ...args, '--runtime', opts.runtime] } : neonCommand(opts.runtime, args);
+    opts.via === 'flag'
+      ? { command: process.execPath, args: [NEON, ...args, '--runtime', opts.runtime] }
+      : neonCommand(opts.runtime, args);
   // an undefined value removes the variable
-  const env = Object.fromEntries(Object.entries({ ...process.env, ...opts.env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(
+    Object.entries({ ...process.env, ...opts.env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let err = '';

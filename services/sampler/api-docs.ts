@@ -19,10 +19,20 @@ const GenerationResponse = z.object({
   ),
 });
 
-const ModelObject = z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() });
+const ModelObject = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  created: z.number().int(),
+  owned_by: z.string(),
+});
 const ModelList = z.object({ object: z.literal('list'), data: z.array(ModelObject) });
 const ModelDetail = ModelObject.extend({ version: z.string(), family: z.string() });
-const Refreshed = z.object({ id: z.string(), object: z.literal('model'), version: z.string(), content_hash: z.string() });
+const Refreshed = z.object({
+  id: z.string(),
+  object: z.literal('model'),
+  version: z.string(),
+  content_hash: z.string(),
+});
 const ServerMetadata = z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) });
 const TensorMetadata = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
 const ModelMetadata = z.object({
@@ -55,7 +65,11 @@ export function generationDoc(body: z.ZodType): RouteDoc {
   };
 }
 
-export const listModelsDoc: RouteDoc = { tags, summary: 'List the models (OpenAI’s list shape)', ok: { 200: { description: 'every model and alias', schema: ModelList } } };
+export const listModelsDoc: RouteDoc = {
+  tags,
+  summary: 'List the models (OpenAI’s list shape)',
+  ok: { 200: { description: 'every model and alias', schema: ModelList } },
+};
 export const getModelDoc: RouteDoc = {
   tags,
   summary: 'One model: the version a reference points at now',
@@ -71,9 +85,17 @@ export const refreshModelDoc: RouteDoc = {
 export const weightsDoc: RouteDoc = {
   tags,
   summary: 'Download a model version’s weights',
-  description: 'The ONNX graph of the version (format=onnx, the default), or its initializers by name as safetensors (format=safetensors), e.g. for `neon merge`.',
-  query: { format: { description: 'onnx (default) or safetensors', schema: { type: 'string', enum: ['onnx', 'safetensors'] } } },
-  ok: { 200: { description: 'the weights file (Content-Disposition names it; X-Neon-Content-Hash identifies the version)', mediaType: 'application/octet-stream' } },
+  description:
+    'The ONNX graph of the version (format=onnx, the default), or its initializers by name as safetensors (format=safetensors), e.g. for `neon merge`.',
+  query: {
+    format: { description: 'onnx (default) or safetensors', schema: { type: 'string', enum: ['onnx', 'safetensors'] } },
+  },
+  ok: {
+    200: {
+      description: 'the weights file (Content-Disposition names it; X-Neon-Content-Hash identifies the version)',
+      mediaType: 'application/octet-stream',
+    },
+  },
   errors: { 400: 'format is not onnx or safetensors', 404: modelNotFound },
 };
 export const imageFileDoc: RouteDoc = {
@@ -82,7 +104,11 @@ export const imageFileDoc: RouteDoc = {
   ok: { 200: { description: 'the PNG', mediaType: 'image/png' } },
   errors: { 404: 'no such image' },
 };
-export const serverMetadataDoc: RouteDoc = { tags: ['inference protocol v2'], summary: 'Server metadata', ok: { 200: { description: 'name, version, extensions', schema: ServerMetadata } } };
+export const serverMetadataDoc: RouteDoc = {
+  tags: ['inference protocol v2'],
+  summary: 'Server metadata',
+  ok: { 200: { description: 'name, version, extensions', schema: ServerMetadata } },
+};
 export const modelMetadataDoc: RouteDoc = {
   tags: ['inference protocol v2'],
   summary: 'Model metadata (inputs, outputs, family, sampler defaults)',

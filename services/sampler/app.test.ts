@@ -24,7 +24,11 @@ before(async () => {
   const m = tinyFlowModel('tiny-flow');
   source.add(m.onnx, m.manifest);
   provider = new ModelProvider({ engine, sources: [source], families: familyResolver({ flow: tinyFlowFamily }) });
-  app = createSamplerApp({ models: provider, store: new ArtifactStore(join(dir, 'artifacts')), publicUrl: 'https://neon.example.org/api' });
+  app = createSamplerApp({
+    models: provider,
+    store: new ArtifactStore(join(dir, 'artifacts')),
+    publicUrl: 'https://neon.example.org/api',
+  });
 });
 
 after(async () => {
@@ -33,7 +37,11 @@ after(async () => {
 });
 
 async function generate(body: Record<string, unknown>): Promise<{ status: number; json: any }> {
-  const res = await app.request('/v1/images/generations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await app.request('/v1/images/generations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -42,7 +50,14 @@ function pixels(b64: string): Uint8Array {
 }
 
 test('a generation answers OpenAI-shaped PNGs of the native size with their seeds and classes', async () => {
-  const { status, json } = await generate({ model: 'tiny-flow', prompt: 'ignored', n: 3, seed: 10, class_labels: [0, 1, 2], size: '8x8' });
+  const { status, json } = await generate({
+    model: 'tiny-flow',
+    prompt: 'ignored',
+    n: 3,
+    seed: 10,
+    class_labels: [0, 1, 2],
+    size: '8x8',
+  });
   assert.equal(status, 200);
   assert.equal(typeof json.created, 'number');
   assert.equal(json.data.length, 3);
@@ -107,7 +122,11 @@ test('each bad field is a 400 naming its param', async () => {
     else assert.match(json.error.message, /guidance/);
     assert.equal(typeof json.error.message, 'string');
   }
-  const res = await app.request('/v1/images/generations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
+  const res = await app.request('/v1/images/generations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"model":',
+  });
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error.code, 'invalid_json');
 });
@@ -128,7 +147,10 @@ test('GET /v1/models lists the models in OpenAI list shape', async () => {
   assert.equal(res.status, 200);
   const json = await res.json();
   assert.equal(json.object, 'list');
-  assert.deepEqual(json.data.map((m: any) => [m.id, m.object, m.owned_by]), [['tiny-flow', 'model', 'neon']]);
+  assert.deepEqual(
+    json.data.map((m: any) => [m.id, m.object, m.owned_by]),
+    [['tiny-flow', 'model', 'neon']],
+  );
   assert.equal(typeof json.data[0].created, 'number');
 });
 
@@ -188,7 +210,12 @@ test('a model is loaded once and reused; refresh serves a replaced model at once
 
 test('beyond the queue a request is answered 429 in OpenAI shape', async () => {
   const busy = createSamplerApp({ models: provider, limits: { maxActive: 1, maxQueue: 0 } });
-  const post = () => busy.request('/v1/images/generations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tiny-flow', n: 64, num_inference_steps: 200 }) });
+  const post = () =>
+    busy.request('/v1/images/generations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny-flow', n: 64, num_inference_steps: 200 }),
+    });
   const [a, b] = await Promise.all([post(), post()]);
   assert.deepEqual([a.status, b.status].sort(), [200, 429]);
   const refused = a.status === 429 ? a : b;
@@ -201,7 +228,12 @@ test('metadata reads load nothing, and unknown references do not grow the cache 
   const cold = new MemoryModelSource();
   const m = tinyFlowModel('cold-flow');
   cold.add(m.onnx, m.manifest);
-  const lazy = new ModelProvider({ engine, sources: [cold], families: familyResolver({ flow: tinyFlowFamily }), maxResolutions: 50 });
+  const lazy = new ModelProvider({
+    engine,
+    sources: [cold],
+    families: familyResolver({ flow: tinyFlowFamily }),
+    maxResolutions: 50,
+  });
   const meta = createSamplerApp({ models: lazy });
   for (const path of ['/v2/models/cold-flow', '/v2/models/cold-flow/versions/base', '/v1/models/cold-flow']) {
     assert.equal((await meta.request(path)).status, 200, path);

@@ -13,7 +13,12 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, fromZod, jsonBody, onApiError } from '../../shared/http/errors.ts';
 import { imagesToPng } from '../../shared/samples/png-encode.ts';
-import { ModelNotFoundError, type DescribedModel, type LoadedModel, type ModelProvider } from '../../shared/serving/model-provider.ts';
+import {
+  ModelNotFoundError,
+  type DescribedModel,
+  type LoadedModel,
+  type ModelProvider,
+} from '../../shared/serving/model-provider.ts';
 import { UnknownFamilyError } from '../../shared/families/registry.ts';
 import type { SampleRequest } from '../../shared/families/generator-family.ts';
 import { sampleInLanes } from '../../shared/families/sample-lanes.ts';
@@ -22,7 +27,12 @@ import type { ArtifactStore } from '../../shared/store/artifact-store.ts';
 import { isArtifactId } from '../../shared/store/artifact-store.ts';
 import { Limiter, QueueFullError } from './limiter.ts';
 import { documented } from '../../shared/http/route-docs.ts';
-import { WEIGHT_FORMATS, weightsFileName, writeVersionWeights, type WeightFormat } from '../../shared/serving/version-weights.ts';
+import {
+  WEIGHT_FORMATS,
+  weightsFileName,
+  writeVersionWeights,
+  type WeightFormat,
+} from '../../shared/serving/version-weights.ts';
 import * as docs from './api-docs.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,7 +75,9 @@ function generationBody(limits: SamplerLimits) {
       n: z.number().int().min(1).max(limits.maxN).default(1),
       response_format: z.enum(['b64_json', 'url']).default('b64_json'),
       size: z.string().optional(),
-      class_labels: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1).max(limits.maxN)]).optional(),
+      class_labels: z
+        .union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1).max(limits.maxN)])
+        .optional(),
       guidance_scale: z.number().min(0).max(100).optional(),
       num_inference_steps: z.number().int().min(1).max(limits.maxSteps).optional(),
       seed: z.number().int().min(0).max(MAX_SEED).optional(),
@@ -91,23 +103,43 @@ function toSampleRequest(model: LoadedModel, body: GenerationBody, seed: number)
   const [C, H, W] = m.data.shape.length === 3 ? m.data.shape : [0, 0, 0];
   if (C === 0) throw bad(`model '${body.model}' does not make images`, 'model', 'model_not_supported');
   const native = `${W}x${H}`;
-  if (body.size !== undefined && body.size !== native) throw bad(`size: model '${body.model}' makes ${native} images only, got '${body.size}'`, 'size', 'unsupported_size');
+  if (body.size !== undefined && body.size !== native)
+    throw bad(
+      `size: model '${body.model}' makes ${native} images only, got '${body.size}'`,
+      'size',
+      'unsupported_size',
+    );
   const k = m.conditioning.num_classes;
   let labels: number[] | undefined;
   if (body.class_labels !== undefined) {
     if (k === 0) throw bad(`class_labels: model '${body.model}' is unconditional`, 'class_labels');
     const given = typeof body.class_labels === 'number' ? [body.class_labels] : body.class_labels;
-    if (given.length !== 1 && given.length !== body.n) throw bad(`class_labels: give one label for all images or one per image (n = ${body.n}), got ${given.length}`, 'class_labels');
+    if (given.length !== 1 && given.length !== body.n)
+      throw bad(
+        `class_labels: give one label for all images or one per image (n = ${body.n}), got ${given.length}`,
+        'class_labels',
+      );
     given.forEach((c, i) => {
-      if (c >= k) throw bad(`class_labels${typeof body.class_labels === 'number' ? '' : `.${i}`}: model '${body.model}' has classes 0..${k - 1}, got ${c}`, typeof body.class_labels === 'number' ? 'class_labels' : `class_labels.${i}`);
+      if (c >= k)
+        throw bad(
+          `class_labels${typeof body.class_labels === 'number' ? '' : `.${i}`}: model '${body.model}' has classes 0..${k - 1}, got ${c}`,
+          typeof body.class_labels === 'number' ? 'class_labels' : `class_labels.${i}`,
+        );
     });
     labels = given.length === 1 ? Array(body.n).fill(given[0]) : given;
   } else if (k > 0) labels = Array.from({ length: body.n }, (_, i) => (seed + i) % k);
   const ar = m.family === 'ar';
-  if (!ar && body.temperature !== undefined) throw bad(`temperature: applies to autoregressive models only; '${body.model}' is a ${m.family} model`, 'temperature');
-  if (!ar && body.top_k !== undefined) throw bad(`top_k: applies to autoregressive models only; '${body.model}' is a ${m.family} model`, 'top_k');
-  if (ar && body.num_inference_steps !== undefined) throw bad(`num_inference_steps: an autoregressive model takes one step per token`, 'num_inference_steps');
-  if (k === 0 && body.guidance_scale !== undefined) throw bad(`guidance_scale: model '${body.model}' is unconditional`, 'guidance_scale');
+  if (!ar && body.temperature !== undefined)
+    throw bad(
+      `temperature: applies to autoregressive models only; '${body.model}' is a ${m.family} model`,
+      'temperature',
+    );
+  if (!ar && body.top_k !== undefined)
+    throw bad(`top_k: applies to autoregressive models only; '${body.model}' is a ${m.family} model`, 'top_k');
+  if (ar && body.num_inference_steps !== undefined)
+    throw bad(`num_inference_steps: an autoregressive model takes one step per token`, 'num_inference_steps');
+  if (k === 0 && body.guidance_scale !== undefined)
+    throw bad(`guidance_scale: model '${body.model}' is unconditional`, 'guidance_scale');
   return {
     n: body.n,
     seed: API_SEED_STREAM,
@@ -147,7 +179,9 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
   const app = new Hono();
   app.onError(onApiError);
 
-  app.get('/v2', documented(docs.serverMetadataDoc), (c) => c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }));
+  app.get('/v2', documented(docs.serverMetadataDoc), (c) =>
+    c.json({ name: 'neon-sampler', version: '0.1.0', extensions: [] }),
+  );
 
   async function metadata(c: Context, ref: string) {
     const m = await describeModel(models, ref, 'name');
@@ -157,11 +191,20 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
       platform: 'onnx',
       inputs: m.signature.inputs,
       outputs: m.signature.outputs,
-      parameters: { family: m.manifest.family, version: m.tag, content_hash: m.key, data_shape: m.manifest.data.shape, num_classes: m.manifest.conditioning.num_classes, sampler: m.manifest.sampler },
+      parameters: {
+        family: m.manifest.family,
+        version: m.tag,
+        content_hash: m.key,
+        data_shape: m.manifest.data.shape,
+        num_classes: m.manifest.conditioning.num_classes,
+        sampler: m.manifest.sampler,
+      },
     });
   }
   app.get('/v2/models/:name', documented(docs.modelMetadataDoc), (c) => metadata(c, c.req.param('name')));
-  app.get('/v2/models/:name/versions/:version', documented(docs.modelMetadataDoc), (c) => metadata(c, `${c.req.param('name')}@${c.req.param('version')}`));
+  app.get('/v2/models/:name/versions/:version', documented(docs.modelMetadataDoc), (c) =>
+    metadata(c, `${c.req.param('name')}@${c.req.param('version')}`),
+  );
   app.get('/v2/models/:name/ready', documented(docs.modelReadyDoc), async (c) => {
     await loadModel(models, c.req.param('name'), 'name');
     return c.json({ name: c.req.param('name'), ready: true });
@@ -169,7 +212,15 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
 
   app.get('/v1/models', documented(docs.listModelsDoc), async (c) => {
     const list = await models.list();
-    return c.json({ object: 'list', data: list.map((m) => ({ id: m.id, object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'neon' })) });
+    return c.json({
+      object: 'list',
+      data: list.map((m) => ({
+        id: m.id,
+        object: 'model',
+        created: Math.floor(m.createdAt.getTime() / 1000),
+        owned_by: 'neon',
+      })),
+    });
   });
 
   app.get('/v1/models/:model', documented(docs.getModelDoc), async (c) => {
@@ -201,7 +252,12 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     const parsed = Body.safeParse(await jsonBody(c));
     if (!parsed.success) throw fromZod(parsed.error);
     const body = parsed.data;
-    if (body.response_format === 'url' && !store) throw bad('response_format: "url" is not available on this server; use "b64_json"', 'response_format', 'unsupported_value');
+    if (body.response_format === 'url' && !store)
+      throw bad(
+        'response_format: "url" is not available on this server; use "b64_json"',
+        'response_format',
+        'unsupported_value',
+      );
     const model = await loadModel(models, body.model, 'model');
     const seed = body.seed ?? Math.floor(Math.random() * (MAX_SEED - limits.maxN));
     const req = toSampleRequest(model, body, seed);
@@ -219,9 +275,20 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     const origin = deps.publicUrl?.replace(/\/+$/, '') ?? '';
     const data = await Promise.all(
       pngs.map(async (png, i) => {
-        const meta = { class_label: model.manifest.conditioning.num_classes === 0 ? null : result.labels[i], seed: seed + i };
+        const meta = {
+          class_label: model.manifest.conditioning.num_classes === 0 ? null : result.labels[i],
+          seed: seed + i,
+        };
         if (body.response_format === 'url') {
-          const a = await store!.put(png, 'png', { model: body.model, version: model.tag, content_hash: model.key, seed: seed + i, class_label: meta.class_label, guidance_scale: req.guidanceScale ?? null, steps: req.steps ?? null });
+          const a = await store!.put(png, 'png', {
+            model: body.model,
+            version: model.tag,
+            content_hash: model.key,
+            seed: seed + i,
+            class_label: meta.class_label,
+            guidance_scale: req.guidanceScale ?? null,
+            steps: req.steps ?? null,
+          });
           return { url: `${origin}/v1/images/files/${a.id}.png`, ...meta };
         }
         return { b64_json: Buffer.from(png).toString('base64'), ...meta };
@@ -235,12 +302,16 @@ export function createSamplerApp(deps: SamplerAppDeps): Hono {
     const id = file.endsWith('.png') ? file.slice(0, -4) : file;
     const m = store && isArtifactId(id) ? await store.manifest(id) : undefined;
     if (!m || m.kind !== 'png') throw new ApiError(404, `no image '${file}'`, 'file', 'not_found');
-    return c.body(new Uint8Array(await store!.read(id)), 200, { 'content-type': 'image/png', 'cache-control': 'public, max-age=31536000, immutable' });
+    return c.body(new Uint8Array(await store!.read(id)), 200, {
+      'content-type': 'image/png',
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
   });
 
   app.get('/v1/models/:model/weights', documented(docs.weightsDoc), async (c) => {
     const format = (c.req.query('format') ?? 'onnx') as WeightFormat;
-    if (!WEIGHT_FORMATS.includes(format)) throw bad(`format: must be one of ${WEIGHT_FORMATS.join(', ')}, got '${format.slice(0, 40)}'`, 'format');
+    if (!WEIGHT_FORMATS.includes(format))
+      throw bad(`format: must be one of ${WEIGHT_FORMATS.join(', ')}, got '${format.slice(0, 40)}'`, 'format');
     let version;
     try {
       version = await models.resolve(c.req.param('model'));

@@ -34,6 +34,11 @@ test('the limiter runs at most `active` at once, queues up to `queue` in order, 
 
 test('a failing task frees its slot', async () => {
   const l = new Limiter(1, 0);
-  await assert.rejects(l.run(async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    l.run(async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(await l.run(async () => 7), 7);
 });

@@ -24,14 +24,18 @@ export class Limiter {
   /** Runs `fn` when a slot is free; throws QueueFullError when the queue is full. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.active) {
-      if (this.waiting.length >= this.queue) throw new QueueFullError(`the server is busy: ${this.running} requests running and ${this.waiting.length} waiting`);
+      if (this.waiting.length >= this.queue)
+        throw new QueueFullError(
+          `the server is busy: ${this.running} requests running and ${this.waiting.length} waiting`,
+        );
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.running++;
     try {
       return await fn();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // hand the slot over: running stays the same
+      if (next)
+        next(); // hand the slot over: running stays the same
       else this.running--;
     }
   }

@@ -11,7 +11,11 @@ test('32 concurrent generations all succeed while /v2/health/live stays responsi
   try {
     const { base } = server;
     const generate = (body: Record<string, unknown>) =>
-      fetch(`${base}/v1/images/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${base}/v1/images/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const warm = await generate({ model: 'tiny-flow', n: 2 });
     assert.equal(warm.status, 200);
     await warm.arrayBuffer();
@@ -40,10 +44,15 @@ test('32 concurrent generations all succeed while /v2/health/live stays responsi
       await new Promise((r) => setTimeout(r, 5));
     }
     const results = await gen;
-    assert.deepEqual(results, Array.from({ length: 32 }, () => ({ status: 200, n: 16 })));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 32 }, () => ({ status: 200, n: 16 })),
+    );
     const sorted = [...latencies].sort((a, b) => a - b);
     const p99 = sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))];
-    console.log(`health probes during the load: ${sorted.length}, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; idle p99 ${idle[idle.length - 1].toFixed(1)} ms`);
+    console.log(
+      `health probes during the load: ${sorted.length}, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms; idle p99 ${idle[idle.length - 1].toFixed(1)} ms`,
+    );
     assert.ok(sorted.length >= 5, `only ${sorted.length} probes ran: the load finished too fast to measure`);
     assert.ok(p99 < 1000, `health p99 ${p99.toFixed(1)} ms under load`);
   } finally {

@@ -14,7 +14,9 @@ import { watchPromotions } from './promotion-watch.ts';
 export const mount: MountService = async ({ config, store, database, engine, families, extraSources, log }) => {
   if (!database) throw new Error('the sampler service needs a database');
   const registered: { name: string; tag: string }[] = [];
-  for (const r of await registerShippedModels(database.db, store, config.modelsDir, (f, why) => log(`models/${f} skipped: ${why}`))) {
+  for (const r of await registerShippedModels(database.db, store, config.modelsDir, (f, why) =>
+    log(`models/${f} skipped: ${why}`),
+  )) {
     registered.push({ name: r.name, tag: r.tag });
     log(`model ${r.name}@${r.tag}${r.created ? ' registered' : ''}`);
   }
@@ -34,11 +36,27 @@ export const mount: MountService = async ({ config, store, database, engine, fam
     }
     loaded = true;
   })();
-  const app = createSamplerApp({ models, store, publicUrl: publicBaseUrl(config), limits: { maxActive: config.sampler.maxActive, maxQueue: config.sampler.maxQueue, maxN: config.sampler.maxN } });
+  const app = createSamplerApp({
+    models,
+    store,
+    publicUrl: publicBaseUrl(config),
+    limits: { maxActive: config.sampler.maxActive, maxQueue: config.sampler.maxQueue, maxN: config.sampler.maxN },
+  });
   const running = stoppable((signal) => [
     preload,
-    watchPromotions(database, models, signal, log).catch((err) => log(`promotion watch stopped: ${(err as Error).message}`)),
-    ...(config.sampler.jobs ? [runWorker({ database, type: SYNTHESIZE_JOB, handler: synthesizeHandler({ models, store, db: database.db }), signal })] : []),
+    watchPromotions(database, models, signal, log).catch((err) =>
+      log(`promotion watch stopped: ${(err as Error).message}`),
+    ),
+    ...(config.sampler.jobs
+      ? [
+          runWorker({
+            database,
+            type: SYNTHESIZE_JOB,
+            handler: synthesizeHandler({ models, store, db: database.db }),
+            signal,
+          }),
+        ]
+      : []),
   ]);
   return { app, ready: () => loaded, workers: running.workers, close: running.stop, models, registered };
 };

@@ -8,7 +8,12 @@ import type { ModelProvider } from '../../shared/serving/model-provider.ts';
 
 export const PROMOTE_JOB_TYPE = 'neon.promote';
 
-export async function watchPromotions(database: Database, models: ModelProvider, signal: AbortSignal, log: (line: string) => void = () => {}): Promise<void> {
+export async function watchPromotions(
+  database: Database,
+  models: ModelProvider,
+  signal: AbortSignal,
+  log: (line: string) => void = () => {},
+): Promise<void> {
   const after = await lastEventId(database.db, { types: ['job.succeeded'] });
   for await (const e of subscribeEvents(database, { types: ['job.succeeded'], after, signal, pollMs: 2000 })) {
     const p = e.payload as { job_type?: string; result?: { alias?: string; ref?: string } };

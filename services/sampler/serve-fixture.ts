@@ -18,13 +18,17 @@ const fixture = familyResolver({ flow: tinyFlowFamily });
 const sources: ModelSource[] = [new MemoryModelSource().add(m.onnx, m.manifest)];
 if (process.env.NEON_SERVE_SHIPPED === '1') sources.push(new FolderModelSource(shippedModelsDir()));
 // the fixture samples with its own family; everything else with the project's
-const families: FamilyResolver = (manifest) => (manifest.name === 'tiny-flow' ? fixture(manifest) : builtinFamilies(manifest));
+const families: FamilyResolver = (manifest) =>
+  manifest.name === 'tiny-flow' ? fixture(manifest) : builtinFamilies(manifest);
 const models = new ModelProvider({ engine, sources, families });
 await models.get('tiny-flow');
 const app = composeApp('sampler', [{ app: createSamplerApp({ models }), ready: () => true }], { tokens: [] });
-const server = serve({ fetch: app.fetch, port: Number(process.argv[2] ?? 0), hostname: '127.0.0.1' }, (info: AddressInfo) => {
-  console.log(`listening ${info.port}`);
-});
+const server = serve(
+  { fetch: app.fetch, port: Number(process.argv[2] ?? 0), hostname: '127.0.0.1' },
+  (info: AddressInfo) => {
+    console.log(`listening ${info.port}`);
+  },
+);
 process.once('SIGTERM', () => {
   server.close();
   void engine.close().then(() => process.exit(0));

@@ -27,7 +27,8 @@ for (const { id } of shipped) {
     const meta = await (await app.request(`/v2/models/${id}`)).json();
     const info = await (await app.request(`/v1/models/${id}`)).json();
     assert.equal(info.num_classes, meta.parameters.num_classes);
-    if (id.startsWith('fmnist-')) assert.deepEqual(info.class_names, [...FASHION_MNIST_CLASSES], 'Fashion-MNIST class names');
+    if (id.startsWith('fmnist-'))
+      assert.deepEqual(info.class_names, [...FASHION_MNIST_CLASSES], 'Fashion-MNIST class names');
     const [, H, W] = meta.parameters.data_shape;
     const ar = meta.parameters.family === 'ar';
     const settings = ar ? {} : { num_inference_steps: 2 };
@@ -43,7 +44,10 @@ for (const { id } of shipped) {
     const three = await gen(20, 3);
     const one = await gen(22, 1);
     assert.equal(one[0].b64_json, three[2].b64_json);
-    assert.deepEqual(three.map((d) => d.seed), [20, 21, 22]);
+    assert.deepEqual(
+      three.map((d) => d.seed),
+      [20, 21, 22],
+    );
     const img = decodePng(Buffer.from(three[0].b64_json, 'base64'));
     assert.deepEqual([img.width, img.height], [W, H]);
     assert.notEqual(three[0].b64_json, three[1].b64_json);

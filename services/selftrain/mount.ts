@@ -3,4 +3,9 @@
 import { Hono } from 'hono';
 import type { MountService } from '../service-mount.ts';
 
-export const mount: MountService = async () => ({ app: new Hono(), ready: () => true, workers: [], close: async () => {} });
+export const mount: MountService = async () => ({
+  app: new Hono(),
+  ready: () => true,
+  workers: [],
+  close: async () => {},
+});

@@ -3,7 +3,10 @@
 // .ci/run installs the dataset) the tests never skip: a missing dataset fails them with the same message.
 import { fashionMnistDir, fashionMnistMissing, type Split } from './fashion-mnist.ts';
 
-export function fashionMnistSkip(split: Split = 'test', env: Record<string, string | undefined> = process.env): string | undefined {
+export function fashionMnistSkip(
+  split: Split = 'test',
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
   if (env.CI === 'true') return undefined;
   return fashionMnistMissing(split, fashionMnistDir(env));
 }

@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { readIdx } from './idx.ts';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
 
 export type Split = 'train' | 'test';
 
@@ -38,7 +49,9 @@ function idxFile(dir: string, stem: string): string | undefined {
 /** What is missing for a split, as one line naming the fix, or undefined when its files are there. */
 export function fashionMnistMissing(split: Split, dir = fashionMnistDir()): string | undefined {
   const missing = stems(split).find((stem) => idxFile(dir, stem) === undefined);
-  return missing === undefined ? undefined : `Fashion-MNIST: ${missing}(.gz) not found in ${dir} (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)`;
+  return missing === undefined
+    ? undefined
+    : `Fashion-MNIST: ${missing}(.gz) not found in ${dir} (apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)`;
 }
 
 export async function loadFashionMnist(split: Split, dir = fashionMnistDir()): Promise<ImageSet> {

@@ -15,12 +15,14 @@ export function parseIdx(bytes: Uint8Array, source = 'idx file'): IdxArray {
   if (dv.getUint16(0) !== 0) throw new Error(`${source}: not an IDX file (bad magic)`);
   const type = buf[2];
   const rank = buf[3];
-  if (type !== 0x08) throw new Error(`${source}: only unsigned-byte IDX data is supported (type 0x${type.toString(16)})`);
+  if (type !== 0x08)
+    throw new Error(`${source}: only unsigned-byte IDX data is supported (type 0x${type.toString(16)})`);
   if (rank < 1 || buf.length < 4 + 4 * rank) throw new Error(`${source}: bad IDX header`);
   const dims = Array.from({ length: rank }, (_, i) => dv.getUint32(4 + 4 * i));
   const n = dims.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * rank;
-  if (buf.length !== start + n) throw new Error(`${source}: ${buf.length - start} data bytes for dims [${dims.join(', ')}] (expected ${n})`);
+  if (buf.length !== start + n)
+    throw new Error(`${source}: ${buf.length - start} data bytes for dims [${dims.join(', ')}] (expected ${n})`);
   return { dims, data: buf.subarray(start) };
 }
 

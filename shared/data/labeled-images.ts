@@ -19,7 +19,9 @@ export function fromImageSet(s: ImageSet, id: string): LabeledImages {
   if (C > 1) {
     images = new Uint8Array(s.images.length);
     for (let i = 0; i < n; i++)
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) images[((i * C + c) * H + y) * W + x] = s.images[((i * H + y) * W + x) * C + c];
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++)
+          for (let c = 0; c < C; c++) images[((i * C + c) * H + y) * W + x] = s.images[((i * H + y) * W + x) * C + c];
   }
   return { images, labels: s.labels, n, shape: [C, H, W], id };
 }

@@ -9,10 +9,12 @@ import type { Database } from './database.ts';
 import { loadMigrations, migrate, MIGRATIONS_DIR, splitStatements } from './migrate.ts';
 
 test('statements split at breakpoints and lose their "public". qualifiers', () => {
-  assert.deepEqual(splitStatements('CREATE TABLE "a" (x int);\n--> statement-breakpoint\nALTER TABLE "b" ADD FOREIGN KEY ("x") REFERENCES "public"."a"("x");--> statement-breakpoint\n'), [
-    'CREATE TABLE "a" (x int);',
-    'ALTER TABLE "b" ADD FOREIGN KEY ("x") REFERENCES "a"("x");',
-  ]);
+  assert.deepEqual(
+    splitStatements(
+      'CREATE TABLE "a" (x int);\n--> statement-breakpoint\nALTER TABLE "b" ADD FOREIGN KEY ("x") REFERENCES "public"."a"("x");--> statement-breakpoint\n',
+    ),
+    ['CREATE TABLE "a" (x int);', 'ALTER TABLE "b" ADD FOREIGN KEY ("x") REFERENCES "a"("x");'],
+  );
 });
 
 test('the shipped migrations load in journal order', async () => {
@@ -48,9 +50,15 @@ for (const backend of await testBackends()) {
     test('racing migrators on a fresh schema apply each migration once', async () => {
       const schema = `${database.schema}_race`.slice(0, 40);
       extra.push(schema);
-      const results = await Promise.all([migrate(database.db, { schema }), migrate(database.db, { schema }), migrate(database.db, { schema })]);
+      const results = await Promise.all([
+        migrate(database.db, { schema }),
+        migrate(database.db, { schema }),
+        migrate(database.db, { schema }),
+      ]);
       assert.deepEqual(results.map((r) => r.applied.length).sort(), [0, 0, 1]);
-      const t = (await database.db.execute(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${schema} AND table_name = 'jobs'`)) as unknown as { rows: { n: number }[] };
+      const t = (await database.db.execute(
+        sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${schema} AND table_name = 'jobs'`,
+      )) as unknown as { rows: { n: number }[] };
       assert.equal(Number(t.rows[0].n), 1);
     });
 
@@ -65,7 +73,10 @@ for (const backend of await testBackends()) {
       const journal = JSON.parse(await readFile(journalPath, 'utf8'));
       journal.entries.push({ idx: 1, version: '7', when: 0, tag: '0001_note', breakpoints: true });
       await writeFile(journalPath, JSON.stringify(journal));
-      await writeFile(join(dir, '0001_note.sql'), 'ALTER TABLE "runs" ADD COLUMN "note" text;--> statement-breakpoint\nCREATE INDEX "runs_note_idx" ON "runs" ("note");');
+      await writeFile(
+        join(dir, '0001_note.sql'),
+        'ALTER TABLE "runs" ADD COLUMN "note" text;--> statement-breakpoint\nCREATE INDEX "runs_note_idx" ON "runs" ("note");',
+      );
       const r = await migrate(database.db, { schema, dir });
       assert.deepEqual(r.applied, ['0001_note']);
       assert.deepEqual(r.skipped, ['0000_init']);
@@ -80,7 +91,9 @@ for (const backend of await testBackends()) {
       await writeFile(journalPath, JSON.stringify(journal));
       await writeFile(join(dir, '0002_bad.sql'), 'SELECT no_such_function();');
       await assert.rejects(migrate(database.db, { schema: fresh, dir }), /0002_bad failed/);
-      const left = (await database.db.execute(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${fresh}`)) as unknown as { rows: { n: number }[] };
+      const left = (await database.db.execute(
+        sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${fresh}`,
+      )) as unknown as { rows: { n: number }[] };
       assert.equal(Number(left.rows[0].n), 0);
     });
   });

@@ -33,7 +33,9 @@ export interface MigrateResult {
 
 /** Reads the migrations listed in the journal. */
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
-  const journal = JSON.parse(await readFile(join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; tag: string }[] };
+  const journal = JSON.parse(await readFile(join(dir, 'meta', '_journal.json'), 'utf8')) as {
+    entries: { idx: number; tag: string }[];
+  };
   const entries = [...journal.entries].sort((a, b) => a.idx - b.idx);
   const out: Migration[] = [];
   for (const { tag } of entries) {
@@ -60,23 +62,37 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
   if (current) return current;
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('neon_migrate'), hashtext(${schema}))`);
-    const exists = (await tx.execute(sql`SELECT 1 AS one FROM pg_namespace WHERE nspname = ${schema}`)) as unknown as { rows: unknown[] };
+    const exists = (await tx.execute(sql`SELECT 1 AS one FROM pg_namespace WHERE nspname = ${schema}`)) as unknown as {
+      rows: unknown[];
+    };
     if (exists.rows.length === 0) await tx.execute(sql.raw(`CREATE SCHEMA "${schema}"`));
     // The statements are unqualified: they land in the target schema whatever the session's search_path.
     await tx.execute(sql.raw(`SET LOCAL search_path TO "${schema}"`));
     await tx.execute(
-      sql.raw(`CREATE TABLE IF NOT EXISTS "${schema}".neon_migrations (tag text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`),
+      sql.raw(
+        `CREATE TABLE IF NOT EXISTS "${schema}".neon_migrations (tag text PRIMARY KEY, hash text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      ),
     );
-    const res = (await tx.execute(sql.raw(`SELECT tag, hash FROM "${schema}".neon_migrations ORDER BY tag`))) as unknown as {
+    const res = (await tx.execute(
+      sql.raw(`SELECT tag, hash FROM "${schema}".neon_migrations ORDER BY tag`),
+    )) as unknown as {
       rows: { tag: string; hash: string }[];
     };
     const done = new Map(res.rows.map((r) => [r.tag, r.hash]));
     const known = new Set(migrations.map((m) => m.tag));
-    const result: MigrateResult = { applied: [], skipped: [], unknown: [...done.keys()].filter((t) => !known.has(t)), current: false };
+    const result: MigrateResult = {
+      applied: [],
+      skipped: [],
+      unknown: [...done.keys()].filter((t) => !known.has(t)),
+      current: false,
+    };
     for (const m of migrations) {
       const prior = done.get(m.tag);
       if (prior !== undefined) {
-        if (prior !== m.hash) throw new Error(`migration ${m.tag} was changed after it was applied (hash ${prior.slice(0, 12)} in the database, ${m.hash.slice(0, 12)} on disk)`);
+        if (prior !== m.hash)
+          throw new Error(
+            `migration ${m.tag} was changed after it was applied (hash ${prior.slice(0, 12)} in the database, ${m.hash.slice(0, 12)} on disk)`,
+          );
         result.skipped.push(m.tag);
         continue;
       }
@@ -84,10 +100,15 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
         try {
           await tx.execute(sql.raw(statement));
         } catch (err) {
-          throw new Error(`migration ${m.tag} failed: ${err instanceof Error ? err.message : String(err)}\n${statement}`, { cause: err });
+          throw new Error(
+            `migration ${m.tag} failed: ${err instanceof Error ? err.message : String(err)}\n${statement}`,
+            { cause: err },
+          );
         }
       }
-      await tx.execute(sql`INSERT INTO ${sql.identifier(schema)}.neon_migrations (tag, hash) VALUES (${m.tag}, ${m.hash})`);
+      await tx.execute(
+        sql`INSERT INTO ${sql.identifier(schema)}.neon_migrations (tag, hash) VALUES (${m.tag}, ${m.hash})`,
+      );
       result.applied.push(m.tag);
     }
     return result;
@@ -100,11 +121,20 @@ export async function migrate(db: Db, opts: { schema?: string; dir?: string } = 
  */
 async function currentResult(db: Db, schema: string, migrations: Migration[]): Promise<MigrateResult | undefined> {
   const table = `"${schema}".neon_migrations`;
-  const found = (await db.execute(sql`SELECT to_regclass(${table}) IS NOT NULL AS present`)) as unknown as { rows: { present: boolean }[] };
+  const found = (await db.execute(sql`SELECT to_regclass(${table}) IS NOT NULL AS present`)) as unknown as {
+    rows: { present: boolean }[];
+  };
   if (!found.rows[0]?.present) return undefined;
-  const res = (await db.execute(sql.raw(`SELECT tag, hash FROM ${table}`))) as unknown as { rows: { tag: string; hash: string }[] };
+  const res = (await db.execute(sql.raw(`SELECT tag, hash FROM ${table}`))) as unknown as {
+    rows: { tag: string; hash: string }[];
+  };
   const done = new Map(res.rows.map((r) => [r.tag, r.hash]));
   if (!migrations.every((m) => done.get(m.tag) === m.hash)) return undefined;
   const known = new Set(migrations.map((m) => m.tag));
-  return { applied: [], skipped: migrations.map((m) => m.tag), unknown: [...done.keys()].filter((t) => !known.has(t)).sort(), current: true };
+  return {
+    applied: [],
+    skipped: migrations.map((m) => m.tag),
+    unknown: [...done.keys()].filter((t) => !known.has(t)).sort(),
+    current: true,
+  };
 }

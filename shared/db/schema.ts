@@ -59,7 +59,10 @@ export const modelVersions = pgTable(
     runId: text('run_id'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('model_versions_model_tag_key').on(t.modelId, t.tag), uniqueIndex('model_versions_model_content_key').on(t.modelId, t.contentHash)],
+  (t) => [
+    uniqueIndex('model_versions_model_tag_key').on(t.modelId, t.tag),
+    uniqueIndex('model_versions_model_content_key').on(t.modelId, t.contentHash),
+  ],
 );
 
 /** A named pointer to a version, e.g. alias `neon` of `fmnist-flow` (`fmnist-flow@neon`), or `default` for the bare name. */
@@ -159,9 +162,7 @@ export const jobs = pgTable(
   },
   (t) => [
     index('jobs_claim_idx').on(t.type, t.state, t.runAt),
-    index('jobs_lease_idx')
-      .on(t.leaseExpiresAt)
-      .where(sql`state = 'running'`),
+    index('jobs_lease_idx').on(t.leaseExpiresAt).where(sql`state = 'running'`),
   ],
 );
 

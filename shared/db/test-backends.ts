@@ -68,7 +68,12 @@ export async function reachablePostgresUrl(urls: string[]): Promise<string> {
   );
 }
 
-function serverBackend(name: string, skip: string | undefined, urls: () => Promise<string[]>, stop: () => Promise<void> = async () => {}): TestBackend {
+function serverBackend(
+  name: string,
+  skip: string | undefined,
+  urls: () => Promise<string[]>,
+  stop: () => Promise<void> = async () => {},
+): TestBackend {
   let database: Database | undefined;
   return {
     name,
@@ -121,7 +126,8 @@ export function postgresSkip(env: Record<string, string | undefined> = process.e
   if (!probe) {
     probe = reachablePostgresUrl(urls).then(
       () => undefined,
-      () => `no PostgreSQL answers at ${urls.join(' or ')} (infra/start-postgres.sh starts one; NEON_TEST_POSTGRES=require makes this a failure)`,
+      () =>
+        `no PostgreSQL answers at ${urls.join(' or ')} (infra/start-postgres.sh starts one; NEON_TEST_POSTGRES=require makes this a failure)`,
     );
     postgresProbes.set(urls.join(' '), probe);
   }
@@ -149,7 +155,9 @@ function dockerAnswers(): boolean {
 }
 
 function containerBackend(): TestBackend {
-  const skip = dockerAnswers() ? undefined : 'no Docker engine answers (`docker info` failed), so the testcontainers run is skipped';
+  const skip = dockerAnswers()
+    ? undefined
+    : 'no Docker engine answers (`docker info` failed), so the testcontainers run is skipped';
   let container: { stop(): Promise<unknown> } | undefined;
   return serverBackend(
     'testcontainers',

@@ -6,7 +6,14 @@ import type { TF } from '../engine/tf/tf-backend.ts';
 import type { TfGraph } from '../engine/tf/tf-graph.ts';
 import type { Rng } from '../random/prng.ts';
 
-export function ddpmEpsLoss(tf: TF, graph: TfGraph, x0: Float32Array, dim: number, alphaBar: Float64Array, rng: Rng): tfc.Scalar {
+export function ddpmEpsLoss(
+  tf: TF,
+  graph: TfGraph,
+  x0: Float32Array,
+  dim: number,
+  alphaBar: Float64Array,
+  rng: Rng,
+): tfc.Scalar {
   const n = x0.length / dim;
   const T = alphaBar.length;
   const xt = new Float32Array(dim * n);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { cIn, cNoise, cOut, cSkip, edmSigmas, EDM_DEFAULTS, lossWeight } from './edm.ts';
 import { edmDenoiser } from '../families/edm.ts';
 
-const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
+const close = (a: number, b: number, tol = 1e-12) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
 
 test('preconditioning: Table 1 of Karras et al. at σ_data = 0.5', () => {
   const sd = 0.5;

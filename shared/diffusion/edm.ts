@@ -12,7 +12,14 @@ export interface EdmConfig {
   rho: number;
 }
 
-export const EDM_DEFAULTS: EdmConfig = { sigmaData: 0.5, pMean: -1.2, pStd: 1.2, sigmaMin: 0.002, sigmaMax: 80, rho: 7 };
+export const EDM_DEFAULTS: EdmConfig = {
+  sigmaData: 0.5,
+  pMean: -1.2,
+  pStd: 1.2,
+  sigmaMin: 0.002,
+  sigmaMax: 80,
+  rho: 7,
+};
 
 /** c_skip(σ) = σ_data² / (σ² + σ_data²) (Table 1). */
 export function cSkip(sigma: number, sigmaData: number): number {

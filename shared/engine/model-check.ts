@@ -36,7 +36,11 @@ export function unsupportedNodes(model: ModelProto): UnsupportedNode[] {
   const opset = modelOpset(model);
   return model.graph.node
     .filter((n) => !supported.has(n.opType) || (n.domain !== undefined && n.domain !== '' && n.domain !== 'ai.onnx'))
-    .map((n) => ({ op: n.domain ? `${n.domain}.${n.opType}` : n.opType, node: n.name || n.output[0] || '(unnamed)', opset }));
+    .map((n) => ({
+      op: n.domain ? `${n.domain}.${n.opType}` : n.opType,
+      node: n.name || n.output[0] || '(unnamed)',
+      opset,
+    }));
 }
 
 const INT_TYPES = new Set<number>([DataType.INT64, DataType.INT32]);
@@ -44,13 +48,17 @@ const INT_TYPES = new Set<number>([DataType.INT64, DataType.INT32]);
 /** An npz array as an engine feed of the graph input's element type. */
 function feedOf(name: string, a: NdArray, elemType: number | undefined): HostTensor {
   if (elemType === DataType.FLOAT) {
-    if (!(a.data instanceof Float32Array || a.data instanceof Float64Array)) throw new Error(`array '${name}': the graph wants float32, the batch has ${a.dtype}`);
+    if (!(a.data instanceof Float32Array || a.data instanceof Float64Array))
+      throw new Error(`array '${name}': the graph wants float32, the batch has ${a.dtype}`);
     return f32(Float32Array.from(a.data), a.shape);
   }
   if (elemType !== undefined && INT_TYPES.has(elemType)) {
-    if (a.data instanceof Float32Array || a.data instanceof Float64Array) throw new Error(`array '${name}': the graph wants integers, the batch has ${a.dtype}`);
+    if (a.data instanceof Float32Array || a.data instanceof Float64Array)
+      throw new Error(`array '${name}': the graph wants integers, the batch has ${a.dtype}`);
     const data = a.data instanceof BigInt64Array ? a.data : BigInt64Array.from(a.data, (v) => BigInt(v));
-    return elemType === DataType.INT64 ? i64(data, a.shape) : { type: 'int32', data: Int32Array.from(data, Number), dims: a.shape };
+    return elemType === DataType.INT64
+      ? i64(data, a.shape)
+      : { type: 'int32', data: Int32Array.from(data, Number), dims: a.shape };
   }
   throw new Error(`input '${name}': element type ${elemType ?? 'unknown'} is not supported (float32, int64 or int32)`);
 }
@@ -66,12 +74,16 @@ export function batchFromArrays(model: ModelProto, arrays: Map<string, NdArray>)
   const feeds: Feeds = {};
   for (const inp of graphInputs(model)) {
     const a = arrays.get(inp.name);
-    if (!a) throw new Error(`the batch has no array '${inp.name}' (graph input; arrays: ${[...arrays.keys()].join(', ') || 'none'})`);
+    if (!a)
+      throw new Error(
+        `the batch has no array '${inp.name}' (graph input; arrays: ${[...arrays.keys()].join(', ') || 'none'})`,
+      );
     feeds[inp.name] = feedOf(inp.name, a, inp.elemType);
   }
   const t = arrays.get('target');
   if (!t) return { feeds };
-  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) throw new Error(`array 'target': must be float, has ${t.dtype}`);
+  if (!(t.data instanceof Float32Array || t.data instanceof Float64Array))
+    throw new Error(`array 'target': must be float, has ${t.dtype}`);
   return { feeds, target: { data: Float32Array.from(t.data), dims: t.shape } };
 }
 
@@ -83,11 +95,19 @@ export function randomBatch(model: ModelProto, n = 2, seed = 0): Batch {
     if (!inp.shape) throw new Error(`input '${inp.name}' has no shape in the graph; pass --batch`);
     const dims = inp.shape.map((d) => (d.value !== undefined && d.value > 0 ? d.value : n));
     const size = dims.reduce((a, b) => a * b, 1);
-    if (size > 50_000_000) throw new Error(`input '${inp.name}': a random batch of [${dims}] is too large; pass --batch`);
-    if (inp.elemType === DataType.FLOAT) feeds[inp.name] = f32(Float32Array.from({ length: size }, () => rng.normal()), dims);
+    if (size > 50_000_000)
+      throw new Error(`input '${inp.name}': a random batch of [${dims}] is too large; pass --batch`);
+    if (inp.elemType === DataType.FLOAT)
+      feeds[inp.name] = f32(
+        Float32Array.from({ length: size }, () => rng.normal()),
+        dims,
+      );
     else if (inp.elemType === DataType.INT64) feeds[inp.name] = i64(new BigInt64Array(size), dims);
     else if (inp.elemType === DataType.INT32) feeds[inp.name] = { type: 'int32', data: new Int32Array(size), dims };
-    else throw new Error(`input '${inp.name}': element type ${inp.elemType ?? 'unknown'} is not supported (float32, int64 or int32)`);
+    else
+      throw new Error(
+        `input '${inp.name}': element type ${inp.elemType ?? 'unknown'} is not supported (float32, int64 or int32)`,
+      );
   }
   return { feeds };
 }
@@ -104,7 +124,13 @@ export interface ModelCheck {
 }
 
 /** Runs the whole check; the loss and gradients need a target, `output` names the graph output they use. */
-export async function checkModel(tf: TF, ort: OrtEngine, model: ModelProto, batch: Batch, output?: string): Promise<ModelCheck> {
+export async function checkModel(
+  tf: TF,
+  ort: OrtEngine,
+  model: ModelProto,
+  batch: Batch,
+  output?: string,
+): Promise<ModelCheck> {
   const ops = graphOps(model);
   const unsupported = unsupportedNodes(model);
   if (unsupported.length > 0) return { ops, unsupported, maxAbsDiff: null, loss: null, grads: null };
@@ -115,23 +141,31 @@ export async function checkModel(tf: TF, ort: OrtEngine, model: ModelProto, batc
   const graph = new TfGraph(tf, model);
   try {
     const out = output ?? graph.outputNames[0];
-    if (!graph.outputNames.includes(out)) throw new Error(`output '${out}' is not a graph output (${graph.outputNames.join(', ')})`);
+    if (!graph.outputNames.includes(out))
+      throw new Error(`output '${out}' is not a graph output (${graph.outputNames.join(', ')})`);
     const target = batch.target;
     const { value, grads } = graph.valueAndGrads(() =>
       tf.tidy(() => {
         const feeds: Record<string, tfc.Tensor> = {};
         for (const [k, v] of Object.entries(batch.feeds)) {
-          feeds[k] = v.type === 'float32' ? tf.tensor(v.data as Float32Array, v.dims, 'float32') : tf.tensor(Int32Array.from(v.data as ArrayLike<number | bigint>, Number), v.dims, 'int32');
+          feeds[k] =
+            v.type === 'float32'
+              ? tf.tensor(v.data as Float32Array, v.dims, 'float32')
+              : tf.tensor(Int32Array.from(v.data as ArrayLike<number | bigint>, Number), v.dims, 'int32');
         }
         const y = graph.run(feeds, [out])[out];
-        if (y.shape.join() !== target.dims.join()) throw new Error(`array 'target': shape [${target.dims}] does not match output '${out}' [${y.shape}]`);
+        if (y.shape.join() !== target.dims.join())
+          throw new Error(`array 'target': shape [${target.dims}] does not match output '${out}' [${y.shape}]`);
         return tf.mean(tf.square(tf.sub(y, tf.tensor(target.data, target.dims, 'float32')))) as tfc.Scalar;
       }),
     );
     const result = new Map<string, { data: Float32Array; dims: number[] }>();
     for (const [name, v] of graph.params) {
       const g = grads[name];
-      result.set(name, { data: g ? (g.dataSync() as Float32Array).slice() : new Float32Array(v.size), dims: [...v.shape] });
+      result.set(name, {
+        data: g ? (g.dataSync() as Float32Array).slice() : new Float32Array(v.size),
+        dims: [...v.shape],
+      });
     }
     const loss = value.dataSync()[0];
     value.dispose();

@@ -88,7 +88,11 @@ for (const backend of await testBackends()) {
         await sleep(150);
       });
       await sleep(30);
-      const writersB = Promise.all(Array.from({ length: 5 }, (_, i) => appendEvent(database.db, { type: 'w', subject: 'order', payload: { n: i + 1 } })));
+      const writersB = Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          appendEvent(database.db, { type: 'w', subject: 'order', payload: { n: i + 1 } }),
+        ),
+      );
       await Promise.all([writerA, writersB]);
       await sleep(60);
       stop = true;
@@ -100,7 +104,9 @@ for (const backend of await testBackends()) {
 
     test('concurrent appends get distinct increasing ids', async () => {
       const cursor = await lastEventId(database.db);
-      const made = await Promise.all(Array.from({ length: 40 }, (_, i) => appendEvent(database.db, { type: 'c', subject: 'conc', payload: { i } })));
+      const made = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => appendEvent(database.db, { type: 'c', subject: 'conc', payload: { i } })),
+      );
       const ids = made.map((e) => e.id);
       assert.equal(new Set(ids).size, 40);
       const read = await readEvents(database.db, { after: cursor, subject: 'conc', limit: 1000 });
@@ -124,7 +130,10 @@ for (const backend of await testBackends()) {
 
     test('waitForEvents returns [] on timeout and on abort', async () => {
       const cursor = await lastEventId(database.db);
-      assert.deepEqual(await waitForEvents(database, { after: cursor, subject: 'never', timeoutMs: 80, pollMs: 20 }), []);
+      assert.deepEqual(
+        await waitForEvents(database, { after: cursor, subject: 'never', timeoutMs: 80, pollMs: 20 }),
+        [],
+      );
       const ac = new AbortController();
       const waiting = waitForEvents(database, { after: cursor, subject: 'never', signal: ac.signal });
       setTimeout(() => ac.abort(), 30);
@@ -154,7 +163,13 @@ for (const backend of await testBackends()) {
       const ac = new AbortController();
       const got: number[] = [];
       const consumer = (async () => {
-        for await (const e of subscribeEvents(database, { after: first.id - 1, subject: 'sub', batch: 1, pollMs: 60_000, signal: ac.signal })) {
+        for await (const e of subscribeEvents(database, {
+          after: first.id - 1,
+          subject: 'sub',
+          batch: 1,
+          pollMs: 60_000,
+          signal: ac.signal,
+        })) {
           got.push(e.payload.n as number);
           if (got.length === 4) ac.abort();
         }

@@ -56,7 +56,8 @@ export function filterCondition(filter: EventFilter): SQL | undefined {
   const conds: SQL[] = [];
   if (filter.subject !== undefined) conds.push(eq(events.subject, filter.subject));
   if (filter.subjectPrefix !== undefined) conds.push(like(events.subject, `${escapeLike(filter.subjectPrefix)}%`));
-  if (filter.types !== undefined) conds.push(filter.types.length > 0 ? inArray(events.type, [...filter.types]) : sql`false`);
+  if (filter.types !== undefined)
+    conds.push(filter.types.length > 0 ? inArray(events.type, [...filter.types]) : sql`false`);
   return conds.length > 0 ? and(...conds) : undefined;
 }
 
@@ -80,6 +81,9 @@ export async function readEvents(db: Db, opts: ReadOptions = {}): Promise<NeonEv
 
 /** The id of the newest event (matching the filter), or 0: a cursor for "from now on". */
 export async function lastEventId(db: Db, filter: EventFilter = {}): Promise<number> {
-  const [row] = await db.select({ id: max(events.id) }).from(events).where(filterCondition(filter));
+  const [row] = await db
+    .select({ id: max(events.id) })
+    .from(events)
+    .where(filterCondition(filter));
   return row?.id ?? 0;
 }

@@ -36,7 +36,11 @@ for (const backend of await testBackends()) {
     test('streams a subject from the cursor, live, until the final event; Last-Event-ID resumes', async () => {
       const app = new Hono();
       app.get('/runs/:id/events', (c) =>
-        streamEvents(c, database, { filter: { subject: `run:${c.req.param('id')}` }, until: (e) => e.type === 'run.done', pollMs: 60_000 }),
+        streamEvents(c, database, {
+          filter: { subject: `run:${c.req.param('id')}` },
+          until: (e) => e.type === 'run.done',
+          pollMs: 60_000,
+        }),
       );
       const first = await appendEvent(database.db, { type: 'run.started', subject: 'run:a' });
       await appendEvent(database.db, { type: 'run.started', subject: 'run:b' });
@@ -55,7 +59,9 @@ for (const backend of await testBackends()) {
       );
       assert.equal(msgs[0].id, String(first.id));
       assert.equal(msgs[1].data.payload && (msgs[1].data.payload as { step: number }).step, 1);
-      const resumed = parseSse(await (await app.request('/runs/a/events', { headers: { 'last-event-id': msgs[0].id } })).text());
+      const resumed = parseSse(
+        await (await app.request('/runs/a/events', { headers: { 'last-event-id': msgs[0].id } })).text(),
+      );
       assert.deepEqual(
         resumed.map((m) => m.event),
         ['run.progress', 'run.done'],
@@ -66,7 +72,14 @@ for (const backend of await testBackends()) {
       const app = new Hono();
       app.onError(onApiError);
       const maxOpen = openEventStreams() + 1;
-      app.get('/runs/:id/events', (c) => streamEvents(c, database, { filter: { subject: `run:${c.req.param('id')}` }, until: (e) => e.type === 'run.done', pollMs: 60_000, maxOpen }));
+      app.get('/runs/:id/events', (c) =>
+        streamEvents(c, database, {
+          filter: { subject: `run:${c.req.param('id')}` },
+          until: (e) => e.type === 'run.done',
+          pollMs: 60_000,
+          maxOpen,
+        }),
+      );
       for (const [headers, path, param] of [
         [{ 'last-event-id': '99999999999999999999' }, '/runs/c/events', 'Last-Event-ID'],
         [{ 'last-event-id': '-1' }, '/runs/c/events', 'Last-Event-ID'],

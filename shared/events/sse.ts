@@ -31,11 +31,19 @@ export interface StreamEventsOptions {
 
 /** The resume cursor a client asks for: Last-Event-ID, else ?after=, else 0. Anything but an event id is a 400. */
 export function sseCursor(c: Context): number {
-  for (const [param, raw] of [['Last-Event-ID', c.req.header('last-event-id')], ['after', c.req.query('after')]] as const) {
+  for (const [param, raw] of [
+    ['Last-Event-ID', c.req.header('last-event-id')],
+    ['after', c.req.query('after')],
+  ] as const) {
     if (raw === undefined) continue;
     const v = raw.trim();
     if (!/^\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      throw new ApiError(400, `${param} must be an event id (a non-negative integer below 2^53), got '${v.slice(0, 40)}${v.length > 40 ? '…' : ''}'`, param, 'invalid_value');
+      throw new ApiError(
+        400,
+        `${param} must be an event id (a non-negative integer below 2^53), got '${v.slice(0, 40)}${v.length > 40 ? '…' : ''}'`,
+        param,
+        'invalid_value',
+      );
     }
     return Number(v);
   }
@@ -50,7 +58,13 @@ export function eventJson(e: NeonEvent): Record<string, unknown> {
 export function streamEvents(c: Context, database: Database, opts: StreamEventsOptions): Response {
   const after = opts.after ?? sseCursor(c);
   const max = opts.maxOpen ?? MAX_OPEN_STREAMS;
-  if (openStreams >= max) throw new ApiError(503, `this server holds ${openStreams} event streams open, its limit; retry later`, null, 'too_many_streams');
+  if (openStreams >= max)
+    throw new ApiError(
+      503,
+      `this server holds ${openStreams} event streams open, its limit; retry later`,
+      null,
+      'too_many_streams',
+    );
   openStreams++;
   return streamSSE(c, async (stream) => {
     const ac = new AbortController();
@@ -59,7 +73,12 @@ export function streamEvents(c: Context, database: Database, opts: StreamEventsO
       stream.write(': keep-alive\n\n').catch(() => ac.abort());
     }, opts.keepAliveMs ?? 15_000);
     try {
-      for await (const e of subscribeEvents(database, { ...opts.filter, after, pollMs: opts.pollMs, signal: ac.signal })) {
+      for await (const e of subscribeEvents(database, {
+        ...opts.filter,
+        after,
+        pollMs: opts.pollMs,
+        signal: ac.signal,
+      })) {
         await stream.writeSSE({ id: String(e.id), event: e.type, data: JSON.stringify(eventJson(e)) });
         if (opts.until?.(e)) break;
       }

@@ -50,7 +50,10 @@ export interface SubscribeOptions extends EventFilter {
  * (or the consumer breaks out of the loop). Suits server-sent events: the event id is the SSE id, and a client's
  * Last-Event-ID is the cursor to resume from.
  */
-export async function* subscribeEvents(database: Database, opts: SubscribeOptions): AsyncGenerator<NeonEvent, void, undefined> {
+export async function* subscribeEvents(
+  database: Database,
+  opts: SubscribeOptions,
+): AsyncGenerator<NeonEvent, void, undefined> {
   const watch = await watchChannel(database, 'neon_events');
   const pollMs = opts.pollMs ?? 1000;
   let cursor = opts.after;

@@ -49,7 +49,10 @@ export const arFamily: GeneratorFamily = {
     const labels = dropLabels(batch.labels, m.conditioning.label_dropout, nullClassOf(m), () => rng.uniform());
     return tf.tidy(() => {
       const io = m.io;
-      const logits = graph.run({ [io.inputs.x]: tf.tensor2d(x, [n, dim]), [io.inputs.y]: tf.tensor1d(labels, 'int32') })[io.outputs.out];
+      const logits = graph.run({
+        [io.inputs.x]: tf.tensor2d(x, [n, dim]),
+        [io.inputs.y]: tf.tensor1d(labels, 'int32'),
+      })[io.outputs.out];
       const logp = tf.logSoftmax(tf.reshape(logits, [n * dim, K]));
       // −(1/nD)·Σ log p(x_i | x_<i, y)  (nats per pixel)
       return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(target, 'int32'), K)), 1))) as tfc.Scalar;
@@ -75,7 +78,8 @@ export const arFamily: GeneratorFamily = {
       const { cond, uncond } = await condAndUncond(net, x, noT, labels, req.n, s, nullClassOf(m));
       for (let i = 0; i < req.n; i++) {
         const at = (i * dim + p) * K;
-        for (let j = 0; j < K; j++) logits[j] = uncond ? uncond[at + j] + s * (cond[at + j] - uncond[at + j]) : cond[at + j];
+        for (let j = 0; j < K; j++)
+          logits[j] = uncond ? uncond[at + j] + s * (cond[at + j] - uncond[at + j]) : cond[at + j];
         const k = drawToken(logits, tau, topK, rngs[i].uniform());
         levels[i * dim + p] = k;
         x[i * dim + p] = levelValue(k, K);

@@ -20,12 +20,17 @@ const N_PER_CLASS: Record<string, number> = { flow: 20, edm: 20, ar: 5 };
 for (const family of FMNIST_FAMILIES) {
   const dir = join(REPO_ROOT, 'models', `fmnist-${family}`);
   const ready = existsSync(join(dir, 'model.onnx')) && existsSync(FMNIST_CLASSIFIER_PATH);
-  test(`fmnist-${family}: class-conditioned samples are labelled with their class`, { skip: ready ? false : 'model or classifier missing' }, async () => {
+  test(`fmnist-${family}: class-conditioned samples are labelled with their class`, {
+    skip: ready ? false : 'model or classifier missing',
+  }, async () => {
     const files = await readModelDir(dir);
     const classifier = await loadFmnistClassifier({ engine: ort });
     const session = await ort.load(files.bytes);
     try {
-      const r = await classAccuracy(session, files.manifest, (images, n) => classifier.classify(images, n), { nPerClass: N_PER_CLASS[family], seed: 123 });
+      const r = await classAccuracy(session, files.manifest, (images, n) => classifier.classify(images, n), {
+        nPerClass: N_PER_CLASS[family],
+        seed: 123,
+      });
       assert.ok(r.mean >= 0.85, `mean accuracy ${r.mean} (${r.perClass.join(', ')})`);
       assert.ok(r.min >= 0.6, `worst class ${r.min} (${r.perClass.join(', ')})`);
     } finally {

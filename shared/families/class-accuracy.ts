@@ -24,7 +24,12 @@ export interface ClassAccuracyOptions extends Omit<SampleRequest, 'n' | 'classLa
 }
 
 /** Sample seeds: class c's samples are seeds seed + c·nPerClass + i, so classes never share a seed. */
-export async function classAccuracy(session: OrtModel, m: Manifest, classify: Classify, o: ClassAccuracyOptions): Promise<ClassAccuracy> {
+export async function classAccuracy(
+  session: OrtModel,
+  m: Manifest,
+  classify: Classify,
+  o: ClassAccuracyOptions,
+): Promise<ClassAccuracy> {
   const started = performance.now();
   const family = familyFor(m.family);
   const K = m.conditioning.num_classes;
@@ -41,5 +46,11 @@ export async function classAccuracy(session: OrtModel, m: Manifest, classify: Cl
     perClass.push(hits / o.nPerClass);
     o.onClass?.(c, hits / o.nPerClass);
   }
-  return { perClass, min: Math.min(...perClass), mean: perClass.reduce((a, b) => a + b, 0) / K, nPerClass: o.nPerClass, seconds: (performance.now() - started) / 1000 };
+  return {
+    perClass,
+    min: Math.min(...perClass),
+    mean: perClass.reduce((a, b) => a + b, 0) / K,
+    nPerClass: o.nPerClass,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -67,17 +67,38 @@ export function ddpmPoints(session: OrtModel, o: PointSamplerOptions): Promise<F
   const T = o.alphaBar.length;
   return ddimSample(
     async (xt, t, count) => {
-      const out = await session.run({ x: f32(xt, [count, 2]), t: f32(new Float32Array(count).fill(t / (T - 1)), [count, 1]) });
+      const out = await session.run({
+        x: f32(xt, [count, 2]),
+        t: f32(new Float32Array(count).fill(t / (T - 1)), [count, 1]),
+      });
       return out[session.outputNames[0]].data as Float32Array;
     },
     o.n,
-    { alphaBar: o.alphaBar, steps: o.steps, eta: o.eta, zeta: o.zeta, dim: 2, seed: o.seed, first: o.first ?? 0, antithetic: o.antithetic },
+    {
+      alphaBar: o.alphaBar,
+      steps: o.steps,
+      eta: o.eta,
+      zeta: o.zeta,
+      dim: 2,
+      seed: o.seed,
+      first: o.first ?? 0,
+      antithetic: o.antithetic,
+    },
   );
 }
 
 /** The ε-prediction MLP (the paper's: inputs x ∈ ℝ² and t/(T−1), 4 hidden ReLU blocks of 32 units). */
 export function ddpmPointNetwork(seed: number): ModelProto {
-  return buildMlp('toy-eps-mlp', { inputs: [{ name: 'x', width: 2 }, { name: 't', width: 1 }], hidden: 32, blocks: 4, outputs: 2, seed });
+  return buildMlp('toy-eps-mlp', {
+    inputs: [
+      { name: 'x', width: 2 },
+      { name: 't', width: 1 },
+    ],
+    hidden: 32,
+    blocks: 4,
+    outputs: 2,
+    seed,
+  });
 }
 
 export const ddpmFamily: GeneratorFamily = {
@@ -92,7 +113,15 @@ export const ddpmFamily: GeneratorFamily = {
     const { T, eta, range } = toyParams(manifest);
     const zeta = req.guidanceScale ?? manifest.sampler.guidance_scale ?? 1;
     const steps = req.steps ?? manifest.sampler.steps ?? 20;
-    const x = await ddpmPoints(session, { alphaBar: alphaBarOf(T), steps, eta, zeta, n: req.n, seed: req.seed, first: req.first ?? 0 });
+    const x = await ddpmPoints(session, {
+      alphaBar: alphaBarOf(T),
+      steps,
+      eta,
+      zeta,
+      n: req.n,
+      seed: req.seed,
+      first: req.first ?? 0,
+    });
     return { images: quantize(x, range), labels: new Int32Array(req.n) };
   },
 
@@ -107,7 +136,8 @@ export function toyDiffusionModel(seed: number): { model: ModelProto; manifest: 
   const manifest: ManifestInput = {
     name: 'toy-ddpm',
     family: 'ddpm',
-    description: "The paper's 2-d toy: ε-prediction MLP on N(0, [[2,1],[1,2]]), DDIM with score scale ζ as the guidance scale",
+    description:
+      "The paper's 2-d toy: ε-prediction MLP on N(0, [[2,1],[1,2]]), DDIM with score scale ζ as the guidance scale",
     data: { shape: [2], range: TOY_RANGE },
     conditioning: { num_classes: 0 },
     loss: { kind: 'ddpm-eps', params: { T: 1000, schedule: 'cosine' } },

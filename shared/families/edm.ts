@@ -22,8 +22,12 @@ export function edmConfig(m: Manifest): EdmConfig {
   const l = m.loss.params;
   const s = m.sampler.params;
   return {
-    sigmaData: num(l.sigma_data, EDM_DEFAULTS.sigmaData), pMean: num(l.p_mean, EDM_DEFAULTS.pMean), pStd: num(l.p_std, EDM_DEFAULTS.pStd),
-    sigmaMin: num(s.sigma_min, EDM_DEFAULTS.sigmaMin), sigmaMax: num(s.sigma_max, EDM_DEFAULTS.sigmaMax), rho: num(s.rho, EDM_DEFAULTS.rho),
+    sigmaData: num(l.sigma_data, EDM_DEFAULTS.sigmaData),
+    pMean: num(l.p_mean, EDM_DEFAULTS.pMean),
+    pStd: num(l.p_std, EDM_DEFAULTS.pStd),
+    sigmaMin: num(s.sigma_min, EDM_DEFAULTS.sigmaMin),
+    sigmaMax: num(s.sigma_max, EDM_DEFAULTS.sigmaMax),
+    rho: num(s.rho, EDM_DEFAULTS.rho),
   };
 }
 
@@ -79,7 +83,11 @@ export const edmFamily: GeneratorFamily = {
     return tf.tidy(() => {
       const io = m.io;
       const col = (v: Float32Array) => tf.tensor(v, [n, 1, 1, 1]);
-      const F = graph.run({ [io.inputs.x]: tf.tensor(xin, [n, ...shape]), [io.inputs.t]: tf.tensor2d(noise, [n, 1]), [io.inputs.y]: tf.tensor1d(labels, 'int32') })[io.outputs.out];
+      const F = graph.run({
+        [io.inputs.x]: tf.tensor(xin, [n, ...shape]),
+        [io.inputs.t]: tf.tensor2d(noise, [n, 1]),
+        [io.inputs.y]: tf.tensor1d(labels, 'int32'),
+      })[io.outputs.out];
       const D = tf.add(tf.mul(col(skip), tf.tensor(noisy, [n, ...shape])), tf.mul(col(out), F));
       const perSample = tf.mean(tf.square(tf.sub(D, tf.tensor(y0, [n, ...shape]))), [1, 2, 3]);
       return tf.mean(tf.mul(tf.tensor1d(weight), perSample)) as tfc.Scalar;
@@ -95,7 +103,8 @@ export const edmFamily: GeneratorFamily = {
     // guidance on D equals guidance on F, since D is affine in F with the same c_skip, c_out for both halves:
     // D̃ = c_skip·x + c_out·(F(∅) + s·(F(c) − F(∅))); guiding F leaves half the preconditioning arithmetic
     const F = ortNetCall(session, m, shape, { withT: true });
-    const guidedF: NetCall = (xin, noise, y, n, handOver) => guidedCall(F, xin, noise, y, n, s, nullClassOf(m), { handOver });
+    const guidedF: NetCall = (xin, noise, y, n, handOver) =>
+      guidedCall(F, xin, noise, y, n, s, nullClassOf(m), { handOver });
     const D = edmDenoiser(guidedF, c.sigmaData);
     const denoise = (x: Float32Array, sigma: number) => D(x, new Float32Array(req.n).fill(sigma), labels, req.n);
     const x = await edmHeunSample(denoise, requestNoise(req, dim), N, c);

@@ -21,7 +21,9 @@ const ort = new OrtEngine();
 after(() => ort.close());
 
 for (const name of FMNIST_FAMILIES) {
-  test(`${name}: the loss on a fixed batch decreases over a few training steps`, { skip: fashionMnistSkip() }, async () => {
+  test(`${name}: the loss on a fixed batch decreases over a few training steps`, {
+    skip: fashionMnistSkip(),
+  }, async () => {
     const tf = await loadTf();
     const { model, manifest } = tinyModel(name);
     const family = familyFor(name);
@@ -52,11 +54,30 @@ for (const name of FMNIST_FAMILIES) {
     try {
       const labels = [1, 7, 10, 3, 5];
       const dim = 784;
-      const big = await family.sample(session, manifest, { n: 5, seed: 40, classLabels: labels, steps, guidanceScale: 2, topK: 0 });
-      const four = await family.sample(session, manifest, { n: 4, seed: 40, classLabels: labels.slice(0, 4), steps, guidanceScale: 2 });
+      const big = await family.sample(session, manifest, {
+        n: 5,
+        seed: 40,
+        classLabels: labels,
+        steps,
+        guidanceScale: 2,
+        topK: 0,
+      });
+      const four = await family.sample(session, manifest, {
+        n: 4,
+        seed: 40,
+        classLabels: labels.slice(0, 4),
+        steps,
+        guidanceScale: 2,
+      });
       assert.deepEqual(four.images, big.images.subarray(0, 4 * dim));
       for (const i of [0, 2, 4]) {
-        const one = await family.sample(session, manifest, { n: 1, seed: 40 + i, classLabels: [labels[i]], steps, guidanceScale: 2 });
+        const one = await family.sample(session, manifest, {
+          n: 1,
+          seed: 40 + i,
+          classLabels: [labels[i]],
+          steps,
+          guidanceScale: 2,
+        });
         assert.deepEqual(one.images, big.images.subarray(i * dim, (i + 1) * dim), `sample ${i}`);
       }
       // different seeds give different images

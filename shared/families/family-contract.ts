@@ -15,7 +15,12 @@ import { Rng } from '../random/prng.ts';
 
 export type Role = 'x' | 't' | 'y';
 
-export const FAMILY_ROLES: Record<Family, readonly Role[]> = { flow: ['x', 't', 'y'], edm: ['x', 't', 'y'], ddpm: ['x', 't'], ar: ['x', 'y'] };
+export const FAMILY_ROLES: Record<Family, readonly Role[]> = {
+  flow: ['x', 't', 'y'],
+  edm: ['x', 't', 'y'],
+  ddpm: ['x', 't'],
+  ar: ['x', 'y'],
+};
 
 const ROLE_TYPES: Record<Role, number> = { x: DataType.FLOAT, t: DataType.FLOAT, y: DataType.INT64 };
 const TYPE_NAMES: Record<number, string> = { [DataType.FLOAT]: 'float32', [DataType.INT64]: 'int64' };
@@ -36,10 +41,17 @@ export interface ContractSpec {
  * Binds the family's roles to graph inputs: an explicit ROLE=NAME, else the input named like the role. Every role
  * must bind, and every graph input must be bound (the family feeds nothing else).
  */
-export function bindRoles(model: ModelProto, family: Family, explicit: Partial<Record<string, string>> = {}): Record<Role, string> {
+export function bindRoles(
+  model: ModelProto,
+  family: Family,
+  explicit: Partial<Record<string, string>> = {},
+): Record<Role, string> {
   const roles = FAMILY_ROLES[family];
   for (const r of Object.keys(explicit)) {
-    if (!roles.includes(r as Role)) throw new ContractError(`--input ${r}: the ${family} family has no input role '${r}' (roles: ${roles.join(', ')})`);
+    if (!roles.includes(r as Role))
+      throw new ContractError(
+        `--input ${r}: the ${family} family has no input role '${r}' (roles: ${roles.join(', ')})`,
+      );
   }
   const inputs = graphInputs(model);
   const names = new Set(inputs.map((i) => i.name));
@@ -47,13 +59,18 @@ export function bindRoles(model: ModelProto, family: Family, explicit: Partial<R
   for (const role of roles) {
     const name = explicit[role] ?? role;
     if (!names.has(name)) {
-      throw new ContractError(`input role '${role}': the graph has no input '${name}' (inputs: ${[...names].join(', ') || 'none'}; bind it with --input ${role}=NAME)`);
+      throw new ContractError(
+        `input role '${role}': the graph has no input '${name}' (inputs: ${[...names].join(', ') || 'none'}; bind it with --input ${role}=NAME)`,
+      );
     }
     bound[role] = name;
   }
   const used = new Set(Object.values(bound));
   const extra = inputs.find((i) => !used.has(i.name));
-  if (extra) throw new ContractError(`graph input '${extra.name}' is not one of the ${family} family's roles (${roles.join(', ')}): the sampler could not feed it`);
+  if (extra)
+    throw new ContractError(
+      `graph input '${extra.name}' is not one of the ${family} family's roles (${roles.join(', ')}): the sampler could not feed it`,
+    );
   return bound;
 }
 
@@ -81,16 +98,22 @@ export function checkInputs(model: ModelProto, spec: ContractSpec, bound: Record
     const info = byName.get(name)!;
     const want = ROLE_TYPES[role];
     if (info.elemType !== undefined && info.elemType !== want) {
-      throw new ContractError(`input '${name}' (role ${role}): element type ${TYPE_NAMES[info.elemType] ?? info.elemType}, the ${spec.family} family feeds ${TYPE_NAMES[want]}`);
+      throw new ContractError(
+        `input '${name}' (role ${role}): element type ${TYPE_NAMES[info.elemType] ?? info.elemType}, the ${spec.family} family feeds ${TYPE_NAMES[want]}`,
+      );
     }
     if (!info.shape) continue;
     const dims = roleDims(spec, role, -1);
     if (info.shape.length !== dims.length) {
-      throw new ContractError(`input '${name}' (role ${role}): rank ${info.shape.length}, the ${spec.family} family feeds [${dims.map((d) => (d < 0 ? 'N' : d)).join(', ')}]`);
+      throw new ContractError(
+        `input '${name}' (role ${role}): rank ${info.shape.length}, the ${spec.family} family feeds [${dims.map((d) => (d < 0 ? 'N' : d)).join(', ')}]`,
+      );
     }
     info.shape.forEach((d, i) => {
       if (i > 0 && d.value !== undefined && d.value > 0 && d.value !== dims[i]) {
-        throw new ContractError(`input '${name}' (role ${role}): dimension ${i} is ${d.value}, the ${spec.family} family feeds [${dims.map((v) => (v < 0 ? 'N' : v)).join(', ')}]`);
+        throw new ContractError(
+          `input '${name}' (role ${role}): dimension ${i} is ${d.value}, the ${spec.family} family feeds [${dims.map((v) => (v < 0 ? 'N' : v)).join(', ')}]`,
+        );
       }
     });
   }
@@ -104,7 +127,8 @@ export function contractFeeds(spec: ContractSpec, bound: Record<Role, string>, n
     const dims = roleDims(spec, role, n);
     const size = dims.reduce((a, b) => a * b, 1);
     const K = spec.vocab ?? 2;
-    const value = () => (role === 't' ? rng.uniform() : spec.family === 'ar' ? (2 * rng.int(K)) / (K - 1) - 1 : rng.normal());
+    const value = () =>
+      role === 't' ? rng.uniform() : spec.family === 'ar' ? (2 * rng.int(K)) / (K - 1) - 1 : rng.normal();
     if (role === 'y') feeds[name] = i64(new BigInt64Array(size), dims);
     else feeds[name] = f32(Float32Array.from({ length: size }, value), dims);
   }
@@ -112,18 +136,42 @@ export function contractFeeds(spec: ContractSpec, bound: Record<Role, string>, n
 }
 
 /** The loss and sampler a family's manifest gets when the user names none (the shipped models' choices). */
-export function familyDefaults(family: Family): { loss: { kind: 'flow-matching' | 'edm' | 'ddpm-eps' | 'cross-entropy'; params: Record<string, unknown> }; sampler: { kind: string; steps?: number; guidance_scale?: number; temperature?: number; top_k?: number; params: Record<string, unknown> } } {
+export function familyDefaults(family: Family): {
+  loss: { kind: 'flow-matching' | 'edm' | 'ddpm-eps' | 'cross-entropy'; params: Record<string, unknown> };
+  sampler: {
+    kind: string;
+    steps?: number;
+    guidance_scale?: number;
+    temperature?: number;
+    top_k?: number;
+    params: Record<string, unknown>;
+  };
+} {
   switch (family) {
     case 'flow':
-      return { loss: { kind: 'flow-matching', params: { t: 'uniform' } }, sampler: { kind: 'heun', steps: 10, guidance_scale: 1, params: {} } };
+      return {
+        loss: { kind: 'flow-matching', params: { t: 'uniform' } },
+        sampler: { kind: 'heun', steps: 10, guidance_scale: 1, params: {} },
+      };
     case 'edm':
       return {
         loss: { kind: 'edm', params: { sigma_data: 0.5, p_mean: -1.2, p_std: 1.2 } },
-        sampler: { kind: 'edm-heun', steps: 18, guidance_scale: 1, params: { sigma_min: 0.002, sigma_max: 80, rho: 7 } },
+        sampler: {
+          kind: 'edm-heun',
+          steps: 18,
+          guidance_scale: 1,
+          params: { sigma_min: 0.002, sigma_max: 80, rho: 7 },
+        },
       };
     case 'ddpm':
-      return { loss: { kind: 'ddpm-eps', params: { T: 1000, schedule: 'cosine' } }, sampler: { kind: 'ddim', steps: 20, guidance_scale: 1, params: { eta: 1 } } };
+      return {
+        loss: { kind: 'ddpm-eps', params: { T: 1000, schedule: 'cosine' } },
+        sampler: { kind: 'ddim', steps: 20, guidance_scale: 1, params: { eta: 1 } },
+      };
     case 'ar':
-      return { loss: { kind: 'cross-entropy', params: {} }, sampler: { kind: 'ancestral', guidance_scale: 1, temperature: 1, top_k: 0, params: {} } };
+      return {
+        loss: { kind: 'cross-entropy', params: {} },
+        sampler: { kind: 'ancestral', guidance_scale: 1, temperature: 1, top_k: 0, params: {} },
+      };
   }
 }

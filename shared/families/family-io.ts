@@ -23,7 +23,10 @@ export function requestLabels(m: Manifest, req: SampleRequest): Int32Array {
   if (ls.length !== 1 && ls.length !== req.n) throw new Error(`classLabels: ${ls.length} labels for ${req.n} samples`);
   for (let i = 0; i < req.n; i++) {
     const c = ls.length === 1 ? ls[0] : ls[i];
-    if (!Number.isInteger(c) || c < 0 || c > nul) throw new Error(`classLabels: ${c} is not a class in [0, ${m.conditioning.num_classes}) or the null class ${nul}`);
+    if (!Number.isInteger(c) || c < 0 || c > nul)
+      throw new Error(
+        `classLabels: ${c} is not a class in [0, ${m.conditioning.num_classes}) or the null class ${nul}`,
+      );
     out[i] = c;
   }
   return out;

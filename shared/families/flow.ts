@@ -40,7 +40,11 @@ export const flowFamily: GeneratorFamily = {
     const y = dropLabels(batch.labels, m.conditioning.label_dropout, nullClassOf(m), () => rng.uniform());
     return tf.tidy(() => {
       const io = m.io;
-      const v = graph.run({ [io.inputs.x]: tf.tensor(xt, [n, ...shape]), [io.inputs.t]: tf.tensor2d(t, [n, 1]), [io.inputs.y]: tf.tensor1d(y, 'int32') })[io.outputs.out];
+      const v = graph.run({
+        [io.inputs.x]: tf.tensor(xt, [n, ...shape]),
+        [io.inputs.t]: tf.tensor2d(t, [n, 1]),
+        [io.inputs.y]: tf.tensor1d(y, 'int32'),
+      })[io.outputs.out];
       return tf.mean(tf.square(tf.sub(v, tf.tensor(target, [n, ...shape])))) as tfc.Scalar;
     });
   },
@@ -51,7 +55,8 @@ export const flowFamily: GeneratorFamily = {
     const s = req.guidanceScale ?? m.sampler.guidance_scale ?? 1;
     const steps = req.steps ?? m.sampler.steps ?? 20;
     const net = ortNetCall(session, m, shape, { withT: true });
-    const v = (x: Float32Array, t: number) => guidedCall(net, x, new Float32Array(req.n).fill(t), labels, req.n, s, nullClassOf(m));
+    const v = (x: Float32Array, t: number) =>
+      guidedCall(net, x, new Float32Array(req.n).fill(t), labels, req.n, s, nullClassOf(m));
     const x0 = requestNoise(req, dim);
     const x1 = m.sampler.kind === 'euler' ? await eulerFlow(v, x0, steps) : await heunFlow(v, x0, steps);
     return { images: rangeToPixels(x1, range(m)), labels };

@@ -14,12 +14,18 @@ export class UnknownFamilyError extends Error {
   override name = 'UnknownFamilyError';
 }
 
-const FAMILY_IMPLS: Record<Family, GeneratorFamily> = { flow: flowFamily, edm: edmFamily, ddpm: ddpmFamily, ar: arFamily };
+const FAMILY_IMPLS: Record<Family, GeneratorFamily> = {
+  flow: flowFamily,
+  edm: edmFamily,
+  ddpm: ddpmFamily,
+  ar: arFamily,
+};
 
 /** The family implementation by name. */
 export function familyFor(name: string): GeneratorFamily {
   const f = (FAMILY_IMPLS as Record<string, GeneratorFamily | undefined>)[name];
-  if (!f) throw new UnknownFamilyError(`no generator family '${name}' (known: ${Object.keys(FAMILY_IMPLS).join(', ')})`);
+  if (!f)
+    throw new UnknownFamilyError(`no generator family '${name}' (known: ${Object.keys(FAMILY_IMPLS).join(', ')})`);
   return f;
 }
 
@@ -27,7 +33,10 @@ export function familyFor(name: string): GeneratorFamily {
 export const builtinFamilies: FamilyResolver = async (manifest) => familyFor(manifest.family);
 
 /** A resolver over a table of families (tests, the fixture); other families fall through to `fallback`. */
-export function familyResolver(table: Partial<Record<Family, GeneratorFamily>>, fallback?: FamilyResolver): FamilyResolver {
+export function familyResolver(
+  table: Partial<Record<Family, GeneratorFamily>>,
+  fallback?: FamilyResolver,
+): FamilyResolver {
   return async (manifest) => {
     const f = table[manifest.family];
     if (f) return f;

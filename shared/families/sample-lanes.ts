@@ -34,7 +34,13 @@ export function laneRequests(req: SampleRequest, lanes: number, dim = MIN_LANE_E
   return out;
 }
 
-export async function sampleInLanes(family: GeneratorFamily, session: OrtModel, manifest: Manifest, req: SampleRequest, lanes = DEFAULT_LANES): Promise<SampleResult> {
+export async function sampleInLanes(
+  family: GeneratorFamily,
+  session: OrtModel,
+  manifest: Manifest,
+  req: SampleRequest,
+  lanes = DEFAULT_LANES,
+): Promise<SampleResult> {
   const parts = laneRequests(req, lanes, sampleDims(manifest).dim);
   if (parts.length === 1) return family.sample(session, manifest, req);
   const results = await Promise.all(parts.map((p) => family.sample(session, manifest, p)));

@@ -21,7 +21,10 @@ export function randomized(model: ModelProto, seed: number, scale = 0.2): ModelP
   for (const t of model.graph.initializer) {
     const v = tensorToFloat32(t);
     const fanIn = t.dims.length === 2 ? t.dims[1] : 1;
-    w.set(t.name, v.map((x) => x + (scale * rng.normal()) / Math.sqrt(fanIn)));
+    w.set(
+      t.name,
+      v.map((x) => x + (scale * rng.normal()) / Math.sqrt(fanIn)),
+    );
   }
   return withWeights(model, w);
 }

@@ -23,7 +23,11 @@ export interface ComputedStatistics {
   features?: FeatureMatrix;
 }
 
-export async function computeFolderStatistics(dir: string, extractor: FeatureExtractor, opts: ComputeOptions = {}): Promise<ComputedStatistics> {
+export async function computeFolderStatistics(
+  dir: string,
+  extractor: FeatureExtractor,
+  opts: ComputeOptions = {},
+): Promise<ComputedStatistics> {
   const folder = await PngFolder.open(dir, { refuseLinks: opts.refuseLinks });
   const files = folder.select(opts.shard);
   const batchSize = opts.batchSize ?? 64;
@@ -34,7 +38,8 @@ export async function computeFolderStatistics(dir: string, extractor: FeatureExt
     const { input, shape } = preprocess(images, extractor.contract);
     const feats = await extractor.run(input, shape);
     const rows = images.length;
-    if (feats.length % rows !== 0) throw new Error(`${extractor.name}: returned ${feats.length} values for a batch of ${rows}`);
+    if (feats.length % rows !== 0)
+      throw new Error(`${extractor.name}: returned ${feats.length} values for a batch of ${rows}`);
     const dim = feats.length / rows;
     stats ??= new FeatureStats(dim);
     if (dim !== stats.d) throw new Error(`${extractor.name}: feature dimension changed from ${stats.d} to ${dim}`);

@@ -26,7 +26,12 @@ function valueInfo(name: string, dims: (number | string)[]): number[] {
 export function flattenOnnxModel(c: number, h: number, w: number): Uint8Array {
   const attr = [...str(1, 'axis'), ...int(3, 1), ...int(20, 2 /* INT */)];
   const node = [...str(1, 'x'), ...str(2, 'y'), ...str(4, 'Flatten'), ...bytes(5, attr)];
-  const graph = [...bytes(1, node), ...str(2, 'flatten'), ...bytes(11, valueInfo('x', ['N', c, h, w])), ...bytes(12, valueInfo('y', ['N', c * h * w]))];
+  const graph = [
+    ...bytes(1, node),
+    ...str(2, 'flatten'),
+    ...bytes(11, valueInfo('x', ['N', c, h, w])),
+    ...bytes(12, valueInfo('y', ['N', c * h * w])),
+  ];
   const model = [...int(1, 8 /* IR version */), ...bytes(8, [...str(1, ''), ...int(2, 13)]), ...bytes(7, graph)];
   return Uint8Array.from(model);
 }

@@ -3,7 +3,11 @@
 import type { FeatureExtractor } from './extractor.ts';
 import type { PreprocessContract } from './preprocess.ts';
 
-export async function createOnnxExtractor(modelPath: string, contract: PreprocessContract, opts: { output?: string } = {}): Promise<FeatureExtractor> {
+export async function createOnnxExtractor(
+  modelPath: string,
+  contract: PreprocessContract,
+  opts: { output?: string } = {},
+): Promise<FeatureExtractor> {
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
@@ -22,9 +26,11 @@ export async function createOnnxExtractor(modelPath: string, contract: Preproces
       const out = (await session.run(feeds))[outputName];
       if (!out) throw new Error(`${modelPath}: model has no output '${outputName}'`);
       const dims = out.dims.map(Number);
-      if (dims[0] !== shape[0]) throw new Error(`${modelPath}: output batch ${dims[0]} differs from input batch ${shape[0]}`);
+      if (dims[0] !== shape[0])
+        throw new Error(`${modelPath}: output batch ${dims[0]} differs from input batch ${shape[0]}`);
       const dim = dims.slice(1).reduce((a, b) => a * b, 1);
-      if (dims.slice(2).some((x) => x !== 1)) throw new Error(`${modelPath}: output shape [${dims.join(', ')}] is not [N, D] or [N, D, 1, 1]`);
+      if (dims.slice(2).some((x) => x !== 1))
+        throw new Error(`${modelPath}: output shape [${dims.join(', ')}] is not [N, D] or [N, D, 1, 1]`);
       extractor.dim = dim;
       return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data as ArrayLike<number>);
     },

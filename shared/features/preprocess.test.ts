@@ -12,11 +12,17 @@ test('bilinear resize matches torch F.interpolate(align_corners=False) on a 2×2
 });
 
 test('Inception contract: gray → 3 equal channels in [−1, 1] at 299×299; alpha dropped', () => {
-  const gray = { width: 28, height: 28, channels: 1 as const, data: Uint8Array.from({ length: 784 }, (_, i) => i % 256) };
+  const gray = {
+    width: 28,
+    height: 28,
+    channels: 1 as const,
+    data: Uint8Array.from({ length: 784 }, (_, i) => i % 256),
+  };
   const { input, shape } = preprocess([gray], INCEPTION_CONTRACT);
   assert.deepEqual(shape, [1, 3, 299, 299]);
   const plane = 299 * 299;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < plane; i++) {
     assert.equal(input[i], input[plane + i]);
     assert.equal(input[i], input[2 * plane + i]);

@@ -16,11 +16,19 @@ export interface PreprocessContract {
 }
 
 /** pytorch-fid's InceptionV3 (resize_input=True, normalize_input=True): 299×299, [−1, 1], RGB. */
-export const INCEPTION_CONTRACT: PreprocessContract = { height: 299, width: 299, channels: 3, range: [-1, 1], resize: 'bilinear' };
+export const INCEPTION_CONTRACT: PreprocessContract = {
+  height: 299,
+  width: 299,
+  channels: 3,
+  range: [-1, 1],
+  resize: 'bilinear',
+};
 
 /** Source-pixel coordinates and weights for one axis of an align_corners=False bilinear resize. */
 function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), w = new Float32Array(outSize);
+  const i0 = new Int32Array(outSize),
+    i1 = new Int32Array(outSize),
+    w = new Float32Array(outSize);
   const scale = inSize / outSize;
   for (let o = 0; o < outSize; o++) {
     const src = Math.max(0, (o + 0.5) * scale - 0.5); // torch clamps negative source coordinates to 0
@@ -49,14 +57,20 @@ function planes(img: Image, channels: 1 | 3): Float32Array[] {
   } else {
     const p = new Float32Array(n);
     // RGB → gray with ITU-R BT.601 luma weights; alpha is dropped
-    for (let i = 0; i < n; i++) p[i] = colour ? (0.299 * data[i * c] + 0.587 * data[i * c + 1] + 0.114 * data[i * c + 2]) / 255 : data[i * c] / 255;
+    for (let i = 0; i < n; i++)
+      p[i] = colour
+        ? (0.299 * data[i * c] + 0.587 * data[i * c + 1] + 0.114 * data[i * c + 2]) / 255
+        : data[i * c] / 255;
     out.push(p);
   }
   return out;
 }
 
 /** Turns decoded images into the network's input: a Float32Array of shape [N, C, H, W]. */
-export function preprocess(images: readonly Image[], contract: PreprocessContract): { input: Float32Array; shape: number[] } {
+export function preprocess(
+  images: readonly Image[],
+  contract: PreprocessContract,
+): { input: Float32Array; shape: number[] } {
   const { height: H, width: W, channels: C } = contract;
   const [lo, hi] = contract.range;
   const out = new Float32Array(images.length * C * H * W);
@@ -75,8 +89,12 @@ export function preprocess(images: readonly Image[], contract: PreprocessContrac
           let v: number;
           if (!ax) v = p[y * W + x];
           else {
-            const y0 = ax.y.i0[y], y1 = ax.y.i1[y], wy = ax.y.w[y];
-            const x0 = ax.x.i0[x], x1 = ax.x.i1[x], wx = ax.x.w[x];
+            const y0 = ax.y.i0[y],
+              y1 = ax.y.i1[y],
+              wy = ax.y.w[y];
+            const x0 = ax.x.i0[x],
+              x1 = ax.x.i1[x],
+              wx = ax.x.w[x];
             const iw = img.width;
             const top = p[y0 * iw + x0] * (1 - wx) + p[y0 * iw + x1] * wx;
             const bot = p[y1 * iw + x0] * (1 - wx) + p[y1 * iw + x1] * wx;

@@ -48,15 +48,27 @@ export function datasetStatsPath(name: string, root = REPO_ROOT): { path: string
   if (!ds) throw new UnavailableError(`unknown dataset '${name}' (known: ${Object.keys(DATASETS).join(', ')})`);
   const path = join(root, ds.stats);
   if (!existsSync(path)) {
-    throw new UnavailableError(`reference statistics for '${name}' are missing (${ds.stats}): they are computed with the '${ds.extractor}' extractor, ${EXTRACTORS[ds.extractor]?.note ?? 'which is not available'}`);
+    throw new UnavailableError(
+      `reference statistics for '${name}' are missing (${ds.stats}): they are computed with the '${ds.extractor}' extractor, ${EXTRACTORS[ds.extractor]?.note ?? 'which is not available'}`,
+    );
   }
   return { path, extractor: ds.extractor };
 }
 
 function readContract(path: string): PreprocessContract {
   const c = JSON.parse(readFileSync(path, 'utf8')) as PreprocessContract;
-  if (!(c.height > 0 && c.width > 0 && (c.channels === 1 || c.channels === 3) && Array.isArray(c.range) && (c.resize === 'bilinear' || c.resize === 'none'))) {
-    throw new Error(`${path}: not a preprocessing contract ({height, width, channels: 1|3, range: [lo, hi], resize: 'bilinear'|'none'})`);
+  if (
+    !(
+      c.height > 0 &&
+      c.width > 0 &&
+      (c.channels === 1 || c.channels === 3) &&
+      Array.isArray(c.range) &&
+      (c.resize === 'bilinear' || c.resize === 'none')
+    )
+  ) {
+    throw new Error(
+      `${path}: not a preprocessing contract ({height, width, channels: 1|3, range: [lo, hi], resize: 'bilinear'|'none'})`,
+    );
   }
   return c;
 }
@@ -75,7 +87,10 @@ export function extractorNames(): string[] {
  * load a file outside the store nor learn whether one exists.
  */
 export function resolveNamedExtractor(name: string, root = REPO_ROOT): Promise<FeatureExtractor> {
-  if (!Object.hasOwn(EXTRACTORS, name)) throw new UnknownExtractorError(`extractor: unknown extractor '${name.slice(0, 100)}' (names: ${extractorNames().join(', ')})`);
+  if (!Object.hasOwn(EXTRACTORS, name))
+    throw new UnknownExtractorError(
+      `extractor: unknown extractor '${name.slice(0, 100)}' (names: ${extractorNames().join(', ')})`,
+    );
   return resolveExtractor(name, root);
 }
 
@@ -88,13 +103,18 @@ export async function resolveExtractor(spec: string = DEFAULT_EXTRACTOR, root = 
   if (shipped) {
     const model = join(root, shipped.model);
     if (!existsSync(model)) {
-      throw new UnavailableError(`the '${spec}' extractor is missing (${shipped.model}): ${shipped.note}. Pass --extractor PATH.onnx, e.g. pytorch-fid's Inception-v3 exported to ONNX (docs/FID.md)`);
+      throw new UnavailableError(
+        `the '${spec}' extractor is missing (${shipped.model}): ${shipped.note}. Pass --extractor PATH.onnx, e.g. pytorch-fid's Inception-v3 exported to ONNX (docs/FID.md)`,
+      );
     }
     const ex = await createOnnxExtractor(model, readContract(join(root, shipped.contract)));
     ex.name = spec;
     return ex;
   }
-  if (!spec.endsWith('.onnx')) throw new UnavailableError(`unknown extractor '${spec}' (names: ${Object.keys(EXTRACTORS).join(', ')}; or a path to an .onnx file)`);
+  if (!spec.endsWith('.onnx'))
+    throw new UnavailableError(
+      `unknown extractor '${spec}' (names: ${Object.keys(EXTRACTORS).join(', ')}; or a path to an .onnx file)`,
+    );
   if (!existsSync(spec)) throw new UnavailableError(`${spec}: no such ONNX model`);
   const sidecar = spec.replace(/\.onnx$/, '.json');
   return createOnnxExtractor(spec, existsSync(sidecar) ? readContract(sidecar) : INCEPTION_CONTRACT);

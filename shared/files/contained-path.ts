@@ -21,7 +21,10 @@ export function containedPath(root: string, ref: string): string {
     at = join(at, part);
     const info = lstatSync(at, { throwIfNoEntry: false });
     if (!info) break; // does not exist (yet): nothing below it can be a link
-    if (info.isSymbolicLink()) throw new PathEscapeError(`path '${shown}' goes through a symbolic link ('${relative(base, at)}'); links are not followed`);
+    if (info.isSymbolicLink())
+      throw new PathEscapeError(
+        `path '${shown}' goes through a symbolic link ('${relative(base, at)}'); links are not followed`,
+      );
   }
   return p;
 }

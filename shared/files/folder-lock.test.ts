@@ -57,25 +57,32 @@ test('a stale lock (dead pid, pid reused by a later process, another boot) is ta
 
 test('processes racing for one stale lock: exactly one wins', async () => {
   const folder = join(mkdtempSync(join(tmpdir(), 'lock-')), 'db');
-  const dead = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+  const dead = Number(
+    spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim(),
+  );
   writeFileSync(`${folder}.lock`, JSON.stringify({ pid: dead, host: hostname(), acquired_at: 'x' }));
   // each holds what it got until every one has tried (the parent then creates the `go` file)
   const go = `${folder}.go`;
   const code = `${tryLockIn(folder)}; const { existsSync } = await import('node:fs'); for (let i = 0; i < 1200 && !existsSync(${JSON.stringify(go)}); i++) await new Promise((r) => setTimeout(r, 50));`;
   let tried = 0;
   const outs = await Promise.all(
-    Array.from({ length: 4 }, () =>
-      new Promise<string>((resolve) => {
-        const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code]);
-        let out = '';
-        p.stdout.on('data', (d) => {
-          out += d;
-          if (out.includes('\n') && ++tried === 4) writeFileSync(go, '');
-        });
-        p.on('close', () => resolve(out.trim()));
-      }),
+    Array.from(
+      { length: 4 },
+      () =>
+        new Promise<string>((resolve) => {
+          const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code]);
+          let out = '';
+          p.stdout.on('data', (d) => {
+            out += d;
+            if (out.includes('\n') && ++tried === 4) writeFileSync(go, '');
+          });
+          p.on('close', () => resolve(out.trim()));
+        }),
     ),
   );
   assert.equal(outs.filter((o) => o === 'locked').length, 1, outs.join('\n'));
-  assert.ok(outs.filter((o) => o !== 'locked').every((o) => o.startsWith('FolderLockedError')), outs.join('\n'));
+  assert.ok(
+    outs.filter((o) => o !== 'locked').every((o) => o.startsWith('FolderLockedError')),
+    outs.join('\n'),
+  );
 });

@@ -23,7 +23,9 @@ export class FolderLockedError extends Error {
     readonly folder: string,
     readonly holder: LockHolder,
   ) {
-    super(`${folder} is in use by process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}${holder.url ? ` (the server at ${holder.url})` : ''}; only one process may open it (stop that process, or set DATABASE_URL to share a PostgreSQL database)`);
+    super(
+      `${folder} is in use by process ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}${holder.url ? ` (the server at ${holder.url})` : ''}; only one process may open it (stop that process, or set DATABASE_URL to share a PostgreSQL database)`,
+    );
   }
 }
 
@@ -58,7 +60,13 @@ function bootId(): string | undefined {
 }
 
 function me(): LockHolder {
-  return { pid: process.pid, host: hostname(), start: processStart(process.pid), boot: bootId(), acquired_at: new Date().toISOString() };
+  return {
+    pid: process.pid,
+    host: hostname(),
+    start: processStart(process.pid),
+    boot: bootId(),
+    acquired_at: new Date().toISOString(),
+  };
 }
 
 function readHolder(path: string): LockHolder | undefined | 'unreadable' {
@@ -131,7 +139,10 @@ function takeOver(lockPath: string, stale: LockHolder | 'unreadable'): void {
   try {
     const now = readHolder(lockPath);
     if (now === undefined) return;
-    const same = now === 'unreadable' ? stale === 'unreadable' : stale !== 'unreadable' && now.pid === stale.pid && now.acquired_at === stale.acquired_at;
+    const same =
+      now === 'unreadable'
+        ? stale === 'unreadable'
+        : stale !== 'unreadable' && now.pid === stale.pid && now.acquired_at === stale.acquired_at;
     if (same) unlinkQuiet(lockPath);
   } finally {
     unlinkQuiet(guard);
@@ -180,11 +191,18 @@ export function lockFolder(folder: string): FolderLock {
     if (other === undefined) continue; // released in between
     if (other !== 'unreadable' && holderAlive(other)) throw new FolderLockedError(folder, other);
     // a lock file without a holder yet is being written right now, unless it is old (its writer died mid-write)
-    if (other === 'unreadable' && Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) < 10_000) continue;
+    if (
+      other === 'unreadable' &&
+      Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) < 10_000
+    )
+      continue;
     takeOver(path, other);
   }
   const last = readHolder(path);
-  throw new FolderLockedError(folder, last && last !== 'unreadable' ? last : { pid: -1, host: hostname(), acquired_at: '' });
+  throw new FolderLockedError(
+    folder,
+    last && last !== 'unreadable' ? last : { pid: -1, host: hostname(), acquired_at: '' },
+  );
 }
 
 /** The holder of `folder`'s lock when a live process holds it. */

@@ -31,15 +31,24 @@ test('with tokens, mutating routes need a valid bearer token; reads stay open', 
   assert.equal(basic.status, 401);
   const prefix = await a.request('/v1/things', { method: 'POST', headers: { authorization: 'Bearer alph' } });
   assert.equal(prefix.status, 401);
-  assert.equal((await a.request('/v1/things', { method: 'POST', headers: { authorization: 'Bearer alpha' } })).status, 201);
-  assert.equal((await a.request('/v1/things/1', { method: 'DELETE', headers: { authorization: 'bearer beta' } })).status, 200);
+  assert.equal(
+    (await a.request('/v1/things', { method: 'POST', headers: { authorization: 'Bearer alpha' } })).status,
+    201,
+  );
+  assert.equal(
+    (await a.request('/v1/things/1', { method: 'DELETE', headers: { authorization: 'bearer beta' } })).status,
+    200,
+  );
   assert.equal((await a.request('/v1/things/1', { method: 'DELETE' })).status, 401);
 });
 
 test('without tokens everything is open, unless tokens are required', async () => {
   const open = app(authConfigFromEnv({}));
   assert.equal((await open.request('/v1/things', { method: 'POST' })).status, 201);
-  assert.throws(() => bearerAuth(authConfigFromEnv({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })), /NEON_API_TOKENS must be set/);
+  assert.throws(
+    () => bearerAuth(authConfigFromEnv({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })),
+    /NEON_API_TOKENS must be set/,
+  );
   const k8s = app(authConfigFromEnv({ KUBERNETES_SERVICE_HOST: '10.0.0.1', NEON_API_TOKENS: 'k' }));
   assert.equal((await k8s.request('/v1/things', { method: 'POST' })).status, 401);
 });

@@ -34,7 +34,8 @@ function unauthorized(message: string, code: string): Response {
 }
 
 export function bearerAuth(config: AuthConfig): MiddlewareHandler {
-  if (config.required && config.tokens.length === 0) throw new Error('NEON_API_TOKENS must be set: mutating routes require a bearer token here');
+  if (config.required && config.tokens.length === 0)
+    throw new Error('NEON_API_TOKENS must be set: mutating routes require a bearer token here');
   // Compare digests: constant time, and no length leak.
   const accepted = config.tokens.map(digest);
   return async (c, next) => {

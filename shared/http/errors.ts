@@ -38,12 +38,23 @@ z.config({ customError: unknownKeyMessage });
 /** Turns a zod failure into a 400 naming the first offending field (for an unknown field: that field). */
 export function fromZod(err: ZodError): ApiError {
   const issue = err.issues[0];
-  const path = issue && issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]] : issue?.path ?? [];
+  const path =
+    issue && issue.code === 'unrecognized_keys' && issue.keys.length > 0
+      ? [...issue.path, issue.keys[0]]
+      : (issue?.path ?? []);
   // an unknown field is named by its own path (`config.step`), not its parent's
   const param = path.length > 0 ? path.map((p) => String(p).slice(0, 100)).join('.') : null;
   const unknownKey = issue?.code === 'unrecognized_keys';
-  const where = unknownKey ? (issue.path.length > 0 ? issue.path.map((p) => String(p).slice(0, 100)).join('.') : null) : param;
-  const message = issue ? (unknownKey && where === null ? issue.message : `${where ?? 'body'}: ${issue.message}`) : 'invalid request';
+  const where = unknownKey
+    ? issue.path.length > 0
+      ? issue.path.map((p) => String(p).slice(0, 100)).join('.')
+      : null
+    : param;
+  const message = issue
+    ? unknownKey && where === null
+      ? issue.message
+      : `${where ?? 'body'}: ${issue.message}`
+    : 'invalid request';
   return new ApiError(400, message, param, 'invalid_value');
 }
 
@@ -66,7 +77,8 @@ export async function jsonBody(c: Context): Promise<unknown> {
     throw new ApiError(400, 'request body must be valid JSON', null, 'invalid_json');
   }
   const at = nulPath(body);
-  if (at !== undefined) throw new ApiError(400, `${at || 'body'}: must not contain a NUL character (\\u0000)`, at || null, 'invalid_value');
+  if (at !== undefined)
+    throw new ApiError(400, `${at || 'body'}: must not contain a NUL character (\\u0000)`, at || null, 'invalid_value');
   return body;
 }
 
@@ -81,7 +93,9 @@ function nulPath(value: unknown): string | undefined {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path ? `${path}.${i}` : String(i)]);
     } else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        const p = path ? `${path}.${k.replace(/\0/g, '\\u0000').slice(0, 100)}` : k.replace(/\0/g, '\\u0000').slice(0, 100);
+        const p = path
+          ? `${path}.${k.replace(/\0/g, '\\u0000').slice(0, 100)}`
+          : k.replace(/\0/g, '\\u0000').slice(0, 100);
         if (k.includes('\0')) return p;
         stack.push([x, p]);
       }

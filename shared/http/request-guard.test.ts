@@ -15,11 +15,20 @@ function app() {
   return a;
 }
 
-const post = (headers: Record<string, string>, body?: string) => app().request('http://neon.local:8080/v1/runs', { method: 'POST', headers: { host: 'neon.local:8080', ...headers }, body });
+const post = (headers: Record<string, string>, body?: string) =>
+  app().request('http://neon.local:8080/v1/runs', {
+    method: 'POST',
+    headers: { host: 'neon.local:8080', ...headers },
+    body,
+  });
 
 test('JSON from this origin passes; other content types are 415 naming the field', async () => {
   assert.equal((await post({ 'content-type': 'application/json' }, '{"a":1}')).status, 201);
-  assert.equal((await post({ 'content-type': 'application/json; charset=utf-8', origin: 'http://neon.local:8080' }, '{"a":1}')).status, 201);
+  assert.equal(
+    (await post({ 'content-type': 'application/json; charset=utf-8', origin: 'http://neon.local:8080' }, '{"a":1}'))
+      .status,
+    201,
+  );
   for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '']) {
     const res = await post(type ? { 'content-type': type } : {}, '{"a":1}');
     assert.equal(res.status, 415, type);
@@ -27,7 +36,11 @@ test('JSON from this origin passes; other content types are 415 naming the field
   }
   // no body, no content type needed
   assert.equal((await app().request('/v1/runs/x/cancel', { method: 'POST' })).status, 200);
-  assert.equal((await app().request('/v1/runs', { headers: { origin: 'https://evil.example' } })).status, 200, 'reads are not guarded');
+  assert.equal(
+    (await app().request('/v1/runs', { headers: { origin: 'https://evil.example' } })).status,
+    200,
+    'reads are not guarded',
+  );
 });
 
 test('a mutating request from another origin is 403', async () => {

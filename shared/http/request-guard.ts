@@ -11,7 +11,10 @@ export const JSON_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = 256 * 1024 * 1024;
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
-const TYPES: Record<string, number> = { 'application/json': JSON_BODY_LIMIT, 'application/octet-stream': UPLOAD_BODY_LIMIT };
+const TYPES: Record<string, number> = {
+  'application/json': JSON_BODY_LIMIT,
+  'application/octet-stream': UPLOAD_BODY_LIMIT,
+};
 
 export function requestGuard(): MiddlewareHandler {
   return async (c, next) => {
@@ -25,18 +28,32 @@ export function requestGuard(): MiddlewareHandler {
         // 'null' or garbage: not this server
       }
       if (host === '' || host !== c.req.header('host')) {
-        throw new ApiError(403, `cross-origin ${c.req.method} refused (Origin '${origin.slice(0, 100)}' is not this server)`, 'origin', 'cross_origin');
+        throw new ApiError(
+          403,
+          `cross-origin ${c.req.method} refused (Origin '${origin.slice(0, 100)}' is not this server)`,
+          'origin',
+          'cross_origin',
+        );
       }
     }
     if (c.req.raw.body === null) return next();
     const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
     const limit = TYPES[type];
     if (limit === undefined) {
-      throw new ApiError(415, `content-type must be application/json (or application/octet-stream for uploads), got '${type.slice(0, 80) || 'none'}'`, 'content-type', 'unsupported_media_type');
+      throw new ApiError(
+        415,
+        `content-type must be application/json (or application/octet-stream for uploads), got '${type.slice(0, 80) || 'none'}'`,
+        'content-type',
+        'unsupported_media_type',
+      );
     }
     return bodyLimit({
       maxSize: limit,
-      onError: (ctx) => ctx.json(new ApiError(413, `request body over ${limit} bytes (the limit for ${type})`, null, 'body_too_large').body(), 413),
+      onError: (ctx) =>
+        ctx.json(
+          new ApiError(413, `request body over ${limit} bytes (the limit for ${type})`, null, 'body_too_large').body(),
+          413,
+        ),
     })(c, next);
   };
 }

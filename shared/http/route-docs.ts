@@ -45,13 +45,24 @@ export function routeDoc(doc: RouteDoc): Parameters<typeof describeRoute>[0] {
   for (const [status, when] of Object.entries(doc.errors ?? {})) responses[status] = errorResponse(when);
   const content: Record<string, unknown> = {};
   if (doc.body) content['application/json'] = { schema: resolver(doc.body) };
-  for (const [type, u] of Object.entries(doc.uploads ?? {})) content[type] = { schema: { type: 'string', format: 'binary', description: u.description } };
+  for (const [type, u] of Object.entries(doc.uploads ?? {}))
+    content[type] = { schema: { type: 'string', format: 'binary', description: u.description } };
   return {
     summary: doc.summary,
     description: doc.description,
     tags: doc.tags,
     ...(Object.keys(content).length > 0 ? { requestBody: { required: true, content } } : {}),
-    ...(doc.query ? { parameters: Object.entries(doc.query).map(([name, q]) => ({ name, in: 'query', required: false, description: q.description, schema: q.schema })) } : {}),
+    ...(doc.query
+      ? {
+          parameters: Object.entries(doc.query).map(([name, q]) => ({
+            name,
+            in: 'query',
+            required: false,
+            description: q.description,
+            schema: q.schema,
+          })),
+        }
+      : {}),
     responses,
   } as Parameters<typeof describeRoute>[0];
 }

@@ -20,9 +20,15 @@ export function urlGuard(): MiddlewareHandler {
   return async (c, next) => {
     const url = new URL(c.req.url);
     const target = url.pathname + url.search;
-    if (target.length > MAX_URL_LENGTH) throw new ApiError(414, `URL over ${MAX_URL_LENGTH} characters`, 'path', 'uri_too_long');
+    if (target.length > MAX_URL_LENGTH)
+      throw new ApiError(414, `URL over ${MAX_URL_LENGTH} characters`, 'path', 'uri_too_long');
     if (ENCODED_CONTROL.test(target) || isControl(target)) {
-      throw new ApiError(400, 'the URL must not contain control characters (%00–%1F, %7F)', url.search && (ENCODED_CONTROL.test(url.search) || isControl(url.search)) ? 'query' : 'path', 'invalid_value');
+      throw new ApiError(
+        400,
+        'the URL must not contain control characters (%00–%1F, %7F)',
+        url.search && (ENCODED_CONTROL.test(url.search) || isControl(url.search)) ? 'query' : 'path',
+        'invalid_value',
+      );
     }
     return next();
   };

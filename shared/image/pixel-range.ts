@@ -1,7 +1,11 @@
 // Pixels ↔ network values: uint8 p ∈ [0, 255] maps linearly onto [lo, hi] (usually [−1, 1]) and back,
 // rounding to the nearest byte and clamping.
 
-export function pixelsToRange(p: Uint8Array, range: readonly [number, number] = [-1, 1], out = new Float32Array(p.length)): Float32Array {
+export function pixelsToRange(
+  p: Uint8Array,
+  range: readonly [number, number] = [-1, 1],
+  out = new Float32Array(p.length),
+): Float32Array {
   const [lo, hi] = range;
   const s = (hi - lo) / 255;
   for (let i = 0; i < p.length; i++) out[i] = lo + p[i] * s;

@@ -20,7 +20,15 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
 }
 
 /** A PNG written independently of encodePng: rows filtered with the given filter types (0–4), in turn. */
-function handPng(w: number, h: number, colorType: number, depth: number, rows: Uint8Array[], bpp: number, extra: Uint8Array[] = []): Uint8Array {
+function handPng(
+  w: number,
+  h: number,
+  colorType: number,
+  depth: number,
+  rows: Uint8Array[],
+  bpp: number,
+  extra: Uint8Array[] = [],
+): Uint8Array {
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, w);
   new DataView(ihdr.buffer).setUint32(4, h);
@@ -32,23 +40,39 @@ function handPng(w: number, h: number, colorType: number, depth: number, rows: U
     parts.push(ft);
     const prev = y > 0 ? rows[y - 1] : new Uint8Array(row.length);
     for (let x = 0; x < row.length; x++) {
-      const a = x >= bpp ? row[x - bpp] : 0, b = prev[x], c = x >= bpp ? prev[x - bpp] : 0;
+      const a = x >= bpp ? row[x - bpp] : 0,
+        b = prev[x],
+        c = x >= bpp ? prev[x - bpp] : 0;
       const p = a + b - c;
-      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
       const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][ft];
       parts.push((row[x] - pred) & 0xff);
     }
   });
   const sig = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), ...extra, chunk('IDAT', deflateSync(Uint8Array.from(parts))), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    sig,
+    chunk('IHDR', ihdr),
+    ...extra,
+    chunk('IDAT', deflateSync(Uint8Array.from(parts))),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 test('decodes all five filter types (RGB)', () => {
-  const w = 7, h = 10;
-  const rows = Array.from({ length: h }, (_, y) => Uint8Array.from({ length: w * 3 }, (_, x) => (x * 37 + y * 91 + ((x * y) % 13)) & 0xff));
+  const w = 7,
+    h = 10;
+  const rows = Array.from({ length: h }, (_, y) =>
+    Uint8Array.from({ length: w * 3 }, (_, x) => (x * 37 + y * 91 + ((x * y) % 13)) & 0xff),
+  );
   const img = decodePng(handPng(w, h, 2, 8, rows, 3));
   assert.equal(img.channels, 3);
-  assert.deepEqual(Array.from(img.data), rows.flatMap((r) => Array.from(r)));
+  assert.deepEqual(
+    Array.from(img.data),
+    rows.flatMap((r) => Array.from(r)),
+  );
 });
 
 test('decodes 2-bit palette images with transparency', () => {
@@ -63,7 +87,12 @@ test('decodes 2-bit palette images with transparency', () => {
 
 test('encode → decode round trip for gray, gray+alpha, RGB, RGBA', () => {
   for (const channels of [1, 2, 3, 4] as const) {
-    const img: Image = { width: 9, height: 4, channels, data: Uint8Array.from({ length: 36 * channels }, (_, i) => (i * 53) & 0xff) };
+    const img: Image = {
+      width: 9,
+      height: 4,
+      channels,
+      data: Uint8Array.from({ length: 36 * channels }, (_, i) => (i * 53) & 0xff),
+    };
     assert.deepEqual(decodePng(encodePng(img)), img);
   }
 });
@@ -72,7 +101,10 @@ test('corrupt PNGs are errors naming the file', () => {
   const png = encodePng({ width: 2, height: 2, channels: 1, data: Uint8Array.from([1, 2, 3, 4]) });
   const bad = Uint8Array.from(png);
   bad[40] ^= 0xff;
-  assert.throws(() => decodePng(bad, 'a.png'), (e: Error) => e instanceof PngError && /a\.png/.test(e.message));
+  assert.throws(
+    () => decodePng(bad, 'a.png'),
+    (e: Error) => e instanceof PngError && /a\.png/.test(e.message),
+  );
   assert.throws(() => decodePng(Uint8Array.from([1, 2, 3]), 'b.png'), /b\.png: not a PNG/);
 });
 
@@ -81,19 +113,33 @@ test('folders: sorted, sharded contiguously, clear errors for no images and mixe
   const empty = join(root, 'empty');
   mkdirSync(empty);
   writeFileSync(join(empty, 'notes.txt'), 'x');
-  await assert.rejects(PngFolder.open(empty), (e: Error) => e instanceof ImageSourceError && e.message.includes(empty) && /no \.png images/.test(e.message));
+  await assert.rejects(
+    PngFolder.open(empty),
+    (e: Error) => e instanceof ImageSourceError && e.message.includes(empty) && /no \.png images/.test(e.message),
+  );
   const mixed = join(root, 'mixed');
   mkdirSync(mixed);
   writeFileSync(join(mixed, 'a.png'), encodePng({ width: 2, height: 2, channels: 1, data: new Uint8Array(4) }));
   writeFileSync(join(mixed, 'b.png'), encodePng({ width: 3, height: 2, channels: 1, data: new Uint8Array(6) }));
   const f = await PngFolder.open(mixed);
-  await assert.rejects(async () => {
-    for await (const _ of f.batches(f.files, 8)) { /* consume */ }
-  }, (e: Error) => e instanceof ImageSourceError && e.message.includes(join(mixed, 'b.png')) && /3×2.*2×2/.test(e.message));
+  await assert.rejects(
+    async () => {
+      for await (const _ of f.batches(f.files, 8)) {
+        /* consume */
+      }
+    },
+    (e: Error) =>
+      e instanceof ImageSourceError && e.message.includes(join(mixed, 'b.png')) && /3×2.*2×2/.test(e.message),
+  );
   // a shard that holds only the odd-sized image fails as well
-  await assert.rejects(async () => {
-    for await (const _ of f.batches(f.select({ index: 1, count: 2 }), 8)) { /* consume */ }
-  }, (e: Error) => e.message.includes(join(mixed, 'b.png')) && e.message.includes(join(mixed, 'a.png')));
+  await assert.rejects(
+    async () => {
+      for await (const _ of f.batches(f.select({ index: 1, count: 2 }), 8)) {
+        /* consume */
+      }
+    },
+    (e: Error) => e.message.includes(join(mixed, 'b.png')) && e.message.includes(join(mixed, 'a.png')),
+  );
   // shards partition 0..total contiguously
   for (const total of [0, 1, 7, 100]) {
     let next = 0;

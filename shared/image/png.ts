@@ -22,7 +22,9 @@ const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
-  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  const pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
@@ -31,7 +33,10 @@ export function decodePng(buf: Uint8Array, what = 'png'): Image {
   if (buf.length < 8 || SIGNATURE.some((b, i) => buf[i] !== b)) throw new PngError(`${what}: not a PNG file`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let p = 8;
-  let width = 0, height = 0, depth = 0, colorType = -1;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    colorType = -1;
   let palette: Uint8Array | null = null;
   let trns: Uint8Array | null = null;
   const idat: Uint8Array[] = [];
@@ -41,7 +46,8 @@ export function decodePng(buf: Uint8Array, what = 'png'): Image {
     const type = String.fromCharCode(buf[p + 4], buf[p + 5], buf[p + 6], buf[p + 7]);
     if (p + 12 + len > buf.length) throw new PngError(`${what}: truncated chunk ${type}`);
     const body = buf.subarray(p + 8, p + 8 + len);
-    if (crc32(buf.subarray(p + 4, p + 8 + len)) !== dv.getUint32(p + 8 + len)) throw new PngError(`${what}: CRC mismatch in chunk ${type} (corrupt file)`);
+    if (crc32(buf.subarray(p + 4, p + 8 + len)) !== dv.getUint32(p + 8 + len))
+      throw new PngError(`${what}: CRC mismatch in chunk ${type} (corrupt file)`);
     if (type === 'IHDR') {
       width = dv.getUint32(p + 8);
       height = dv.getUint32(p + 12);
@@ -64,7 +70,9 @@ export function decodePng(buf: Uint8Array, what = 'png'): Image {
   const samples = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
   if (samples === undefined) throw new PngError(`${what}: unknown color type ${colorType}`);
   if (colorType === 3 ? ![1, 2, 4, 8].includes(depth) : depth !== 8) {
-    throw new PngError(`${what}: unsupported bit depth ${depth} for color type ${colorType} (8-bit images and 1/2/4/8-bit palettes are supported)`);
+    throw new PngError(
+      `${what}: unsupported bit depth ${depth} for color type ${colorType} (8-bit images and 1/2/4/8-bit palettes are supported)`,
+    );
   }
   let raw: Uint8Array;
   try {
@@ -88,12 +96,23 @@ export function decodePng(buf: Uint8Array, what = 'png'): Image {
       const c = x >= bpp && y > 0 ? rows[prev + x - bpp] : 0;
       let out: number;
       switch (ft) {
-        case 0: out = v; break;
-        case 1: out = v + a; break;
-        case 2: out = v + b; break;
-        case 3: out = v + ((a + b) >> 1); break;
-        case 4: out = v + paeth(a, b, c); break;
-        default: throw new PngError(`${what}: bad filter type ${ft} on row ${y}`);
+        case 0:
+          out = v;
+          break;
+        case 1:
+          out = v + a;
+          break;
+        case 2:
+          out = v + b;
+          break;
+        case 3:
+          out = v + ((a + b) >> 1);
+          break;
+        case 4:
+          out = v + paeth(a, b, c);
+          break;
+        default:
+          throw new PngError(`${what}: bad filter type ${ft} on row ${y}`);
       }
       rows[dst + x] = out & 0xff;
     }
@@ -132,7 +151,8 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
 /** Encodes an 8-bit gray, gray+alpha, RGB or RGBA image (filter 1, 'Sub', on every row). */
 export function encodePng(img: Image): Uint8Array {
   const { width, height, channels, data } = img;
-  if (data.length !== width * height * channels) throw new PngError(`image data has ${data.length} bytes, expected ${width * height * channels}`);
+  if (data.length !== width * height * channels)
+    throw new PngError(`image data has ${data.length} bytes, expected ${width * height * channels}`);
   const colorType = { 1: 0, 2: 4, 3: 2, 4: 6 }[channels];
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
@@ -151,5 +171,10 @@ export function encodePng(img: Image): Uint8Array {
       raw[o + 1 + x] = (v - a) & 0xff;
     }
   }
-  return Buffer.concat([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { strategy: zlib.Z_RLE })), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { strategy: zlib.Z_RLE })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }

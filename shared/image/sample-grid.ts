@@ -1,7 +1,15 @@
 // A grid image of equally sized gray samples (rows × cols tiles, `pad` pixels between them) for PNG export.
 import type { Image } from './png.ts';
 
-export function sampleGrid(pixels: Uint8Array, h: number, w: number, rows: number, cols: number, pad = 2, background = 255): Image {
+export function sampleGrid(
+  pixels: Uint8Array,
+  h: number,
+  w: number,
+  rows: number,
+  cols: number,
+  pad = 2,
+  background = 255,
+): Image {
   const H = rows * h + (rows + 1) * pad;
   const W = cols * w + (cols + 1) * pad;
   const data = new Uint8Array(H * W).fill(background);
@@ -11,7 +19,8 @@ export function sampleGrid(pixels: Uint8Array, h: number, w: number, rows: numbe
     const c = k % cols;
     const oy = pad + r * (h + pad);
     const ox = pad + c * (w + pad);
-    for (let y = 0; y < h; y++) data.set(pixels.subarray(k * h * w + y * w, k * h * w + (y + 1) * w), (oy + y) * W + ox);
+    for (let y = 0; y < h; y++)
+      data.set(pixels.subarray(k * h * w + y * w, k * h * w + (y + 1) * w), (oy + y) * W + ox);
   }
   return { width: W, height: H, channels: 1, data };
 }

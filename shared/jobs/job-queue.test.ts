@@ -45,7 +45,9 @@ for (const backend of await testBackends()) {
       assert.equal(b.created, false);
       assert.equal(b.job.id, a.job.id);
       assert.deepEqual(b.job.payload, { x: 1 });
-      const raced = await Promise.all(Array.from({ length: 8 }, () => enqueueJob(database.db, { type, key: `${type}:k2` })));
+      const raced = await Promise.all(
+        Array.from({ length: 8 }, () => enqueueJob(database.db, { type, key: `${type}:k2` })),
+      );
       assert.equal(raced.filter((r) => r.created).length, 1);
       assert.equal(new Set(raced.map((r) => r.job.id)).size, 1);
       const queued = await readEvents(database.db, { after: cursor, types: ['job.queued'], subjectPrefix: 'job:' });
@@ -124,7 +126,13 @@ for (const backend of await testBackends()) {
 
     test('failed attempts retry with exponential backoff, then fail for good', async () => {
       const type = freshType('retry');
-      const { job } = await enqueueJob(database.db, { type, key: `${type}:x`, maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 10_000 });
+      const { job } = await enqueueJob(database.db, {
+        type,
+        key: `${type}:x`,
+        maxAttempts: 3,
+        backoffMs: 1000,
+        maxBackoffMs: 10_000,
+      });
       const attempt = async (): Promise<ClaimedJob> => {
         for (let i = 0; i < 500; i++) {
           const c = await claimJob(database.db, { types: type, worker: 'w', leaseMs: 5000 });
@@ -215,7 +223,13 @@ for (const backend of await testBackends()) {
       const done = await waiting;
       assert.equal(done?.state, 'succeeded');
       assert.deepEqual(done?.result, { answer: 42 });
-      assert.equal(await waitForJob(database, (await enqueueJob(database.db, { type: freshType('never') })).job.id, { timeoutMs: 50, pollMs: 10 }), undefined);
+      assert.equal(
+        await waitForJob(database, (await enqueueJob(database.db, { type: freshType('never') })).job.id, {
+          timeoutMs: 50,
+          pollMs: 10,
+        }),
+        undefined,
+      );
     });
   });
 }

@@ -99,7 +99,11 @@ export async function enqueueJob(db: Db, opts: EnqueueOptions): Promise<{ job: J
       return { job: existing, created: false };
     }
     await notifyWorkers(tx, row.type);
-    await appendEvent(tx, { type: 'job.queued', subject: jobSubject(row), payload: eventPayload(row, { payload: row.payload }) });
+    await appendEvent(tx, {
+      type: 'job.queued',
+      subject: jobSubject(row),
+      payload: eventPayload(row, { payload: row.payload }),
+    });
     return { job: row, created: true };
   });
 }
@@ -129,7 +133,13 @@ export async function reapExpiredJobs(db: Db, types?: string | readonly string[]
     const expired = await tx
       .select()
       .from(jobs)
-      .where(and(eq(jobs.state, 'running'), sql`${jobs.leaseExpiresAt} < now()`, types === undefined ? undefined : inArray(jobs.type, typeList(types))))
+      .where(
+        and(
+          eq(jobs.state, 'running'),
+          sql`${jobs.leaseExpiresAt} < now()`,
+          types === undefined ? undefined : inArray(jobs.type, typeList(types)),
+        ),
+      )
       .orderBy(asc(jobs.id))
       .limit(100)
       .for('update', { skipLocked: true });
@@ -139,7 +149,10 @@ export async function reapExpiredJobs(db: Db, types?: string | readonly string[]
 }
 
 /** Claims the next claimable job of these types for `worker`, or returns undefined when there is none. */
-export async function claimJob(db: Db, opts: { types: string | readonly string[]; worker: string; leaseMs: number }): Promise<ClaimedJob | undefined> {
+export async function claimJob(
+  db: Db,
+  opts: { types: string | readonly string[]; worker: string; leaseMs: number },
+): Promise<ClaimedJob | undefined> {
   const types = typeList(opts.types);
   await reapExpiredJobs(db, types);
   return db.transaction(async (tx) => {
@@ -189,7 +202,12 @@ export async function heartbeatJob(db: Db, lease: LeaseRef, leaseMs: number): Pr
 }
 
 /** Records progress (and extends the lease when leaseMs is given); appends job.progress. False when the lease is lost. */
-export async function reportProgress(db: Db, lease: LeaseRef, progress: Record<string, unknown>, leaseMs?: number): Promise<boolean> {
+export async function reportProgress(
+  db: Db,
+  lease: LeaseRef,
+  progress: Record<string, unknown>,
+  leaseMs?: number,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [job] = await tx
       .update(jobs)
@@ -207,7 +225,15 @@ export async function completeJob(db: Db, lease: LeaseRef, result: Record<string
   return db.transaction(async (tx) => {
     const [job] = await tx
       .update(jobs)
-      .set({ state: 'succeeded', result, error: null, leaseToken: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        state: 'succeeded',
+        result,
+        error: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
       .where(held(lease))
       .returning();
     if (!job) throw new LeaseLostError(lease.id);
@@ -217,20 +243,45 @@ export async function completeJob(db: Db, lease: LeaseRef, result: Record<string
 }
 
 /** A failed attempt of a locked row: retry after backoff, or fail for good. */
-async function settleFailedAttempt(tx: Db, job: Job, error: string, permanent: boolean, reason: 'error' | 'lease_expired'): Promise<Job> {
+async function settleFailedAttempt(
+  tx: Db,
+  job: Job,
+  error: string,
+  permanent: boolean,
+  reason: 'error' | 'lease_expired',
+): Promise<Job> {
   if (permanent || job.attempts >= job.maxAttempts) {
     const [failed] = await tx
       .update(jobs)
-      .set({ state: 'failed', error, leaseToken: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        state: 'failed',
+        error,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(jobs.id, job.id))
       .returning();
-    await appendEvent(tx, { type: 'job.failed', subject: jobSubject(failed), payload: eventPayload(failed, { error, reason, permanent }) });
+    await appendEvent(tx, {
+      type: 'job.failed',
+      subject: jobSubject(failed),
+      payload: eventPayload(failed, { error, reason, permanent }),
+    });
     return failed;
   }
   const delay = backoffDelayMs(job.attempts, job.backoffMs, job.maxBackoffMs);
   const [queued] = await tx
     .update(jobs)
-    .set({ state: 'queued', error, runAt: ms(delay), leaseToken: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: sql`now()` })
+    .set({
+      state: 'queued',
+      error,
+      runAt: ms(delay),
+      leaseToken: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: sql`now()`,
+    })
     .where(eq(jobs.id, job.id))
     .returning();
   await notifyWorkers(tx, queued.type);
@@ -272,7 +323,11 @@ export async function releaseJob(db: Db, lease: LeaseRef): Promise<Job> {
       .returning();
     if (!job) throw new LeaseLostError(lease.id);
     await notifyWorkers(tx, job.type);
-    await appendEvent(tx, { type: 'job.retrying', subject: jobSubject(job), payload: eventPayload(job, { reason: 'released', retry_in_ms: 0 }) });
+    await appendEvent(tx, {
+      type: 'job.retrying',
+      subject: jobSubject(job),
+      payload: eventPayload(job, { reason: 'released', retry_in_ms: 0 }),
+    });
     return job;
   });
 }
@@ -282,7 +337,14 @@ export async function cancelJob(db: Db, id: number, reason = 'cancelled'): Promi
   return db.transaction(async (tx) => {
     const [job] = await tx
       .update(jobs)
-      .set({ state: 'cancelled', error: reason, leaseToken: null, leaseExpiresAt: null, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        state: 'cancelled',
+        error: reason,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(jobs.id, id), inArray(jobs.state, ['queued', 'running'])))
       .returning();
     if (!job) return undefined;
@@ -301,7 +363,11 @@ export async function retryJob(db: Db, id: number): Promise<Job | undefined> {
       .returning();
     if (!job) return undefined;
     await notifyWorkers(tx, job.type);
-    await appendEvent(tx, { type: 'job.queued', subject: jobSubject(job), payload: eventPayload(job, { reason: 'retry' }) });
+    await appendEvent(tx, {
+      type: 'job.queued',
+      subject: jobSubject(job),
+      payload: eventPayload(job, { reason: 'retry' }),
+    });
     return job;
   });
 }

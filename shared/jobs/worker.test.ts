@@ -25,7 +25,8 @@ for (const backend of await testBackends()) {
     test('runs jobs concurrently, retries a failing one, and stops on abort', async () => {
       const type = freshType('work');
       const ids: number[] = [];
-      for (let i = 0; i < 6; i++) ids.push((await enqueueJob(database.db, { type, payload: { i }, backoffMs: 20 })).job.id);
+      for (let i = 0; i < 6; i++)
+        ids.push((await enqueueJob(database.db, { type, payload: { i }, backoffMs: 20 })).job.id);
       let running = 0;
       let peak = 0;
       const attemptsSeen = new Map<number, number[]>();
@@ -103,7 +104,14 @@ for (const backend of await testBackends()) {
     test('is woken by NOTIFY when a job is enqueued', async () => {
       const type = freshType('notify');
       const ac = new AbortController();
-      const loop = runWorker({ database, type, pollMs: 60_000, signal: ac.signal, onError: quiet, handler: async () => ({ hi: 1 }) });
+      const loop = runWorker({
+        database,
+        type,
+        pollMs: 60_000,
+        signal: ac.signal,
+        onError: quiet,
+        handler: async () => ({ hi: 1 }),
+      });
       await sleep(100);
       const { job } = await enqueueJob(database.db, { type });
       const done = await waitForJob(database, job.id, { timeoutMs: 10_000 });

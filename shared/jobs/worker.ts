@@ -63,7 +63,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const pollMs = opts.pollMs ?? 1000;
   const worker = opts.worker ?? defaultWorkerName();
   const stop = opts.signal ?? new AbortController().signal;
-  const onError = opts.onError ?? ((err: unknown, job?: ClaimedJob) => console.error(`worker ${worker}${job ? ` job ${job.id}` : ''}: ${err instanceof Error ? err.message : String(err)}`));
+  const onError =
+    opts.onError ??
+    ((err: unknown, job?: ClaimedJob) =>
+      console.error(
+        `worker ${worker}${job ? ` job ${job.id}` : ''}: ${err instanceof Error ? err.message : String(err)}`,
+      ));
   const inflight = new Set<Promise<void>>();
   const freed = { wake: () => {} };
 

@@ -21,7 +21,21 @@ test('BF16 decoding is the top half of a binary32', () => {
 
 /** Doubles that probe rounding: representable values, exact halfway points, and their float64 neighbours. */
 function probes(decode: (b: number) => number, maxFinite: number): number[] {
-  const out: number[] = [0, -0, 1e-300, -1e-300, 1e300, -1e300, 2 ** -25, 2 ** -24, 3 * 2 ** -26, 65520, 65519.99, 3.3961e38, 3.4e38];
+  const out: number[] = [
+    0,
+    -0,
+    1e-300,
+    -1e-300,
+    1e300,
+    -1e300,
+    2 ** -25,
+    2 ** -24,
+    3 * 2 ** -26,
+    65520,
+    65519.99,
+    3.3961e38,
+    3.4e38,
+  ];
   const dv = new DataView(new ArrayBuffer(8));
   const nudge = (x: number, d: number) => {
     dv.setFloat64(0, x);
@@ -31,7 +45,8 @@ function probes(decode: (b: number) => number, maxFinite: number): number[] {
   for (let b = 0; b < maxFinite; b += 3) {
     const lo = decode(b);
     const mid = (lo + decode(b + 1)) / 2;
-    for (const x of [lo, mid, nudge(mid, 1), nudge(mid, -1), nudge(mid, 1 << 20), nudge(mid, -(1 << 20))]) out.push(x, -x);
+    for (const x of [lo, mid, nudge(mid, 1), nudge(mid, -1), nudge(mid, 1 << 20), nudge(mid, -(1 << 20))])
+      out.push(x, -x);
   }
   return out;
 }

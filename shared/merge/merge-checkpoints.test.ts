@@ -23,11 +23,27 @@ function randomTensors(perturb: boolean): TensorData[] {
   const special32 = [NaN, Infinity, -Infinity, 1e-45, -1e-45, 0, -0, 3.4e38];
   const special16 = [0x7e00, 0x7c00, 0xfc00, 0x0001, 0x8001, 0x0000, 0x8000, 0x7bff];
   const specialBf = [0x7fc0, 0x7f80, 0xff80, 0x0001, 0x8001, 0x0000, 0x8000, 0x7f7f];
-  const pick = (i: number, s: number[], f: () => number) => (i < s.length && !perturb ? s[i] : i >= s.length && i < 2 * s.length && perturb ? s[i - s.length] : f());
+  const pick = (i: number, s: number[], f: () => number) =>
+    i < s.length && !perturb ? s[i] : i >= s.length && i < 2 * s.length && perturb ? s[i - s.length] : f();
   return [
-    { name: 'blocks.0.attn.weight', dtype: 'F32', shape: [6, 10], data: f32(Array.from({ length: n }, (_, i) => pick(i, special32, rf))) },
-    { name: 'blocks.0.norm.scale', dtype: 'F16', shape: [n], data: u16(Array.from({ length: n }, (_, i) => pick(i, special16, () => 0x3000 + (r() % 0x1800)))) },
-    { name: 'blocks.1.mlp.weight', dtype: 'BF16', shape: [3, 20], data: u16(Array.from({ length: n }, (_, i) => pick(i, specialBf, () => 0x3e00 + (r() % 0x200)))) },
+    {
+      name: 'blocks.0.attn.weight',
+      dtype: 'F32',
+      shape: [6, 10],
+      data: f32(Array.from({ length: n }, (_, i) => pick(i, special32, rf))),
+    },
+    {
+      name: 'blocks.0.norm.scale',
+      dtype: 'F16',
+      shape: [n],
+      data: u16(Array.from({ length: n }, (_, i) => pick(i, special16, () => 0x3000 + (r() % 0x1800)))),
+    },
+    {
+      name: 'blocks.1.mlp.weight',
+      dtype: 'BF16',
+      shape: [3, 20],
+      data: u16(Array.from({ length: n }, (_, i) => pick(i, specialBf, () => 0x3e00 + (r() % 0x200)))),
+    },
     { name: 'scale', dtype: 'F64', shape: [], data: f64([perturb ? 0.75 : 1.25]) },
     { name: 'empty', dtype: 'F32', shape: [0, 3], data: new Uint8Array(0) },
     { name: 'step', dtype: 'I64', shape: [1], data: new Uint8Array(8).fill(perturb ? 9 : 3) },
@@ -74,7 +90,10 @@ function expected(b: TensorData, s: TensorData, w: number): Uint8Array {
   return out;
 }
 
-const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+const sha = async (p: string) =>
+  createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
 
 test('unsharded and sharded merges are bit-exact against the float64 reference, several w in one pass', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'merge-'));
@@ -83,8 +102,13 @@ test('unsharded and sharded merges are bit-exact against the float64 reference, 
     const self = randomTensors(true);
     await writeSafetensors(join(dir, 'base.safetensors'), base, { format: 'pt' });
     await writeSafetensors(join(dir, 'self.safetensors'), [...self].reverse());
-    await Promise.all([join(dir, 'bs'), join(dir, 'ss')].map((d) => import('node:fs/promises').then((fs) => fs.mkdir(d))));
-    await writeSharded(join(dir, 'bs'), base, [[0, 1, 2], [3, 4, 5, 6]]);
+    await Promise.all(
+      [join(dir, 'bs'), join(dir, 'ss')].map((d) => import('node:fs/promises').then((fs) => fs.mkdir(d))),
+    );
+    await writeSharded(join(dir, 'bs'), base, [
+      [0, 1, 2],
+      [3, 4, 5, 6],
+    ]);
     await writeSharded(join(dir, 'ss'), self, [[6, 0], [1], [2, 3, 4, 5]]);
     const ws = [1, 1.5, -0.25];
     const cases = [
@@ -139,10 +163,26 @@ test('rules give per-tensor w (first match wins; numbers or multiples of w)', as
     await writeSafetensors(join(dir, 'b.safetensors'), base);
     await writeSafetensors(join(dir, 's.safetensors'), self);
     const out = join(dir, 'o.safetensors');
-    const rules = [{ pattern: '^blocks\\.0\\.', w: 0 }, { pattern: 'blocks', w: { scale: 0.5 } }, { pattern: '.*', w: 7 }];
-    const res = await mergeCheckpoints({ base: join(dir, 'b.safetensors'), self: join(dir, 's.safetensors'), ws: [2], outputs: [out], rules });
+    const rules = [
+      { pattern: '^blocks\\.0\\.', w: 0 },
+      { pattern: 'blocks', w: { scale: 0.5 } },
+      { pattern: '.*', w: 7 },
+    ];
+    const res = await mergeCheckpoints({
+      base: join(dir, 'b.safetensors'),
+      self: join(dir, 's.safetensors'),
+      ws: [2],
+      outputs: [out],
+      rules,
+    });
     const f = await openSafetensors(out);
-    const want = { 'blocks.0.attn.weight': 0, 'blocks.0.norm.scale': 0, 'blocks.1.mlp.weight': 1, scale: 7, 'head.weight': 7 } as Record<string, number>;
+    const want = {
+      'blocks.0.attn.weight': 0,
+      'blocks.0.norm.scale': 0,
+      'blocks.1.mlp.weight': 1,
+      scale: 7,
+      'head.weight': 7,
+    } as Record<string, number>;
     for (const [name, w] of Object.entries(want)) {
       const b = base.find((t) => t.name === name)!;
       assert.deepEqual(await f.readTensor(name), expected(b, self.find((t) => t.name === name)!, w), name);
@@ -168,12 +208,21 @@ test('missing tensors and mismatches are errors naming the tensor, unless a poli
     await writeSafetensors(S, self);
     await writeSafetensors(X, bad);
     const out = join(dir, 'o.safetensors');
-    await assert.rejects(mergeCheckpoints({ base: B, self: S, ws: [1], outputs: [out] }), (e: MergeError) => e.code === 'missing_tensor' && e.tensor === 'head.weight' && /head\.weight/.test(e.message));
+    await assert.rejects(
+      mergeCheckpoints({ base: B, self: S, ws: [1], outputs: [out] }),
+      (e: MergeError) => e.code === 'missing_tensor' && e.tensor === 'head.weight' && /head\.weight/.test(e.message),
+    );
     await assert.rejects(
       mergeCheckpoints({ base: B, self: X, ws: [1], outputs: [out], policies: { onMissing: 'skip' } }),
       (e: MergeError) => e.code === 'shape_mismatch' && /blocks\.1\.mlp\.weight.*\[3, 20\].*\[20, 3\]/.test(e.message),
     );
-    const res = await mergeCheckpoints({ base: B, self: X, ws: [1], outputs: [out], policies: { onMissing: 'keep-base', onMismatch: 'keep-base' } });
+    const res = await mergeCheckpoints({
+      base: B,
+      self: X,
+      ws: [1],
+      outputs: [out],
+      policies: { onMissing: 'keep-base', onMismatch: 'keep-base' },
+    });
     assert.deepEqual(res.plan.skipped, [{ name: 'extra', reason: 'missing from base' }]);
     let f = await openSafetensors(out);
     assert.deepEqual(await f.readTensor('head.weight'), base[6].data);
@@ -186,8 +235,14 @@ test('missing tensors and mismatches are errors naming the tensor, unless a poli
     assert.equal(JSON.parse(f.metadata[RECIPE_KEY]).policies.onMissing, 'skip');
     await f.close();
     // dtype mismatch
-    await writeSafetensors(X, self.map((t) => (t.name === 'scale' ? { ...t, dtype: 'I64' as const } : t)));
-    await assert.rejects(mergeCheckpoints({ base: B, self: X, ws: [1], outputs: [out], policies: { onMissing: 'skip' } }), (e: MergeError) => e.code === 'dtype_mismatch' && e.tensor === 'scale');
+    await writeSafetensors(
+      X,
+      self.map((t) => (t.name === 'scale' ? { ...t, dtype: 'I64' as const } : t)),
+    );
+    await assert.rejects(
+      mergeCheckpoints({ base: B, self: X, ws: [1], outputs: [out], policies: { onMissing: 'skip' } }),
+      (e: MergeError) => e.code === 'dtype_mismatch' && e.tensor === 'scale',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -197,11 +252,17 @@ test('a sharded index that disagrees with its shards is refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'merge-'));
   try {
     const base = randomTensors(false);
-    await writeSharded(dir, base, [[0, 1], [2, 3, 4, 5, 6]]);
+    await writeSharded(dir, base, [
+      [0, 1],
+      [2, 3, 4, 5, 6],
+    ]);
     const idx = JSON.parse(await readFile(join(dir, INDEX_NAME), 'utf8'));
     idx.weight_map['ghost'] = 'model-00001-of-00002.safetensors';
     await writeFile(join(dir, INDEX_NAME), JSON.stringify(idx));
-    await assert.rejects(openCheckpoint(dir), (e: SafetensorsError) => e.code === 'invalid_index' && /ghost/.test(e.message));
+    await assert.rejects(
+      openCheckpoint(dir),
+      (e: SafetensorsError) => e.code === 'invalid_index' && /ghost/.test(e.message),
+    );
     delete idx.weight_map.ghost;
     delete idx.weight_map['scale'];
     await writeFile(join(dir, INDEX_NAME), JSON.stringify(idx));

@@ -72,7 +72,14 @@ export interface MergeResult {
 
 const PLACEHOLDER = '0'.repeat(64);
 
-function recipeFor(req: MergeRequest, policies: MergePolicies, plan: MergePlan, w: number, baseFiles: InputFile[], selfFiles: InputFile[]): MergeRecipe {
+function recipeFor(
+  req: MergeRequest,
+  policies: MergePolicies,
+  plan: MergePlan,
+  w: number,
+  baseFiles: InputFile[],
+  selfFiles: InputFile[],
+): MergeRecipe {
   const merged = plan.entries.filter((e) => e.action === 'merge').length;
   return {
     formula: FORMULA,
@@ -87,8 +94,10 @@ function recipeFor(req: MergeRequest, policies: MergePolicies, plan: MergePlan, 
 
 export async function mergeCheckpoints(req: MergeRequest): Promise<MergeResult> {
   if (req.ws.length === 0) throw new MergeError('invalid_request', 'at least one w is needed');
-  if (req.ws.length !== req.outputs.length) throw new MergeError('invalid_request', `${req.ws.length} w values but ${req.outputs.length} output paths`);
-  for (const w of req.ws) if (!Number.isFinite(w)) throw new MergeError('invalid_request', `w must be finite, got ${w}`);
+  if (req.ws.length !== req.outputs.length)
+    throw new MergeError('invalid_request', `${req.ws.length} w values but ${req.outputs.length} output paths`);
+  for (const w of req.ws)
+    if (!Number.isFinite(w)) throw new MergeError('invalid_request', `w must be finite, got ${w}`);
   const policies: MergePolicies = {
     onMissing: req.policies?.onMissing ?? DEFAULT_POLICIES.onMissing,
     onMismatch: req.policies?.onMismatch ?? DEFAULT_POLICIES.onMismatch,
@@ -97,9 +106,13 @@ export async function mergeCheckpoints(req: MergeRequest): Promise<MergeResult> 
   let self: MergeInput | undefined;
   try {
     self = await openInput(req.self, req.formats?.self, req.labels?.self ?? req.self);
-    if (base.format !== self.format) throw new MergeError('format_mismatch', `the base is ${base.format} but self is ${self.format}`);
+    if (base.format !== self.format)
+      throw new MergeError('format_mismatch', `the base is ${base.format} but self is ${self.format}`);
     const plan = planMerge(base.tensors, self.byName, req.ws, req.rules ?? [], policies);
-    const result = base.format === 'onnx' ? await mergeOnnx(req, policies, plan, base, self) : await mergeSafetensors(req, policies, plan, base, self);
+    const result =
+      base.format === 'onnx'
+        ? await mergeOnnx(req, policies, plan, base, self)
+        : await mergeSafetensors(req, policies, plan, base, self);
     return result;
   } finally {
     await base.close();
@@ -110,12 +123,20 @@ export async function mergeCheckpoints(req: MergeRequest): Promise<MergeResult> 
 function summary(plan: MergePlan): MergeResult['plan'] {
   return {
     merged: plan.entries.filter((e) => e.action === 'merge').length,
-    copied: plan.entries.filter((e) => e.action === 'copy').map((e) => ({ name: e.tensor.name, reason: e.reason ?? '' })),
+    copied: plan.entries
+      .filter((e) => e.action === 'copy')
+      .map((e) => ({ name: e.tensor.name, reason: e.reason ?? '' })),
     skipped: plan.skipped,
   };
 }
 
-async function mergeSafetensors(req: MergeRequest, policies: MergePolicies, plan: MergePlan, base: MergeInput, self: MergeInput): Promise<MergeResult> {
+async function mergeSafetensors(
+  req: MergeRequest,
+  policies: MergePolicies,
+  plan: MergePlan,
+  base: MergeInput,
+  self: MergeInput,
+): Promise<MergeResult> {
   const specs = plan.entries.map((e) => ({ name: e.tensor.name, dtype: e.tensor.dtype, shape: e.tensor.shape }));
   // the header is written first with placeholder hashes of the final length, rewritten in place at the end
   const baseFiles0 = placeholderFor(base);
@@ -124,10 +145,20 @@ async function mergeSafetensors(req: MergeRequest, policies: MergePolicies, plan
   try {
     for (let k = 0; k < req.ws.length; k++) {
       const recipe = recipeFor(req, policies, plan, req.ws[k], baseFiles0, selfFiles0);
-      writers.push(await SafetensorsWriter.create(req.outputs[k], specs, { ...base.metadata, [RECIPE_KEY]: JSON.stringify(recipe) }));
+      writers.push(
+        await SafetensorsWriter.create(req.outputs[k], specs, {
+          ...base.metadata,
+          [RECIPE_KEY]: JSON.stringify(recipe),
+        }),
+      );
     }
-    const sinks: MergeSink[] = writers.map((w) => ({ write: (name, offset, bytes, length) => w.write(name, offset, bytes, length) }));
-    const { bytesRead, seconds } = await streamMerge(plan, base.byName, self.byName, sinks, { chunkBytes: req.chunkBytes, onProgress: req.onProgress });
+    const sinks: MergeSink[] = writers.map((w) => ({
+      write: (name, offset, bytes, length) => w.write(name, offset, bytes, length),
+    }));
+    const { bytesRead, seconds } = await streamMerge(plan, base.byName, self.byName, sinks, {
+      chunkBytes: req.chunkBytes,
+      onProgress: req.onProgress,
+    });
     const baseFiles = await base.files();
     const selfFiles = await self.files();
     const outputs: MergeOutput[] = [];
@@ -148,7 +179,13 @@ function placeholderFor(input: MergeInput): InputFile[] {
   return input.fileList.map((f) => ({ ...f, sha256: PLACEHOLDER }));
 }
 
-async function mergeOnnx(req: MergeRequest, policies: MergePolicies, plan: MergePlan, base: MergeInput, self: MergeInput): Promise<MergeResult> {
+async function mergeOnnx(
+  req: MergeRequest,
+  policies: MergePolicies,
+  plan: MergePlan,
+  base: MergeInput,
+  self: MergeInput,
+): Promise<MergeResult> {
   const merged = plan.entries.filter((e) => e.action === 'merge');
   const buffers = req.ws.map(() => new Map(merged.map((e) => [e.tensor.name, new Uint8Array(e.tensor.byteLength)])));
   const sinks: MergeSink[] = buffers.map((m) => ({
@@ -159,7 +196,10 @@ async function mergeOnnx(req: MergeRequest, policies: MergePolicies, plan: Merge
   }));
   // only the merged tensors are streamed; copied ones keep their TensorProto as is
   const streamPlan: MergePlan = { entries: merged, skipped: plan.skipped };
-  const { bytesRead, seconds } = await streamMerge(streamPlan, base.byName, self.byName, sinks, { chunkBytes: req.chunkBytes, onProgress: req.onProgress });
+  const { bytesRead, seconds } = await streamMerge(streamPlan, base.byName, self.byName, sinks, {
+    chunkBytes: req.chunkBytes,
+    onProgress: req.onProgress,
+  });
   const baseFiles = await base.files();
   const selfFiles = await self.files();
   const model = base.model!;
@@ -177,13 +217,15 @@ async function mergeOnnx(req: MergeRequest, policies: MergePolicies, plan: Merge
         const buf = new Uint8Array(src.byteLength);
         await src.read(buf, 0, 0, buf.length);
         initializer.push(inline(t, buf));
-      }
-      else initializer.push(t);
+      } else initializer.push(t);
     }
     const out = {
       ...model,
       graph: { ...model.graph, initializer },
-      metadataProps: [...model.metadataProps.filter((e) => e.key !== RECIPE_KEY), { key: RECIPE_KEY, value: JSON.stringify(recipe) }],
+      metadataProps: [
+        ...model.metadataProps.filter((e) => e.key !== RECIPE_KEY),
+        { key: RECIPE_KEY, value: JSON.stringify(recipe) },
+      ],
     };
     const bytes = encodeModel(out);
     const path = req.outputs[k];
@@ -202,6 +244,15 @@ async function mergeOnnx(req: MergeRequest, policies: MergePolicies, plan: Merge
 
 /** The tensor with its data as raw_data in the message (typed fields and external references dropped). */
 function inline(t: TensorProto, data: Uint8Array): TensorProto {
-  const { floatData: _f, int32Data: _i, int64Data: _l, doubleData: _d, uint64Data: _u, externalData: _e, dataLocation: _loc, ...rest } = t;
+  const {
+    floatData: _f,
+    int32Data: _i,
+    int64Data: _l,
+    doubleData: _d,
+    uint64Data: _u,
+    externalData: _e,
+    dataLocation: _loc,
+    ...rest
+  } = t;
   return { ...rest, rawData: data };
 }

@@ -47,7 +47,9 @@ export type InputFormat = 'safetensors' | 'onnx';
 
 /** Opens a merge input; the format comes from the extension unless given (e.g. for extension-less blobs). */
 export async function openMergeInput(path: string, format?: InputFormat): Promise<MergeInput> {
-  return (format ?? (isOnnxPath(path) ? 'onnx' : 'safetensors')) === 'onnx' ? openOnnxInput(path) : openSafetensorsInput(path);
+  return (format ?? (isOnnxPath(path) ? 'onnx' : 'safetensors')) === 'onnx'
+    ? openOnnxInput(path)
+    : openSafetensorsInput(path);
 }
 
 async function openSafetensorsInput(path: string): Promise<MergeInput> {
@@ -116,7 +118,8 @@ async function openOnnxInput(path: string): Promise<MergeInput> {
   const openExternal = async (location: string, tensor: string): Promise<HashingSource> => {
     const file = resolve(dir, location);
     const rel = relative(dir, file);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`onnx: tensor '${tensor}': external data location '${location}' escapes the model folder`);
+    if (rel.startsWith('..') || isAbsolute(rel))
+      throw new Error(`onnx: tensor '${tensor}': external data location '${location}' escapes the model folder`);
     let src = externals.get(rel);
     if (!src) externals.set(rel, (src = new HashingSource(await FileSource.open(file))));
     return src;
@@ -140,20 +143,37 @@ async function openOnnxInput(path: string): Promise<MergeInput> {
         const offset = Number(info.get('offset') ?? 0);
         const length = info.has('length') ? Number(info.get('length')) : byteLength;
         if (!Number.isSafeInteger(offset) || offset < 0 || length !== byteLength || offset + length > src.size) {
-          throw new Error(`onnx: tensor '${t.name}': external data ${location} [${offset}, +${length}) does not hold its ${byteLength} bytes (file: ${src.size} bytes)`);
+          throw new Error(
+            `onnx: tensor '${t.name}': external data ${location} [${offset}, +${length}) does not hold its ${byteLength} bytes (file: ${src.size} bytes)`,
+          );
         }
-        tensors.push({ name: t.name, dtype, shape: t.dims, byteLength, read: (dst, dstOffset, off, len) => readExactly(src, dst, dstOffset, len, offset + off) });
+        tensors.push({
+          name: t.name,
+          dtype,
+          shape: t.dims,
+          byteLength,
+          read: (dst, dstOffset, off, len) => readExactly(src, dst, dstOffset, len, offset + off),
+        });
         continue;
       }
       const data = tensorBytes(t, path);
       const mem = new MemorySource(`${path}:${t.name}`, data);
-      tensors.push({ name: t.name, dtype, shape: t.dims, byteLength: data.length, read: (dst, dstOffset, off, len) => readExactly(mem, dst, dstOffset, len, off) });
+      tensors.push({
+        name: t.name,
+        dtype,
+        shape: t.dims,
+        byteLength: data.length,
+        read: (dst, dstOffset, off, len) => readExactly(mem, dst, dstOffset, len, off),
+      });
     }
   } catch (err) {
     await Promise.all([...externals.values()].map((e) => e.close()));
     throw err;
   }
-  const fileList = [{ name: basename(path), bytes: bytes.length }, ...[...externals].map(([rel, src]) => ({ name: rel, bytes: src.size }))];
+  const fileList = [
+    { name: basename(path), bytes: bytes.length },
+    ...[...externals].map(([rel, src]) => ({ name: rel, bytes: src.size })),
+  ];
   let digests: Promise<InputFile[]> | undefined;
   return {
     format: 'onnx',
@@ -166,7 +186,9 @@ async function openOnnxInput(path: string): Promise<MergeInput> {
     fileList,
     files: () =>
       (digests ??= (async () => {
-        const out: InputFile[] = [{ name: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }];
+        const out: InputFile[] = [
+          { name: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+        ];
         for (const [rel, src] of externals) out.push({ name: rel, bytes: src.size, sha256: await src.digest() });
         return out;
       })()),

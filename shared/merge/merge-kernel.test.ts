@@ -9,7 +9,8 @@ const WS = [1, 1.5, 0.25, -0.5, 3, 0, 1e-3, 100];
 function patterns16(specials: number[], n: number, seed: number): Uint16Array {
   const r = prng(seed);
   const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) out[i] = i < specials.length * specials.length ? specials[i % specials.length] : r() & 0xffff;
+  for (let i = 0; i < n; i++)
+    out[i] = i < specials.length * specials.length ? specials[i % specials.length] : r() & 0xffff;
   return out;
 }
 
@@ -27,7 +28,13 @@ function pairUp(specials: number[], n: number, seed: number): [Uint16Array, Uint
   return [a, b];
 }
 
-function check16(dtype: 'F16' | 'BF16', specials: number[], expMask: number, decode: (b: number) => number, round: (x: number) => number) {
+function check16(
+  dtype: 'F16' | 'BF16',
+  specials: number[],
+  expMask: number,
+  decode: (b: number) => number,
+  round: (x: number) => number,
+) {
   const n = 40_000;
   const [a, b] = pairUp(specials, n, dtype === 'F16' ? 11 : 22);
   const outs = WS.map(() => new Uint8Array(2 * n));
@@ -37,18 +44,27 @@ function check16(dtype: 'F16' | 'BF16', specials: number[], expMask: number, dec
     for (let i = 0; i < n; i++) {
       const finite = (a[i] & expMask) !== expMask && (b[i] & expMask) !== expMask;
       const want = finite ? round(refMerge(decode(a[i]), decode(b[i]), w)) : a[i];
-      if (o[i] !== want) assert.fail(`${dtype} w=${w} element ${i}: base 0x${a[i].toString(16)} self 0x${b[i].toString(16)} → 0x${o[i].toString(16)}, reference 0x${want.toString(16)}`);
+      if (o[i] !== want)
+        assert.fail(
+          `${dtype} w=${w} element ${i}: base 0x${a[i].toString(16)} self 0x${b[i].toString(16)} → 0x${o[i].toString(16)}, reference 0x${want.toString(16)}`,
+        );
     }
   });
 }
 
 test('F16 merge is bit-exact against the float64 reference (NaN, ±Inf, subnormals, ±0, max)', () => {
-  const specials = [0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x3c00, 0xbc00, 0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x7e00, 0x7c01, 0xfe00, 0x3555];
+  const specials = [
+    0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x0400, 0x3c00, 0xbc00, 0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x7e00, 0x7c01,
+    0xfe00, 0x3555,
+  ];
   check16('F16', specials, 0x7c00, refF16, refToF16);
 });
 
 test('BF16 merge is bit-exact against the float64 reference (NaN, ±Inf, subnormals, ±0, max)', () => {
-  const specials = [0x0000, 0x8000, 0x0001, 0x8001, 0x007f, 0x0080, 0x3f80, 0xbf80, 0x7f7f, 0xff7f, 0x7f80, 0xff80, 0x7fc0, 0x7f81, 0xffc1, 0x3eaa];
+  const specials = [
+    0x0000, 0x8000, 0x0001, 0x8001, 0x007f, 0x0080, 0x3f80, 0xbf80, 0x7f7f, 0xff7f, 0x7f80, 0xff80, 0x7fc0, 0x7f81,
+    0xffc1, 0x3eaa,
+  ];
   check16('BF16', specials, 0x7f80, refBf16, refToBf16);
 });
 
@@ -57,7 +73,10 @@ test('F32 merge is bit-exact: fround of the float64 result; non-finite inputs ke
   const r = prng(33);
   const a = new Uint32Array(n);
   const b = new Uint32Array(n);
-  const specials = [0, 0x80000000, 1, 0x80000001, 0x007fffff, 0x00800000, 0x3f800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345];
+  const specials = [
+    0, 0x80000000, 1, 0x80000001, 0x007fffff, 0x00800000, 0x3f800000, 0x7f7fffff, 0xff7fffff, 0x7f800000, 0xff800000,
+    0x7fc00000, 0x7f800001, 0xffc12345,
+  ];
   for (let i = 0; i < n; i++) {
     a[i] = i < specials.length ** 2 ? specials[i % specials.length] : r();
     b[i] = i < specials.length ** 2 ? specials[Math.floor(i / specials.length)] : i % 2 ? r() : a[i] + (r() % 7) - 3;
@@ -128,23 +147,31 @@ test('chunks longer than the kernel block (2^20 elements) are merged whole, in b
     a[i] = 0x3000 + (r() % 0x1000);
     b[i] = a[i] + (r() % 5) - 2;
   }
-  for (const [dtype, dec, round] of [['BF16', refBf16, refToBf16], ['F16', refF16, refToF16]] as const) {
+  for (const [dtype, dec, round] of [
+    ['BF16', refBf16, refToBf16],
+    ['F16', refF16, refToF16],
+  ] as const) {
     const outs = [new Uint8Array(2 * n), new Uint8Array(2 * n)];
     mergeChunk(dtype, new Uint8Array(a.buffer), new Uint8Array(b.buffer), 2 * n, [1.5, -0.5], outs);
     [1.5, -0.5].forEach((w, k) => {
       const o = new Uint16Array(outs[k].buffer);
       for (let i = 0; i < n; i += i < 1000 || n - i < 1000 || Math.abs(i - (1 << 20)) < 1000 ? 1 : 97) {
         const want = round(refMerge(dec(a[i]), dec(b[i]), w));
-        if (o[i] !== want) assert.fail(`${dtype} w=${w} element ${i}: 0x${o[i].toString(16)} vs 0x${want.toString(16)}`);
+        if (o[i] !== want)
+          assert.fail(`${dtype} w=${w} element ${i}: 0x${o[i].toString(16)} vs 0x${want.toString(16)}`);
       }
     });
   }
 });
 
 test('results exactly halfway between two 16-bit values round to even (self one binade below base, w = 1 and 0.5)', () => {
-  for (const [dtype, one, half, mant, dec, round] of [['F16', 0x3c00, 0x3800, 1024, refF16, refToF16], ['BF16', 0x3f80, 0x3f00, 128, refBf16, refToBf16]] as const) {
+  for (const [dtype, one, half, mant, dec, round] of [
+    ['F16', 0x3c00, 0x3800, 1024, refF16, refToF16],
+    ['BF16', 0x3f80, 0x3f00, 128, refBf16, refToBf16],
+  ] as const) {
     const pairs: [number, number][] = [];
-    for (let i = 0; i < mant; i += dtype === 'F16' ? 3 : 1) for (let j = 0; j < mant; j += dtype === 'F16' ? 5 : 1) pairs.push([one + i, half + j]);
+    for (let i = 0; i < mant; i += dtype === 'F16' ? 3 : 1)
+      for (let j = 0; j < mant; j += dtype === 'F16' ? 5 : 1) pairs.push([one + i, half + j]);
     const a = Uint16Array.from(pairs, (p) => p[0]);
     const b = Uint16Array.from(pairs, (p) => p[1]);
     const ws = [1, 0.5];
@@ -157,7 +184,10 @@ test('results exactly halfway between two 16-bit values round to even (self one 
         const x = refMerge(dec(a[i]), dec(b[i]), w);
         const want = round(x);
         if (dec(want) !== x && Math.abs(dec(want) - x) === Math.abs(dec(want ^ 1) - x)) ties++;
-        if (o[i] !== want) assert.fail(`${dtype} w=${w}: 0x${a[i].toString(16)}, 0x${b[i].toString(16)} → 0x${o[i].toString(16)} vs 0x${want.toString(16)}`);
+        if (o[i] !== want)
+          assert.fail(
+            `${dtype} w=${w}: 0x${a[i].toString(16)}, 0x${b[i].toString(16)} → 0x${o[i].toString(16)} vs 0x${want.toString(16)}`,
+          );
       }
     });
     assert.ok(ties > 100, `${dtype}: only ${ties} exact ties exercised`);

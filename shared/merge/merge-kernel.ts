@@ -31,14 +31,25 @@ function view<T>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, u: U
  * Merges `length` bytes of `base` and `self` (dtype `dtype`) into `outs[k]` for each `ws[k]`.
  * `length` must be a multiple of the element size.
  */
-export function mergeChunk(dtype: FloatDtype, base: Uint8Array, self: Uint8Array, length: number, ws: readonly number[], outs: readonly Uint8Array[]): void {
+export function mergeChunk(
+  dtype: FloatDtype,
+  base: Uint8Array,
+  self: Uint8Array,
+  length: number,
+  ws: readonly number[],
+  outs: readonly Uint8Array[],
+): void {
   const b = base.subarray(0, length);
   const s = self.subarray(0, length);
   switch (dtype) {
-    case 'F64': return mergeF64(b, s, ws, outs);
-    case 'F32': return mergeF32(b, s, ws, outs);
-    case 'F16': return merge16(b, s, ws, outs, decodeF16Block, mergeF16Block);
-    case 'BF16': return merge16(b, s, ws, outs, decodeBF16Block, mergeBF16Block);
+    case 'F64':
+      return mergeF64(b, s, ws, outs);
+    case 'F32':
+      return mergeF32(b, s, ws, outs);
+    case 'F16':
+      return merge16(b, s, ws, outs, decodeF16Block, mergeF16Block);
+    case 'BF16':
+      return merge16(b, s, ws, outs, decodeBF16Block, mergeBF16Block);
   }
 }
 
@@ -84,7 +95,14 @@ function mergeF32(base: Uint8Array, self: Uint8Array, ws: readonly number[], out
 }
 
 /** Blocks of 16-bit elements: decode both inputs once, then one merged block per w. */
-function merge16(base: Uint8Array, self: Uint8Array, ws: readonly number[], outs: readonly Uint8Array[], decode: (m: number) => void, merge: (w: number, m: number) => void): void {
+function merge16(
+  base: Uint8Array,
+  self: Uint8Array,
+  ws: readonly number[],
+  outs: readonly Uint8Array[],
+  decode: (m: number) => void,
+  merge: (w: number, m: number) => void,
+): void {
   const x = view(Uint16Array, base, 2);
   const y = view(Uint16Array, self, 2);
   const o = outs.map((u) => view(Uint16Array, u, 2));
@@ -124,7 +142,8 @@ function mergeF16Block(w: number, m: number): void {
     if (f !== r && (bits & 1) === 0) bits += Math.abs(f) > Math.abs(r) ? -1 : 1;
     // normal binary16 range [2^-14, 2^16): rebias and round in one integer step (a carry may reach ∞, correctly)
     const abs = bits & 0x7fffffff;
-    if (abs >= 0x38800000 && abs < 0x47800000) O[i] = ((bits >>> 16) & 0x8000) | (((abs + 0x0fff + ((abs >>> 13) & 1)) >>> 13) - 0x1c000);
+    if (abs >= 0x38800000 && abs < 0x47800000)
+      O[i] = ((bits >>> 16) & 0x8000) | (((abs + 0x0fff + ((abs >>> 13) & 1)) >>> 13) - 0x1c000);
     else O[i] = f32BitsToF16(bits >>> 0);
   }
 }

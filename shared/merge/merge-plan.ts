@@ -59,18 +59,29 @@ export function planMerge(
     baseNames.add(b.name);
     const s = self.get(b.name);
     if (!s) {
-      if (policies.onMissing === 'error') throw new MergeError('missing_tensor', `tensor '${b.name}' is in the base but not in the self-trained checkpoint (policy on-missing=error)`, b.name);
+      if (policies.onMissing === 'error')
+        throw new MergeError(
+          'missing_tensor',
+          `tensor '${b.name}' is in the base but not in the self-trained checkpoint (policy on-missing=error)`,
+          b.name,
+        );
       if (policies.onMissing === 'skip') skipped.push({ name: b.name, reason: 'missing from self' });
       else entries.push({ tensor: b, action: 'copy', ws: [], reason: 'missing from self' });
       continue;
     }
     const mismatch =
-      s.dtype !== b.dtype ? `dtype ${b.dtype} in the base but ${s.dtype} in self` :
-      s.shape.length !== b.shape.length || s.shape.some((d, i) => d !== b.shape[i]) ? `shape ${fmtShape(b.shape)} in the base but ${fmtShape(s.shape)} in self` :
-      undefined;
+      s.dtype !== b.dtype
+        ? `dtype ${b.dtype} in the base but ${s.dtype} in self`
+        : s.shape.length !== b.shape.length || s.shape.some((d, i) => d !== b.shape[i])
+          ? `shape ${fmtShape(b.shape)} in the base but ${fmtShape(s.shape)} in self`
+          : undefined;
     if (mismatch) {
       if (policies.onMismatch === 'error') {
-        throw new MergeError(s.dtype !== b.dtype ? 'dtype_mismatch' : 'shape_mismatch', `tensor '${b.name}': ${mismatch} (policy on-mismatch=error)`, b.name);
+        throw new MergeError(
+          s.dtype !== b.dtype ? 'dtype_mismatch' : 'shape_mismatch',
+          `tensor '${b.name}': ${mismatch} (policy on-mismatch=error)`,
+          b.name,
+        );
       }
       entries.push({ tensor: b, action: 'copy', ws: [], reason: mismatch });
       continue;
@@ -83,7 +94,12 @@ export function planMerge(
   }
   for (const name of self.keys()) {
     if (baseNames.has(name)) continue;
-    if (policies.onMissing === 'error') throw new MergeError('missing_tensor', `tensor '${name}' is in the self-trained checkpoint but not in the base (policy on-missing=error)`, name);
+    if (policies.onMissing === 'error')
+      throw new MergeError(
+        'missing_tensor',
+        `tensor '${name}' is in the self-trained checkpoint but not in the base (policy on-missing=error)`,
+        name,
+      );
     skipped.push({ name, reason: 'missing from base' });
   }
   return { entries, skipped };

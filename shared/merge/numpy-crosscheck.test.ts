@@ -42,7 +42,9 @@ else:
     print(json.dumps(bad))
 `;
 
-test('numpy cross-check: F16, F32, F64 merges equal numpy float64 arithmetic cast to the dtype', { skip: haveNumpy ? false : 'python3 with numpy not available' }, async () => {
+test('numpy cross-check: F16, F32, F64 merges equal numpy float64 arithmetic cast to the dtype', {
+  skip: haveNumpy ? false : 'python3 with numpy not available',
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'np-merge-'));
   try {
     await writeFile(join(dir, 'x.py'), SCRIPT);
@@ -52,7 +54,9 @@ test('numpy cross-check: F16, F32, F64 merges equal numpy float64 arithmetic cas
     const outputs = ws.map((w) => join(dir, `o${w}.safetensors`));
     await mergeCheckpoints({ base: join(dir, 'base.safetensors'), self: join(dir, 'self.safetensors'), ws, outputs });
     for (let k = 0; k < ws.length; k++) {
-      const check = spawnSync('python3', [join(dir, 'x.py'), 'check', dir, String(ws[k]), outputs[k]], { encoding: 'utf8' });
+      const check = spawnSync('python3', [join(dir, 'x.py'), 'check', dir, String(ws[k]), outputs[k]], {
+        encoding: 'utf8',
+      });
       assert.equal(check.status, 0, check.stderr);
       assert.deepEqual(JSON.parse(check.stdout), [], `w=${ws[k]}: tensors differing from numpy`);
     }

@@ -17,8 +17,16 @@ function mlp(seed: number): { model: ModelProto; weights: Record<string, Float32
   const weights = { 'fc1.weight': rand(12), 'fc1.bias': rand(4), 'fc2.weight': rand(8), 'fc2.bias': rand(2) };
   const g = new GraphBuilder('mlp');
   const x = g.input('x', ['N', 3]);
-  const h = g.op('Relu', [g.op('Add', [g.op('MatMul', [x, g.param('fc1.weight', [3, 4], weights['fc1.weight'])]), g.param('fc1.bias', [4], weights['fc1.bias'])])]);
-  const y = g.op('Add', [g.op('MatMul', [h, g.param('fc2.weight', [4, 2], weights['fc2.weight'])]), g.param('fc2.bias', [2], weights['fc2.bias'])]);
+  const h = g.op('Relu', [
+    g.op('Add', [
+      g.op('MatMul', [x, g.param('fc1.weight', [3, 4], weights['fc1.weight'])]),
+      g.param('fc1.bias', [4], weights['fc1.bias']),
+    ]),
+  ]);
+  const y = g.op('Add', [
+    g.op('MatMul', [h, g.param('fc2.weight', [4, 2], weights['fc2.weight'])]),
+    g.param('fc2.bias', [2], weights['fc2.bias']),
+  ]);
   const out = g.op('Reshape', [y, 'flat_shape']);
   g.output(out, ['M']);
   const model = g.build({ metadata: { family: 'test' } });
@@ -29,8 +37,17 @@ function mlp(seed: number): { model: ModelProto; weights: Record<string, Float32
 function forward(w: Record<string, Float32Array>, x: Float32Array, n: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const h = [0, 1, 2, 3].map((j) => Math.max(0, x[3 * i] * w['fc1.weight'][j] + x[3 * i + 1] * w['fc1.weight'][4 + j] + x[3 * i + 2] * w['fc1.weight'][8 + j] + w['fc1.bias'][j]));
-    for (let k = 0; k < 2; k++) out.push(h.reduce((s, v, j) => s + v * w['fc2.weight'][2 * j + k], 0) + w['fc2.bias'][k]);
+    const h = [0, 1, 2, 3].map((j) =>
+      Math.max(
+        0,
+        x[3 * i] * w['fc1.weight'][j] +
+          x[3 * i + 1] * w['fc1.weight'][4 + j] +
+          x[3 * i + 2] * w['fc1.weight'][8 + j] +
+          w['fc1.bias'][j],
+      ),
+    );
+    for (let k = 0; k < 2; k++)
+      out.push(h.reduce((s, v, j) => s + v * w['fc2.weight'][2 * j + k], 0) + w['fc2.bias'][k]);
   }
   return out;
 }
@@ -50,7 +67,11 @@ test('ONNX: two exports of one graph merge into a model onnxruntime runs with th
     await writeFile(join(dir, 'self.weights.bin'), Buffer.concat([Buffer.alloc(16), Buffer.from(bytes)]));
     delete ext.rawData;
     ext.dataLocation = 1;
-    ext.externalData = [{ key: 'location', value: 'self.weights.bin' }, { key: 'offset', value: '16' }, { key: 'length', value: String(bytes.length) }];
+    ext.externalData = [
+      { key: 'location', value: 'self.weights.bin' },
+      { key: 'offset', value: '16' },
+      { key: 'length', value: String(bytes.length) },
+    ];
     // and the base keeps its int64 shape initializer (copied, not merged) externally
     const shape = base.model.graph.initializer.find((i) => i.name === 'flat_shape')!;
     await writeFile(join(dir, 'base.bin'), shape.rawData!);
@@ -66,15 +87,24 @@ test('ONNX: two exports of one graph merge into a model onnxruntime runs with th
     assert.equal(res.format, 'onnx');
     assert.equal(res.plan.merged, 4);
     assert.deepEqual(res.plan.copied, [{ name: 'flat_shape', reason: 'non-float dtype I64' }]);
-    assert.deepEqual(res.outputs[0].recipe.self.files.map((f) => f.name), ['self.onnx', 'self.weights.bin']);
+    assert.deepEqual(
+      res.outputs[0].recipe.self.files.map((f) => f.name),
+      ['self.onnx', 'self.weights.bin'],
+    );
 
     const xs = Float32Array.from([0.5, -1, 2, 1, 1, 1, -0.3, 0.2, 0.9]);
     for (let k = 0; k < ws.length; k++) {
       const w = ws[k];
-      const merged = Object.fromEntries(Object.keys(base.weights).map((name) => [name, base.weights[name].map((b, i) => Math.fround((1 + w) * b - w * self.weights[name][i]))]));
+      const merged = Object.fromEntries(
+        Object.keys(base.weights).map((name) => [
+          name,
+          base.weights[name].map((b, i) => Math.fround((1 + w) * b - w * self.weights[name][i])),
+        ]),
+      );
       // the stored initializers are exactly the reference, bit for bit
       const m = decodeModel(await readFile(outputs[k]));
-      for (const name of Object.keys(merged)) assert.deepEqual(tensorToFloat32(m.graph.initializer.find((i) => i.name === name)!), merged[name], name);
+      for (const name of Object.keys(merged))
+        assert.deepEqual(tensorToFloat32(m.graph.initializer.find((i) => i.name === name)!), merged[name], name);
       // everything else of the base is kept: nodes, inputs, outputs, the int64 initializer, metadata
       assert.deepEqual(m.graph.node, base.model.graph.node);
       assert.deepEqual(m.graph.input, base.model.graph.input);
@@ -91,7 +121,10 @@ test('ONNX: two exports of one graph merge into a model onnxruntime runs with th
       const want = forward(merged, xs, 3);
       const baseOut = forward(base.weights, xs, 3);
       got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5, `w=${w} output ${i}: ${v} vs ${want[i]}`));
-      assert.ok(got.some((v, i) => Math.abs(v - baseOut[i]) > 1e-3), 'the merged model differs from the base');
+      assert.ok(
+        got.some((v, i) => Math.abs(v - baseOut[i]) > 1e-3),
+        'the merged model differs from the base',
+      );
       await session.release();
     }
   } finally {
@@ -107,7 +140,15 @@ test('ONNX: an initializer whose shape differs between the exports is an error n
     self.model.graph.initializer.find((i) => i.name === 'fc1.bias')!.dims = [2, 2];
     await writeFile(join(dir, 'b.onnx'), encodeModel(base.model));
     await writeFile(join(dir, 's.onnx'), encodeModel(self.model));
-    await assert.rejects(mergeCheckpoints({ base: join(dir, 'b.onnx'), self: join(dir, 's.onnx'), ws: [1], outputs: [join(dir, 'o.onnx')] }), /fc1\.bias.*\[4\].*\[2, 2\]/);
+    await assert.rejects(
+      mergeCheckpoints({
+        base: join(dir, 'b.onnx'),
+        self: join(dir, 's.onnx'),
+        ws: [1],
+        outputs: [join(dir, 'o.onnx')],
+      }),
+      /fc1\.bias.*\[4\].*\[2, 2\]/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

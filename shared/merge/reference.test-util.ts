@@ -28,7 +28,12 @@ function decodeBf16(b: number): number {
 }
 
 /** Round-to-nearest-even by binary search over the sorted non-negative finite values of a 16-bit format. */
-function rounder(decode: (bits: number) => number, maxFinite: number, signBit: number, infBits: number): (x: number) => number {
+function rounder(
+  decode: (bits: number) => number,
+  maxFinite: number,
+  signBit: number,
+  infBits: number,
+): (x: number) => number {
   const vals = Float64Array.from({ length: maxFinite + 1 }, (_, i) => decode(i));
   const top = vals[maxFinite];
   const threshold = top + (top - vals[maxFinite - 1]) / 2; // halfway to the next power of two: ties go to ∞ (even)

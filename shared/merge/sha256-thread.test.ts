@@ -13,7 +13,10 @@ test('ThreadedSha256 matches node:crypto for shared and plain buffers, several h
   // a in pieces from shared memory (in place), b in pieces copied from a plain buffer, interleaved
   const cuts = [0, 1, 4096, 100_000, 250_000, bytes.length];
   for (let i = 0; i + 1 < cuts.length; i++) {
-    await Promise.all([a.update(shared.subarray(cuts[i], cuts[i + 1])), b.update(bytes.subarray(cuts[i], cuts[i + 1]))]);
+    await Promise.all([
+      a.update(shared.subarray(cuts[i], cuts[i + 1])),
+      b.update(bytes.subarray(cuts[i], cuts[i + 1])),
+    ]);
   }
   assert.equal(await a.digest(), want);
   assert.equal(await b.digest(), want);

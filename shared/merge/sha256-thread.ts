@@ -83,10 +83,18 @@ export class ThreadedSha256 {
   async update(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
     if (bytes.buffer instanceof SharedArrayBuffer) {
-      await this.w.request({ op: 'update', id: this.id, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.length });
+      await this.w.request({
+        op: 'update',
+        id: this.id,
+        buffer: bytes.buffer,
+        offset: bytes.byteOffset,
+        length: bytes.length,
+      });
     } else {
       const copy = bytes.slice();
-      await this.w.request({ op: 'update', id: this.id, buffer: copy.buffer, offset: 0, length: copy.length }, [copy.buffer]);
+      await this.w.request({ op: 'update', id: this.id, buffer: copy.buffer, offset: 0, length: copy.length }, [
+        copy.buffer,
+      ]);
     }
   }
 

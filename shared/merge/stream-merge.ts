@@ -49,7 +49,8 @@ export async function streamMerge(
   plan.entries.forEach((e, i) => {
     const n = e.tensor.byteLength;
     total += e.action === 'merge' ? 2 * n : n;
-    for (let off = 0; off < n; off += chunkBytes) chunks.push({ entry: i, offset: off, length: Math.min(chunkBytes, n - off) });
+    for (let off = 0; off < n; off += chunkBytes)
+      chunks.push({ entry: i, offset: off, length: Math.min(chunkBytes, n - off) });
   });
   const start = performance.now();
   // inputs in shared memory: the sha256 thread hashes them in place (hashing-source.ts)

@@ -30,8 +30,13 @@ export function parseWRule(text: string): WRule {
   const value = text.slice(eq + 1).trim();
   let w: WRule['w'];
   if (NUM.test(value)) w = Number(value);
-  else if (/w$/i.test(value) && (value.length === 1 || NUM.test(value.slice(0, -1)))) w = { scale: value.length === 1 ? 1 : Number(value.slice(0, -1)) };
-  else throw new MergeError('invalid_rule', `rule '${text}': W must be a number or a multiple of w (e.g. 0.5w), got '${value}'`);
+  else if (/w$/i.test(value) && (value.length === 1 || NUM.test(value.slice(0, -1))))
+    w = { scale: value.length === 1 ? 1 : Number(value.slice(0, -1)) };
+  else
+    throw new MergeError(
+      'invalid_rule',
+      `rule '${text}': W must be a number or a multiple of w (e.g. 0.5w), got '${value}'`,
+    );
   compileRules([{ pattern, w }]);
   return { pattern, w };
 }
@@ -45,12 +50,23 @@ export function compileRules(rules: readonly WRule[]): CompiledRule[] {
     const w = typeof rule.w === 'number' ? rule.w : rule.w.scale;
     const shown = rule.pattern.length > 100 ? `${rule.pattern.slice(0, 100)}…` : rule.pattern;
     if (!Number.isFinite(w)) throw new MergeError('invalid_rule', `rule '${shown}': w must be finite`);
-    if (rule.pattern.length > MAX_RULE_PATTERN) throw new MergeError('invalid_rule', `rule '${shown}': the pattern is longer than ${MAX_RULE_PATTERN} characters`);
-    if (rule.pattern.includes('\0')) throw new MergeError('invalid_rule', `rule '${shown.replaceAll('\0', '\\0')}': the pattern contains a NUL character`);
+    if (rule.pattern.length > MAX_RULE_PATTERN)
+      throw new MergeError(
+        'invalid_rule',
+        `rule '${shown}': the pattern is longer than ${MAX_RULE_PATTERN} characters`,
+      );
+    if (rule.pattern.includes('\0'))
+      throw new MergeError(
+        'invalid_rule',
+        `rule '${shown.replaceAll('\0', '\\0')}': the pattern contains a NUL character`,
+      );
     try {
       return { re: RE2JS.compile(rule.pattern), rule };
     } catch (err) {
-      throw new MergeError('invalid_rule', `rule '${shown}': not a valid regular expression (RE2 syntax: ${(err as Error).message.slice(0, 200)})`);
+      throw new MergeError(
+        'invalid_rule',
+        `rule '${shown}': not a valid regular expression (RE2 syntax: ${(err as Error).message.slice(0, 200)})`,
+      );
     }
   });
 }

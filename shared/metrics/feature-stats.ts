@@ -37,7 +37,8 @@ export class FeatureStats {
   /** Adds `rows` feature vectors (row-major rows × d). */
   add(features: ArrayLike<number>, rows: number): this {
     const d = this.d;
-    if (features.length !== rows * d) throw new Error(`a batch of ${rows} rows of dimension ${d} needs ${rows * d} values, got ${features.length}`);
+    if (features.length !== rows * d)
+      throw new Error(`a batch of ${rows} rows of dimension ${d} needs ${rows * d} values, got ${features.length}`);
     for (let r = 0; r < rows; r++) {
       const o = r * d;
       const col = this.pendingRows;
@@ -67,7 +68,9 @@ export class FeatureStats {
       gemmNT(d, d, FLUSH_ROWS, 1, P, 0, FLUSH_ROWS, P, 0, FLUSH_ROWS, S, 0, d, { lower: true });
       this.sumOuter.set(S);
     } else {
-      gemmNT(d, d, FLUSH_ROWS, 1, this.pending, 0, FLUSH_ROWS, this.pending, 0, FLUSH_ROWS, this.sumOuter, 0, d, { lower: true });
+      gemmNT(d, d, FLUSH_ROWS, 1, this.pending, 0, FLUSH_ROWS, this.pending, 0, FLUSH_ROWS, this.sumOuter, 0, d, {
+        lower: true,
+      });
     }
     this.pendingRows = 0;
     this.symmetric = false;

@@ -39,7 +39,11 @@ for (const name of ['d16_n500', 'd64_n2000']) {
 }
 
 test('fresh random pairs match a Jacobi-eigenvalue float64 reference', () => {
-  for (const [seed, d, rank] of [[7, 24, 24], [8, 40, 40], [9, 30, 12]] as const) {
+  for (const [seed, d, rank] of [
+    [7, 24, 24],
+    [8, 40, 40],
+    [9, 30, 12],
+  ] as const) {
     const r = rng(seed);
     const s1 = randomSpd(d, rank, r);
     const s2 = randomSpd(d, d, r);
@@ -65,7 +69,8 @@ test('identical statistics give 0', () => {
 
 test('shard merge equals the one-pass statistics (1e-9)', () => {
   const r = rng(11);
-  const d = 33, n = 1000;
+  const d = 33,
+    n = 1000;
   const X = Float64Array.from({ length: n * d }, () => r() * 3 - 1);
   const one = new FeatureStats(d).add(X, n);
   const cuts = [0, 1, 250, 251, 700, n];
@@ -75,7 +80,8 @@ test('shard merge equals the one-pass statistics (1e-9)', () => {
     // through the file format, as `neon stats merge` does
     merged.merge(parseStats(serializeStats(shard), `shard ${i}`).sums!);
   }
-  const g1 = one.gaussian(), g2 = merged.gaussian();
+  const g1 = one.gaussian(),
+    g2 = merged.gaussian();
   assert.equal(merged.n, n);
   for (let i = 0; i < d * d; i++) assert.ok(Math.abs(g1.sigma[i] - g2.sigma[i]) <= 1e-9 * (1 + Math.abs(g1.sigma[i])));
   for (let i = 0; i < d; i++) assert.ok(Math.abs(g1.mu[i] - g2.mu[i]) <= 1e-9);
@@ -87,16 +93,38 @@ test('shard merge equals the one-pass statistics (1e-9)', () => {
 
 test('bad statistics are clear errors naming the file', () => {
   const npz = (mu: number[], sigma: number[], shape: number[]) =>
-    serializeNpz({ mu: { shape: [mu.length], data: Float64Array.from(mu) }, sigma: { shape, data: Float64Array.from(sigma) } });
-  assert.throws(() => parseStats(npz([0, 0], [1, 0, 0, 1, 0, 0], [2, 3]), 'rect.npz'), (e: Error) => e instanceof StatsFileError && /rect\.npz: sigma must be square, got shape \(2, 3\)/.test(e.message));
-  assert.throws(() => parseStats(npz([0, 0, 0], [1, 0, 0, 1], [2, 2]), 'mismatch.npz'), /mismatch\.npz: sigma is 2×2 but mu has 3 entries/);
-  assert.throws(() => parseStats(npz([0, 0], [1, NaN, 0, 1], [2, 2]), 'nan.npz'), /nan\.npz: sigma contains a non-finite value \(NaN at \[0, 1\]\)/);
-  assert.throws(() => parseStats(serializeNpz({ x: { shape: [1], data: Float64Array.of(1) } }), 'other.npz'), /other\.npz: not a statistics file/);
+    serializeNpz({
+      mu: { shape: [mu.length], data: Float64Array.from(mu) },
+      sigma: { shape, data: Float64Array.from(sigma) },
+    });
+  assert.throws(
+    () => parseStats(npz([0, 0], [1, 0, 0, 1, 0, 0], [2, 3]), 'rect.npz'),
+    (e: Error) => e instanceof StatsFileError && /rect\.npz: sigma must be square, got shape \(2, 3\)/.test(e.message),
+  );
+  assert.throws(
+    () => parseStats(npz([0, 0, 0], [1, 0, 0, 1], [2, 2]), 'mismatch.npz'),
+    /mismatch\.npz: sigma is 2×2 but mu has 3 entries/,
+  );
+  assert.throws(
+    () => parseStats(npz([0, 0], [1, NaN, 0, 1], [2, 2]), 'nan.npz'),
+    /nan\.npz: sigma contains a non-finite value \(NaN at \[0, 1\]\)/,
+  );
+  assert.throws(
+    () => parseStats(serializeNpz({ x: { shape: [1], data: Float64Array.of(1) } }), 'other.npz'),
+    /other\.npz: not a statistics file/,
+  );
   assert.throws(() => parseStats(Uint8Array.from([1, 2, 3]), 'junk.npz'), /junk\.npz: not a zip archive/);
   assert.throws(() => parseStats(npz([], [], [0, 0]), 'empty.npz'), /empty\.npz: mu is empty \(d = 0\)/);
   const withN = (n: bigint) =>
-    serializeNpz({ mu: { shape: [1], data: Float64Array.of(0) }, sigma: { shape: [1, 1], data: Float64Array.of(1) }, n: { shape: [], data: BigInt64Array.of(n) } });
-  assert.throws(() => parseStats(withN(-5n), 'negative.npz'), /negative\.npz: n must be a count \(a non-negative integer\), got -5/);
+    serializeNpz({
+      mu: { shape: [1], data: Float64Array.of(0) },
+      sigma: { shape: [1, 1], data: Float64Array.of(1) },
+      n: { shape: [], data: BigInt64Array.of(n) },
+    });
+  assert.throws(
+    () => parseStats(withN(-5n), 'negative.npz'),
+    /negative\.npz: n must be a count \(a non-negative integer\), got -5/,
+  );
   assert.equal(parseStats(withN(7n), 'seven.npz').n, 7);
 });
 
@@ -105,5 +133,8 @@ test('an indefinite covariance stops like pytorch-fid, with an imaginary compone
   const pos = Float64Array.from([2, 0, 0, 0, 1, 0, 0, 0, 1]);
   const indefinite = Float64Array.from([1, 0, 0, 0, -4, 0, 0, 0, 1]);
   const mu = new Float64Array(d);
-  assert.throws(() => frechetDistance({ mu, sigma: pos }, { mu, sigma: indefinite }), (e: Error) => e instanceof ImaginaryComponentError && /Imaginary component/.test(e.message));
+  assert.throws(
+    () => frechetDistance({ mu, sigma: pos }, { mu, sigma: indefinite }),
+    (e: Error) => e instanceof ImaginaryComponentError && /Imaginary component/.test(e.message),
+  );
 });

@@ -39,10 +39,17 @@ export function frechetDistance(a: Gaussian, b: Gaussian, opts: { eps?: number }
   const d = a.mu.length;
   if (b.mu.length !== d) throw new FrechetInputError(`dimensions differ: mu has ${d} and ${b.mu.length} entries`);
   if (a.sigma.length !== d * d || b.sigma.length !== d * d) throw new FrechetInputError(`sigma must be ${d}×${d}`);
-  for (const [x, what] of [[a.mu, 'mu of the first'], [a.sigma, 'sigma of the first'], [b.mu, 'mu of the second'], [b.sigma, 'sigma of the second']] as const) {
+  for (const [x, what] of [
+    [a.mu, 'mu of the first'],
+    [a.sigma, 'sigma of the first'],
+    [b.mu, 'mu of the second'],
+    [b.sigma, 'sigma of the second'],
+  ] as const) {
     if (!allFinite(x)) throw new FrechetInputError(`${what} statistics is not finite (fewer than 2 samples, or NaN)`);
   }
-  let diff2 = 0, tr1 = 0, tr2 = 0;
+  let diff2 = 0,
+    tr1 = 0,
+    tr2 = 0;
   for (let i = 0; i < d; i++) {
     const t = a.mu[i] - b.mu[i];
     diff2 += t * t;
@@ -62,6 +69,9 @@ export function frechetDistance(a: Gaussian, b: Gaussian, opts: { eps?: number }
     }
     r = traceSqrtProduct(s1, s2, d);
   }
-  if (r.imaginary > 1e-3) throw new ImaginaryComponentError(`Imaginary component ${r.imaginary}: tr √(Σ1Σ2) is not real (a covariance is not positive semi-definite)`);
+  if (r.imaginary > 1e-3)
+    throw new ImaginaryComponentError(
+      `Imaginary component ${r.imaginary}: tr √(Σ1Σ2) is not real (a covariance is not positive semi-definite)`,
+    );
   return { fid: diff2 + tr1 + tr2 - 2 * r.trace, traceSqrt: r.trace, offset };
 }

@@ -15,12 +15,15 @@ function brute(real: FeatureMatrix, fake: FeatureMatrix, k: number) {
     for (let t = 0; t < a.d; t++) s += (a.data[i * a.d + t] - b.data[j * b.d + t]) ** 2;
     return s;
   };
-  const radii = (x: FeatureMatrix) => Array.from({ length: x.rows }, (_, i) => {
-    const ds = Array.from({ length: x.rows }, (_, j) => dist(x, i, x, j)).sort((a, b) => a - b);
-    return ds[k]; // ds[0] is the point itself
-  });
-  const rr = radii(real), rf = radii(fake);
-  let p = 0, q = 0;
+  const radii = (x: FeatureMatrix) =>
+    Array.from({ length: x.rows }, (_, i) => {
+      const ds = Array.from({ length: x.rows }, (_, j) => dist(x, i, x, j)).sort((a, b) => a - b);
+      return ds[k]; // ds[0] is the point itself
+    });
+  const rr = radii(real),
+    rf = radii(fake);
+  let p = 0,
+    q = 0;
   for (let i = 0; i < fake.rows; i++) if (rr.some((rad, j) => dist(fake, i, real, j) <= rad)) p++;
   for (let j = 0; j < real.rows; j++) if (rf.some((rad, i) => dist(real, j, fake, i) <= rad)) q++;
   return { precision: p / fake.rows, recall: q / real.rows, rr };

@@ -24,15 +24,27 @@ function sqNorms(x: FeatureMatrix): Float64Array {
 }
 
 /** Squared distances between rows [i0, i0+mi) of a and [j0, j0+nj) of b into `out` (mi×TILE). */
-function tileDistances(a: FeatureMatrix, na: Float64Array, i0: number, mi: number, b: FeatureMatrix, nb: Float64Array, j0: number, nj: number, out: Float64Array): void {
+function tileDistances(
+  a: FeatureMatrix,
+  na: Float64Array,
+  i0: number,
+  mi: number,
+  b: FeatureMatrix,
+  nb: Float64Array,
+  j0: number,
+  nj: number,
+  out: Float64Array,
+): void {
   out.fill(0, 0, mi * TILE);
   gemmNT(mi, nj, a.d, -2, a.data, i0 * a.d, a.d, b.data, j0 * b.d, b.d, out, 0, TILE);
-  for (let i = 0; i < mi; i++) for (let j = 0; j < nj; j++) out[i * TILE + j] = Math.max(0, out[i * TILE + j] + na[i0 + i] + nb[j0 + j]);
+  for (let i = 0; i < mi; i++)
+    for (let j = 0; j < nj; j++) out[i * TILE + j] = Math.max(0, out[i * TILE + j] + na[i0 + i] + nb[j0 + j]);
 }
 
 /** Squared distance of every row to its k-th nearest other row. */
 export function kthNeighbourRadii2(x: FeatureMatrix, k: number): Float64Array {
-  if (x.rows <= k) throw new Error(`need more than k = ${k} feature vectors for nearest-neighbour radii, have ${x.rows}`);
+  if (x.rows <= k)
+    throw new Error(`need more than k = ${k} feature vectors for nearest-neighbour radii, have ${x.rows}`);
   const n2 = sqNorms(x);
   const best = new Float64Array(x.rows * k).fill(Infinity); // per row, k smallest, ascending
   const tile = new Float64Array(TILE * TILE);
@@ -92,7 +104,11 @@ function coverage(query: FeatureMatrix, ref: FeatureMatrix, refRadii2: Float64Ar
 }
 
 /** Improved precision and recall of `fake` against `real`. */
-export function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, k = 3): { precision: number; recall: number } {
+export function precisionRecall(
+  real: FeatureMatrix,
+  fake: FeatureMatrix,
+  k = 3,
+): { precision: number; recall: number } {
   if (real.d !== fake.d) throw new Error(`feature dimensions differ: ${real.d} and ${fake.d}`);
   const rr = kthNeighbourRadii2(real, k);
   const rf = kthNeighbourRadii2(fake, k);

@@ -37,18 +37,25 @@ function finite(what: string, name: string, x: Float64Array, cols: number): void
 export function statsFromArrays(arrays: Map<string, NdArray>, what: string): LoadedStats {
   const mu = arrays.get('mu');
   const sigma = arrays.get('sigma');
-  if (!mu || !sigma) throw new StatsFileError(`${what}: not a statistics file (needs arrays 'mu' and 'sigma'; has ${[...arrays.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`);
+  if (!mu || !sigma)
+    throw new StatsFileError(
+      `${what}: not a statistics file (needs arrays 'mu' and 'sigma'; has ${[...arrays.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`,
+    );
   if (mu.shape.length !== 1) throw new StatsFileError(`${what}: mu must be a vector, got shape ${shapeText(mu)}`);
   const d = mu.shape[0];
   if (d < 1) throw new StatsFileError(`${what}: mu is empty (d = 0)`);
-  if (sigma.shape.length !== 2 || sigma.shape[0] !== sigma.shape[1]) throw new StatsFileError(`${what}: sigma must be square, got shape ${shapeText(sigma)}`);
-  if (sigma.shape[0] !== d) throw new StatsFileError(`${what}: sigma is ${sigma.shape[0]}×${sigma.shape[1]} but mu has ${d} entries`);
+  if (sigma.shape.length !== 2 || sigma.shape[0] !== sigma.shape[1])
+    throw new StatsFileError(`${what}: sigma must be square, got shape ${shapeText(sigma)}`);
+  if (sigma.shape[0] !== d)
+    throw new StatsFileError(`${what}: sigma is ${sigma.shape[0]}×${sigma.shape[1]} but mu has ${d} entries`);
   const m = toFloat64(mu);
   const s = toFloat64(sigma);
   const nArr = arrays.get('n');
-  if (nArr && nArr.data.length !== 1) throw new StatsFileError(`${what}: n must be one number, got shape ${shapeText(nArr)}`);
+  if (nArr && nArr.data.length !== 1)
+    throw new StatsFileError(`${what}: n must be one number, got shape ${shapeText(nArr)}`);
   let n: number | null = nArr ? Number(nArr.data[0]) : null;
-  if (n !== null && !(Number.isSafeInteger(n) && n >= 0)) throw new StatsFileError(`${what}: n must be a count (a non-negative integer), got ${n}`);
+  if (n !== null && !(Number.isSafeInteger(n) && n >= 0))
+    throw new StatsFileError(`${what}: n must be a count (a non-negative integer), got ${n}`);
   // a shard of fewer than two vectors has no covariance yet (NaN, as np.cov); its sums still merge
   if (n === null || n >= 2) {
     finite(what, 'mu', m, 1);
@@ -60,8 +67,10 @@ export function statsFromArrays(arrays: Map<string, NdArray>, what: string): Loa
     const sum = arrays.get('sum');
     const outer = arrays.get('sum_outer');
     if (sum && outer) {
-      if (sum.shape.length !== 1 || sum.shape[0] !== d) throw new StatsFileError(`${what}: sum must have shape (${d},), got ${shapeText(sum)}`);
-      if (outer.shape.length !== 2 || outer.shape[0] !== d || outer.shape[1] !== d) throw new StatsFileError(`${what}: sum_outer must have shape (${d}, ${d}), got ${shapeText(outer)}`);
+      if (sum.shape.length !== 1 || sum.shape[0] !== d)
+        throw new StatsFileError(`${what}: sum must have shape (${d},), got ${shapeText(sum)}`);
+      if (outer.shape.length !== 2 || outer.shape[0] !== d || outer.shape[1] !== d)
+        throw new StatsFileError(`${what}: sum_outer must have shape (${d}, ${d}), got ${shapeText(outer)}`);
       const sv = toFloat64(sum);
       const ov = toFloat64(outer);
       finite(what, 'sum', sv, 1);

@@ -23,10 +23,16 @@ export class NotPositiveSemidefiniteError extends Error {
 }
 
 /** Eigenvalues of Σ1 Σ2 via a pivoted Cholesky of `factor` and the congruence of `other`. null if `factor` is not PSD. */
-function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: number): { eig: Float64Array; rank: number } | null {
+function eigenvaluesOfProduct(
+  factor: Float64Array,
+  other: Float64Array,
+  d: number,
+): { eig: Float64Array; rank: number } | null {
   // every large array in one workspace, so that the SIMD kernels can address them
   // (not zeroed: each array is written before it is read, except the accumulators W and M)
-  const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)], { zero: false });
+  const [work, lt, S, W, M, ...tw] = workspace([d * d, d * d, d * d, d * d, d * d, ...tridiagonalizeWorkLengths(d)], {
+    zero: false,
+  });
   // threshold pivoting: a full-rank covariance mostly factors in place (no symmetric swaps, no permuted copy)
   const ch = pivotedCholesky(factor, d, { work, lt, threshold: 0.1 });
   if (ch.residualMinDiag < -1e3 * d * 2.220446049250313e-16 * Math.max(ch.maxDiag, Number.MIN_VALUE)) return null;
@@ -37,11 +43,12 @@ function eigenvaluesOfProduct(factor: Float64Array, other: Float64Array, d: numb
   let identity = true;
   for (let a = 0; a < d && identity; a++) identity = perm[a] === a;
   if (identity) S.set(other.subarray(0, d * d));
-  else for (let a = 0; a < d; a++) {
-    const src = perm[a] * d;
-    const dst = a * d;
-    for (let b = 0; b < d; b++) S[dst + b] = other[src + perm[b]];
-  }
+  else
+    for (let a = 0; a < d; a++) {
+      const src = perm[a] * d;
+      const dst = a * d;
+      for (let b = 0; b < d; b++) S[dst + b] = other[src + perm[b]];
+    }
   // W = Lᵀ S  (r×d);  M = W L  (r×r, lower half)
   W.fill(0, 0, r * d);
   gemmNT(r, d, d, 1, Lt, 0, d, S, 0, d, W, 0, d, { aUpper: true });

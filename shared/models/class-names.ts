@@ -3,7 +3,10 @@
 import { FASHION_MNIST_CLASSES } from '../data/fashion-mnist.ts';
 import type { Manifest } from './manifest.ts';
 
-type Named = { conditioning: Pick<Manifest['conditioning'], 'num_classes' | 'class_names'>; training?: { dataset?: string } };
+type Named = {
+  conditioning: Pick<Manifest['conditioning'], 'num_classes' | 'class_names'>;
+  training?: { dataset?: string };
+};
 
 export function classNamesOf(manifest: Named): string[] | null {
   const k = manifest.conditioning.num_classes;

@@ -16,16 +16,21 @@ export const dataSpecSchema = z.object({
   vocab: positiveInt.optional(),
 });
 
-export const conditioningSchema = z.object({
-  /** Number of real classes; 0 for unconditional models. */
-  num_classes: z.number().int().min(0),
-  /** The label that means "no class" for classifier-free guidance (usually num_classes). */
-  null_class: z.number().int().min(0).optional(),
-  /** Probability of replacing the label by the null class while training. */
-  label_dropout: z.number().min(0).max(1).default(0),
-  /** A name per class label, in label order (shown by the console and GET /v1/models/{id}). */
-  class_names: z.array(z.string().min(1).max(64)).max(10_000).optional(),
-}).refine((c) => c.class_names === undefined || c.class_names.length === c.num_classes, { path: ['class_names'], message: 'needs one name per class (num_classes)' });
+export const conditioningSchema = z
+  .object({
+    /** Number of real classes; 0 for unconditional models. */
+    num_classes: z.number().int().min(0),
+    /** The label that means "no class" for classifier-free guidance (usually num_classes). */
+    null_class: z.number().int().min(0).optional(),
+    /** Probability of replacing the label by the null class while training. */
+    label_dropout: z.number().min(0).max(1).default(0),
+    /** A name per class label, in label order (shown by the console and GET /v1/models/{id}). */
+    class_names: z.array(z.string().min(1).max(64)).max(10_000).optional(),
+  })
+  .refine((c) => c.class_names === undefined || c.class_names.length === c.num_classes, {
+    path: ['class_names'],
+    message: 'needs one name per class (num_classes)',
+  });
 
 export const lossSchema = z.object({
   /** 'flow-matching' (rectified flow, velocity), 'edm' (Karras et al. 2022), 'ddpm-eps', 'cross-entropy'. */
@@ -78,11 +83,18 @@ export const trainingSchema = z.object({
   dataset: z.string().optional(),
 });
 
-export const metricSchema = z.object({ value: z.number(), n: positiveInt.optional(), settings: z.record(z.string(), z.unknown()).optional() });
+export const metricSchema = z.object({
+  value: z.number(),
+  n: positiveInt.optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
 
 export const manifestSchema = z.object({
   /** e.g. 'fmnist-flow'. */
-  name: z.string().min(1).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
   family: z.enum(FAMILIES),
   description: z.string().default(''),
   data: dataSpecSchema,

@@ -12,8 +12,13 @@ test('a model directory round-trips and its weights export to safetensors by nam
   const dir = await mkdtemp(join(tmpdir(), 'neon-model-'));
   const model = buildMlp('toy', { inputs: [{ name: 'x', width: 2 }], hidden: 8, blocks: 2, outputs: 2, seed: 1 });
   const hash = await writeModelDir(dir, model, {
-    name: 'toy', family: 'ddpm', data: { shape: [2] }, conditioning: { num_classes: 0 },
-    loss: { kind: 'ddpm-eps' }, sampler: { kind: 'ddim', steps: 20 }, io: { inputs: { x: 'x' }, outputs: { eps: 'out_0' } },
+    name: 'toy',
+    family: 'ddpm',
+    data: { shape: [2] },
+    conditioning: { num_classes: 0 },
+    loss: { kind: 'ddpm-eps' },
+    sampler: { kind: 'ddim', steps: 20 },
+    io: { inputs: { x: 'x' }, outputs: { eps: 'out_0' } },
   });
   const back = await readModelDir(dir);
   assert.equal(back.hash, hash);

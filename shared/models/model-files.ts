@@ -43,9 +43,19 @@ export async function writeModelDir(dir: string, model: ModelProto, manifest: Ma
 }
 
 const ONNX_TO_SAFETENSORS: Record<number, Dtype> = {
-  [DataType.FLOAT]: 'F32', [DataType.DOUBLE]: 'F64', [DataType.FLOAT16]: 'F16', [DataType.BFLOAT16]: 'BF16',
-  [DataType.INT8]: 'I8', [DataType.UINT8]: 'U8', [DataType.INT16]: 'I16', [DataType.UINT16]: 'U16',
-  [DataType.INT32]: 'I32', [DataType.UINT32]: 'U32', [DataType.INT64]: 'I64', [DataType.UINT64]: 'U64', [DataType.BOOL]: 'BOOL',
+  [DataType.FLOAT]: 'F32',
+  [DataType.DOUBLE]: 'F64',
+  [DataType.FLOAT16]: 'F16',
+  [DataType.BFLOAT16]: 'BF16',
+  [DataType.INT8]: 'I8',
+  [DataType.UINT8]: 'U8',
+  [DataType.INT16]: 'I16',
+  [DataType.UINT16]: 'U16',
+  [DataType.INT32]: 'I32',
+  [DataType.UINT32]: 'U32',
+  [DataType.INT64]: 'I64',
+  [DataType.UINT64]: 'U64',
+  [DataType.BOOL]: 'BOOL',
 };
 
 /** The graph's initializers as safetensors tensors, named as in the graph. */
@@ -58,6 +68,11 @@ export function initializersAsTensors(model: ModelProto, modelPath?: string): Te
 }
 
 /** Exports the weights of a model to a safetensors file (metadata records the source hash). */
-export async function exportSafetensors(model: ModelProto, out: string, metadata: Record<string, string> = {}, modelPath?: string): Promise<void> {
+export async function exportSafetensors(
+  model: ModelProto,
+  out: string,
+  metadata: Record<string, string> = {},
+  modelPath?: string,
+): Promise<void> {
   await writeSafetensors(out, initializersAsTensors(model, modelPath), metadata);
 }

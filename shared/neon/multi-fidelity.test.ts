@@ -4,7 +4,15 @@ import { planSelection, pooledNoise, selectionKey, type Fidelity, type TrialScor
 import { planSweep, pointKey, type SweepGrid, type SweepPoint } from './sweep.ts';
 import { replaySelection } from './selection-replay.ts';
 
-const grid: SweepGrid = { snapshots: [10, 20], wGrid: [0, 0.5, 1, 1.5, 2], cfgGrid: [1, 2], tolerance: 0.03, toleranceRel: 0.01, cfgExtend: 2, refineStep: 0.1 };
+const grid: SweepGrid = {
+  snapshots: [10, 20],
+  wGrid: [0, 0.5, 1, 1.5, 2],
+  cfgGrid: [1, 2],
+  tolerance: 0.03,
+  toleranceRel: 0.01,
+  cfgExtend: 2,
+  refineStep: 0.1,
+};
 const fidelity: Fidelity = { rungs: [100], z: 2.5, maxContenders: 3 };
 
 /** Runs selection to the end; `score(p, n)` gives the trial's outcome. Records each trial once. */
@@ -26,10 +34,13 @@ function drive(f: Fidelity | null, score: (p: SweepPoint, n: number) => TrialSco
 }
 
 // a bowl with its minimum at snapshot 20, w = 1, guidance 2; the low rung adds a per-point offset (its noise)
-const bowl = (p: SweepPoint) => 50 + (p.snapshot === 20 ? 0 : 1) * (p.w > 0 ? 1 : 0) + 4 * (p.w - 1) ** 2 + 3 * (p.cfg - 2) ** 2;
+const bowl = (p: SweepPoint) =>
+  50 + (p.snapshot === 20 ? 0 : 1) * (p.w > 0 ? 1 : 0) + 4 * (p.w - 1) ** 2 + 3 * (p.cfg - 2) ** 2;
 const noise = (p: SweepPoint) => ((pointKey(p).length * 7919) % 13) / 13 - 0.5;
 const score = (p: SweepPoint, n: number): TrialScore =>
-  n === 100 ? { fid: bowl(p) + noise(p), halves: [bowl(p) + noise(p) + 0.4, bowl(p) + noise(p) - 0.4] } : { fid: bowl(p) };
+  n === 100
+    ? { fid: bowl(p) + noise(p), halves: [bowl(p) + noise(p) + 0.4, bowl(p) + noise(p) - 0.4] }
+    : { fid: bowl(p) };
 
 test('without fidelity the procedure is planSweep on the full count, with its keys', () => {
   const { plan, order } = drive(null, (p) => ({ fid: bowl(p) }));
@@ -61,7 +72,8 @@ test('rung 0 runs the whole procedure on few seeds; only contenders reach the fu
   assert.ok(high.length >= 1 && high.length <= 6);
   const fullPoints = plan.visited.filter((p) => p.n === 400);
   assert.ok(plan.best && fullPoints.some((p) => pointKey(p) === pointKey(plan.best!)));
-  for (const p of fullPoints) assert.ok(plan.best!.fid <= p.fid || p.snapshot === null, 'the choice is the best contender at the full count');
+  for (const p of fullPoints)
+    assert.ok(plan.best!.fid <= p.fid || p.snapshot === null, 'the choice is the best contender at the full count');
   assert.ok(contenders.has(pointKey(plan.best!)));
   assert.equal(plan.best!.fid, bowl(plan.best!), 'the choice is scored at the full count');
   assert.equal(plan.base!.w, 0);
@@ -81,7 +93,10 @@ test('the plan is a function of the results alone: any prefix of them replans to
 });
 
 test('pooled noise: √(mean (h1 − h2)²) / 2 over the trials that measured halves', () => {
-  assert.equal(pooledNoise([{ fid: 1, halves: [3, 1] }, { fid: 1 }, { fid: 2, halves: [2, 2] }]), Math.sqrt((4 + 0) / 2) / 2);
+  assert.equal(
+    pooledNoise([{ fid: 1, halves: [3, 1] }, { fid: 1 }, { fid: 2, halves: [2, 2] }]),
+    Math.sqrt((4 + 0) / 2) / 2,
+  );
   assert.ok(Number.isNaN(pooledNoise([{ fid: 1 }])));
 });
 
@@ -99,8 +114,24 @@ test('bad fidelity settings are refused', () => {
 });
 
 test('replayed with resampled noise, multi-fidelity drops the winner rarely and draws a fraction of the samples', () => {
-  const g: SweepGrid = { snapshots: [100, 200, 300], wGrid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], cfgGrid: [1, 1.5, 2, 2.5, 3], tolerance: 0.03, toleranceRel: 0.01, cfgExtend: 4, refineStep: 0.1 };
-  const o = replaySelection({ grid: g, fidelity: { rungs: [600], z: 2.5, maxContenders: 8 }, full: 5000, sigmaFull: 0.3, rho: 0.5, replicates: 12, seed: 3 });
+  const g: SweepGrid = {
+    snapshots: [100, 200, 300],
+    wGrid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3],
+    cfgGrid: [1, 1.5, 2, 2.5, 3],
+    tolerance: 0.03,
+    toleranceRel: 0.01,
+    cfgExtend: 4,
+    refineStep: 0.1,
+  };
+  const o = replaySelection({
+    grid: g,
+    fidelity: { rungs: [600], z: 2.5, maxContenders: 8 },
+    full: 5000,
+    sigmaFull: 0.3,
+    rho: 0.5,
+    replicates: 12,
+    seed: 3,
+  });
   assert.equal(o.replicates, 12);
   assert.ok(o.sampleRatio < 1 / 3, `samples ${o.sampleRatio}`);
   assert.ok(o.dropped <= 1, `dropped ${o.dropped}`);

@@ -14,7 +14,15 @@
 // its count (`n625:s200:w0.5:c1.5`), and the seeds of rung i contain those of rung i − 1, so a higher rung only
 // adds samples to the lower rung's statistics.
 // With `fidelity` absent the procedure is planSweep itself on the full count, with its own keys (`s200:w0.5:c1.5`).
-import { better, canonicalPoint, planSweep, pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from './sweep.ts';
+import {
+  better,
+  canonicalPoint,
+  planSweep,
+  pointKey,
+  type ScoredPoint,
+  type SweepGrid,
+  type SweepPoint,
+} from './sweep.ts';
 
 export interface Fidelity {
   /** Sample counts of the rungs below the full count, ascending; each even and below the full count. */
@@ -98,7 +106,12 @@ function argmin(points: readonly ScoredPoint[]): ScoredPoint | undefined {
 }
 
 /** The next trials of selection at `full` samples, or the choice; `fidelity` null is the single-count procedure. */
-export function planSelection(grid: SweepGrid, full: number, fidelity: Fidelity | null | undefined, results: SelectionResults): SelectionPlan {
+export function planSelection(
+  grid: SweepGrid,
+  full: number,
+  fidelity: Fidelity | null | undefined,
+  results: SelectionResults,
+): SelectionPlan {
   if (!fidelity || fidelity.rungs.length === 0) {
     const fids = new Map<string, number>();
     for (const [k, v] of results) fids.set(k, v.fid);
@@ -159,17 +172,27 @@ export function planSelection(grid: SweepGrid, full: number, fidelity: Fidelity 
       visited.push({ ...p, n: next });
     }
   }
-  return { pending: [], done: true, base: argmin(basePoints), best: argmin(points), frozen: plan0.frozen, visited, rungs };
+  return {
+    pending: [],
+    done: true,
+    base: argmin(basePoints),
+    best: argmin(points),
+    frozen: plan0.frozen,
+    visited,
+    rungs,
+  };
 }
 
 export function validateFidelity(f: Fidelity, full: number): void {
   let last = 0;
   for (const n of f.rungs) {
-    if (!(Number.isInteger(n) && n >= 4 && n % 2 === 0)) throw new Error(`selection: rung ${n} must be an even count ≥ 4`);
+    if (!(Number.isInteger(n) && n >= 4 && n % 2 === 0))
+      throw new Error(`selection: rung ${n} must be an even count ≥ 4`);
     if (!(n > last)) throw new Error('selection: rungs must be ascending');
     last = n;
   }
   if (!(last < full)) throw new Error(`selection: rung ${last} must be below the full count ${full}`);
   if (!(f.z > 0)) throw new Error('selection: z must be > 0');
-  if (!(Number.isInteger(f.maxContenders) && f.maxContenders >= 1)) throw new Error('selection: maxContenders must be a count ≥ 1');
+  if (!(Number.isInteger(f.maxContenders) && f.maxContenders >= 1))
+    throw new Error('selection: maxContenders must be a count ≥ 1');
 }

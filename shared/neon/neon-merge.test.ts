@@ -24,7 +24,11 @@ test('neonMerge (the in-memory reference) and the streaming merge kernel agree t
     let same = 0;
     for (let i = 0; i < n; i++) {
       if (kernel[i] === ref[i]) same++;
-      else assert.ok(Math.sign(kernel[i]) === Math.sign(ref[i]) && ulps(kernel[i], ref[i]) <= 1, `w ${w}, element ${i}: kernel ${kernel[i]}, reference ${ref[i]}`);
+      else
+        assert.ok(
+          Math.sign(kernel[i]) === Math.sign(ref[i]) && ulps(kernel[i], ref[i]) <= 1,
+          `w ${w}, element ${i}: kernel ${kernel[i]}, reference ${ref[i]}`,
+        );
     }
     assert.ok(same >= 0.99 * n, `w ${w}: only ${same} of ${n} bit-identical`);
     if (w === 0) assert.equal(same, n);

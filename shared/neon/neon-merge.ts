@@ -10,11 +10,15 @@ export function neonMerge(base: Weights, self: Weights, w: number): Weights {
   for (const [name, r] of base) {
     const s = self.get(name);
     if (!s) throw new Error(`neon merge: tensor '${name}' is missing from the self-trained weights`);
-    if (s.length !== r.length) throw new Error(`neon merge: tensor '${name}' has ${r.length} elements in the base and ${s.length} in the self-trained weights`);
+    if (s.length !== r.length)
+      throw new Error(
+        `neon merge: tensor '${name}' has ${r.length} elements in the base and ${s.length} in the self-trained weights`,
+      );
     const m = new Float32Array(r.length);
     for (let i = 0; i < r.length; i++) m[i] = r[i] + w * (r[i] - s[i]);
     out.set(name, m);
   }
-  for (const name of self.keys()) if (!base.has(name)) throw new Error(`neon merge: tensor '${name}' is missing from the base weights`);
+  for (const name of self.keys())
+    if (!base.has(name)) throw new Error(`neon merge: tensor '${name}' is missing from the base weights`);
   return out;
 }

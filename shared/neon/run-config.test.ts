@@ -1,13 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guidanceGrid, PRESETS, rungCounts, resolveRunConfig, runConfigSchema, RunConfigError, seedBounds, snapshotSteps, synthesisSeeds } from './run-config.ts';
+import {
+  guidanceGrid,
+  PRESETS,
+  rungCounts,
+  resolveRunConfig,
+  runConfigSchema,
+  RunConfigError,
+  seedBounds,
+  snapshotSteps,
+  synthesisSeeds,
+} from './run-config.ts';
 
 test('every preset validates, with pairwise disjoint synthesis, selection and report seeds', () => {
   for (const name of PRESETS) {
     const c = resolveRunConfig(name);
     const ranges = [synthesisSeeds(c), c.selection.seeds, c.report.seeds].map(seedBounds);
     for (let i = 0; i < ranges.length; i++) {
-      for (let j = i + 1; j < ranges.length; j++) assert.ok(ranges[i][1] < ranges[j][0] || ranges[j][1] < ranges[i][0], `${name}: ranges ${i} and ${j} overlap`);
+      for (let j = i + 1; j < ranges.length; j++)
+        assert.ok(ranges[i][1] < ranges[j][0] || ranges[j][1] < ranges[i][0], `${name}: ranges ${i} and ${j} overlap`);
     }
     assert.equal(c.sweep.tolerance, 0.03);
     assert.equal(c.sweep.refine_step, 0.1);
@@ -19,9 +30,13 @@ test('every preset validates, with pairwise disjoint synthesis, selection and re
 test('overlapping report and selection seeds are refused, naming the field', () => {
   assert.throws(
     () => resolveRunConfig('smoke', { report: { seeds: { first: 100_100, count: 10 } } }),
-    (e: unknown) => e instanceof RunConfigError && e.path === 'report.seeds' && /overlaps selection.seeds/.test(e.message),
+    (e: unknown) =>
+      e instanceof RunConfigError && e.path === 'report.seeds' && /overlaps selection.seeds/.test(e.message),
   );
-  assert.throws(() => resolveRunConfig('smoke', { selection: { seeds: { first: 10, count: 10 } } }), /selection.seeds: overlaps synthesis.seeds/);
+  assert.throws(
+    () => resolveRunConfig('smoke', { selection: { seeds: { first: 10, count: 10 } } }),
+    /selection.seeds: overlaps synthesis.seeds/,
+  );
 });
 
 test('overrides merge into the preset; bad values name their field', () => {
@@ -31,7 +46,10 @@ test('overrides merge into the preset; bad values name their field', () => {
   assert.equal(c.selftrain.snapshot_every, 20);
   assert.throws(() => resolveRunConfig('smoke', { selftrain: { lr: -1 } }), /selftrain.lr/);
   assert.throws(() => resolveRunConfig('smoke', { sweep: { w_grid: [0] } }), /sweep.w_grid: needs at least one w > 0/);
-  assert.throws(() => resolveRunConfig('smoke', { sweep: { snapshots: [25] } }), /sweep.snapshots: 25 is not a snapshot step/);
+  assert.throws(
+    () => resolveRunConfig('smoke', { sweep: { snapshots: [25] } }),
+    /sweep.snapshots: 25 is not a snapshot step/,
+  );
 });
 
 test('snapshots every k steps and at the last step', () => {
@@ -60,7 +78,10 @@ test('every field is bounded, and an unknown field is refused naming its path', 
       `${JSON.stringify(over).slice(0, 80)} → ${path}`,
     );
   }
-  assert.throws(() => resolveRunConfig('smoke', { selftrain: { step: 10 } }), /^RunConfigError: selftrain\.step: unknown field$/);
+  assert.throws(
+    () => resolveRunConfig('smoke', { selftrain: { step: 10 } }),
+    /^RunConfigError: selftrain\.step: unknown field$/,
+  );
   for (const name of PRESETS) resolveRunConfig(name);
 });
 
@@ -70,7 +91,10 @@ test('every preset selects honestly: multi-fidelity, a relative stop margin, gui
     assert.equal(c.sweep.tolerance_rel, 0.01);
     assert.equal(c.sweep.cfg_extend, 4);
     const f = c.sweep.fidelity!;
-    assert.ok(f.rungs.length === 1 && f.rungs[0] <= 0.25, `${name}: the low rung is a small share of the selection seeds`);
+    assert.ok(
+      f.rungs.length === 1 && f.rungs[0] <= 0.25,
+      `${name}: the low rung is a small share of the selection seeds`,
+    );
     assert.equal(f.z, 2.5);
     assert.equal(f.max_contenders, 8);
   }
@@ -95,7 +119,16 @@ test('multi-fidelity rungs are shares of the selection count: even counts ≥ 4,
   assert.deepEqual(rungCounts(10, [0.1, 0.2, 0.5]), [4, 6]);
   assert.deepEqual(rungCounts(4, [0.5]), []);
   assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [1] } } }), /sweep.fidelity.rungs.0/);
-  assert.throws(() => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.5, 0.25] } } }), /sweep.fidelity.rungs.1: rungs must be ascending/);
-  assert.throws(() => resolveRunConfig('smoke', { selection: { seeds: { first: 100_000, count: 4 } } }), /sweep.fidelity.rungs: no rung/);
-  assert.equal(resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.1, 0.3], z: 3 } } }).sweep.fidelity!.max_contenders, 8);
+  assert.throws(
+    () => resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.5, 0.25] } } }),
+    /sweep.fidelity.rungs.1: rungs must be ascending/,
+  );
+  assert.throws(
+    () => resolveRunConfig('smoke', { selection: { seeds: { first: 100_000, count: 4 } } }),
+    /sweep.fidelity.rungs: no rung/,
+  );
+  assert.equal(
+    resolveRunConfig('smoke', { sweep: { fidelity: { rungs: [0.1, 0.3], z: 3 } } }).sweep.fidelity!.max_contenders,
+    8,
+  );
 });

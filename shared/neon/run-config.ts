@@ -123,29 +123,52 @@ export const runConfigSchema = z
       ['report.seeds', c.report.seeds],
     ];
     if (c.synthesis.seeds && c.synthesis.seeds.count !== c.synthesis.n) {
-      ctx.addIssue({ code: 'custom', path: ['synthesis', 'seeds', 'count'], message: `must equal synthesis.n (${c.synthesis.n})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['synthesis', 'seeds', 'count'],
+        message: `must equal synthesis.n (${c.synthesis.n})`,
+      });
     }
     for (let i = 0; i < ranges.length; i++) {
       for (let j = i + 1; j < ranges.length; j++) {
         const [na, a] = ranges[i];
         const [nb, b] = ranges[j];
-        if (overlaps(a, b)) ctx.addIssue({ code: 'custom', path: nb.split('.'), message: `overlaps ${na}: seed ranges must be disjoint` });
+        if (overlaps(a, b))
+          ctx.addIssue({
+            code: 'custom',
+            path: nb.split('.'),
+            message: `overlaps ${na}: seed ranges must be disjoint`,
+          });
       }
     }
     if (Math.ceil(c.selftrain.steps / c.selftrain.snapshot_every) > RUN_LIMITS.snapshots) {
-      ctx.addIssue({ code: 'custom', path: ['selftrain', 'snapshot_every'], message: `keeps more than ${RUN_LIMITS.snapshots} snapshots of ${c.selftrain.steps} steps; take one less often` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['selftrain', 'snapshot_every'],
+        message: `keeps more than ${RUN_LIMITS.snapshots} snapshots of ${c.selftrain.steps} steps; take one less often`,
+      });
     }
     const rungs = c.sweep.fidelity?.rungs ?? [];
     for (let i = 1; i < rungs.length; i++) {
-      if (rungs[i] <= rungs[i - 1]) ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
+      if (rungs[i] <= rungs[i - 1])
+        ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs', i], message: 'rungs must be ascending' });
     }
     if (rungs.length > 0 && rungCounts(c.selection.seeds.count, rungs).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['sweep', 'fidelity', 'rungs'], message: `no rung of at least 4 seeds fits below selection.seeds.count (${c.selection.seeds.count})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sweep', 'fidelity', 'rungs'],
+        message: `no rung of at least 4 seeds fits below selection.seeds.count (${c.selection.seeds.count})`,
+      });
     }
-    if (!c.sweep.w_grid.some((w) => w > 0)) ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
+    if (!c.sweep.w_grid.some((w) => w > 0))
+      ctx.addIssue({ code: 'custom', path: ['sweep', 'w_grid'], message: 'needs at least one w > 0' });
     for (const s of c.sweep.snapshots ?? []) {
       if (!snapshotSteps(c.selftrain.steps, c.selftrain.snapshot_every).includes(s)) {
-        ctx.addIssue({ code: 'custom', path: ['sweep', 'snapshots'], message: `${s} is not a snapshot step (every ${c.selftrain.snapshot_every} up to ${c.selftrain.steps})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sweep', 'snapshots'],
+          message: `${s} is not a snapshot step (every ${c.selftrain.snapshot_every} up to ${c.selftrain.steps})`,
+        });
       }
     }
   });
@@ -225,7 +248,12 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 300, lr: 1e-4, batch: 128, snapshot_every: 100 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.12] }, batch: 500 },
+        sweep: {
+          w_grid: [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3],
+          ...HONEST_SELECTION,
+          fidelity: { rungs: [0.12] },
+          batch: 500,
+        },
         selection: { seeds: { first: 100_000, count: 5000 } },
         report: { seeds: { first: 200_000, count: 10_000 } },
       };
@@ -233,7 +261,12 @@ export function preset(name: PresetName): RunConfigInput {
       return {
         synthesis: { n: 6000, seeds: { first: 0, count: 6000 }, batch: 500 },
         selftrain: { steps: 2000, lr: 1e-4, batch: 256, snapshot_every: 500 },
-        sweep: { w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3], ...HONEST_SELECTION, fidelity: { rungs: [0.125] }, batch: 500 },
+        sweep: {
+          w_grid: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3],
+          ...HONEST_SELECTION,
+          fidelity: { rungs: [0.125] },
+          batch: 500,
+        },
         selection: { seeds: { first: 100_000, count: 10_000 } },
         report: { seeds: { first: 200_000, count: 50_000 } },
       };

@@ -6,7 +6,13 @@
 // k seeds has noise of standard deviation σ1/√k, of which a share ρ of the variance is common to every point (the
 // same seeds) and the rest the point's own. FID's bias at n is common to every point at that n, so it is left out:
 // the procedure only compares points at equal counts.
-import { planSelection, selectionKey, type Fidelity, type SelectionResults, type TrialScore } from './multi-fidelity.ts';
+import {
+  planSelection,
+  selectionKey,
+  type Fidelity,
+  type SelectionResults,
+  type TrialScore,
+} from './multi-fidelity.ts';
 import { pointKey, type ScoredPoint, type SweepGrid, type SweepPoint } from './sweep.ts';
 import { hash2, Rng } from '../random/prng.ts';
 
@@ -74,7 +80,11 @@ function noisyScore(o: ReplayOptions, rep: number, p: SweepPoint, n: number, hal
 }
 
 /** Runs selection to the end with `score` as the trial function; returns the plan and the samples drawn. */
-function drive(o: ReplayOptions, fidelity: Fidelity | null, score: (p: SweepPoint, n: number, halves: boolean) => TrialScore) {
+function drive(
+  o: ReplayOptions,
+  fidelity: Fidelity | null,
+  score: (p: SweepPoint, n: number, halves: boolean) => TrialScore,
+) {
   const results = new Map<string, TrialScore>();
   const measured = new Map<string, number>(); // point → seeds already measured
   let samples = 0;
@@ -93,7 +103,14 @@ function drive(o: ReplayOptions, fidelity: Fidelity | null, score: (p: SweepPoin
 
 export function replaySelection(o: ReplayOptions): ReplayOutcome {
   const f = o.surface ?? fmnistLikeSurface;
-  const out: ReplayOutcome = { replicates: o.replicates, dropped: 0, same: 0, worseBy1pct: 0, sampleRatio: 0, trials: { multi: 0, full: 0 } };
+  const out: ReplayOutcome = {
+    replicates: o.replicates,
+    dropped: 0,
+    same: 0,
+    worseBy1pct: 0,
+    sampleRatio: 0,
+    trials: { multi: 0, full: 0 },
+  };
   for (let rep = 0; rep < o.replicates; rep++) {
     const score = (p: SweepPoint, n: number, halves: boolean) => noisyScore(o, rep, p, n, halves);
     const full = drive(o, null, score);

@@ -105,7 +105,12 @@ test('ties go to the smaller w, then the earlier snapshot', () => {
 
 test('when the base wins, refinement tries w = step on every snapshot and cfg ± step at w = 0', () => {
   const g = grid({ snapshots: [10, 20], cfgGrid: [1, 2] });
-  assert.deepEqual(refinementPoints(g, { snapshot: null, w: 0, cfg: 1 }).map(pointKey), ['s10:w0.1:c1', 's20:w0.1:c1', 'base:c0.9', 'base:c1.1']);
+  assert.deepEqual(refinementPoints(g, { snapshot: null, w: 0, cfg: 1 }).map(pointKey), [
+    's10:w0.1:c1',
+    's20:w0.1:c1',
+    'base:c0.9',
+    'base:c1.1',
+  ]);
   // the base best guidance scale stays on the grid even if an off-grid base point is better
   const { plan } = drive(g, (p) => 1 + p.w + Math.abs(p.cfg - 1.1));
   assert.equal(plan.best?.cfg, 1.1);
@@ -134,12 +139,18 @@ test('a relative tolerance stops a line above max(tolerance, tolerance_rel × be
 test('a best guidance at either end of the grid extends the line past that end, with the grid spacing there', () => {
   // the base is best at guidance 0.5 (below the grid), Neon at guidance 4 (above it)
   const fid = (p: SweepPoint) => (p.w === 0 ? 100 + (p.cfg - 0.5) ** 2 : 90 + (p.cfg - 4) ** 2 + (p.w - 1) ** 2);
-  const { plan, evaluated } = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5, 2, 2.5, 3], cfgExtend: 4 }), fid);
-  assert.equal(plan.base?.cfg, 0.5, "the base line went down to its own best");
+  const { plan, evaluated } = drive(
+    grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5, 2, 2.5, 3], cfgExtend: 4 }),
+    fid,
+  );
+  assert.equal(plan.base?.cfg, 0.5, 'the base line went down to its own best');
   assert.ok(evaluated.includes('base:c0'), 'and one past it, which is worse');
   assert.ok(!evaluated.includes('base:c-0.5'));
   assert.deepEqual([plan.best?.w, plan.best?.cfg], [1, 4]);
-  assert.ok(evaluated.includes('s100:w1:c4.5') && !evaluated.includes('s100:w1:c5'), 'the snapshot line stops one past its best');
+  assert.ok(
+    evaluated.includes('s100:w1:c4.5') && !evaluated.includes('s100:w1:c5'),
+    'the snapshot line stops one past its best',
+  );
   // without extension the choice stays on the grid
   const fixed = drive(grid({ refineStep: 0, wGrid: [0, 1], cfgGrid: [1, 1.5, 2, 2.5, 3], cfgExtend: 0 }), fid);
   assert.equal(fixed.plan.base?.cfg, 1);

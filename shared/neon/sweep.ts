@@ -107,7 +107,12 @@ export function stopMargin(grid: SweepGrid, best: number): number {
 }
 
 /** Walks one line over `points`: stops at the first unknown FID, or when a FID exceeds the line's best + margin. */
-function walkLine(grid: SweepGrid, points: readonly SweepPoint[], results: SweepResults, visit: (p: ScoredPoint) => void): Walk {
+function walkLine(
+  grid: SweepGrid,
+  points: readonly SweepPoint[],
+  results: SweepResults,
+  visit: (p: ScoredPoint) => void,
+): Walk {
   let best: ScoredPoint | undefined;
   for (const p of points) {
     const fid = results.get(pointKey(p));
@@ -160,7 +165,14 @@ function walkCfg(grid: SweepGrid, at: (c: number) => Walk): Walk {
 /** The cfg line of one snapshot: a w line per guidance scale, stopped when a line's best rises above the best. */
 function walkSnapshot(grid: SweepGrid, s: number, results: SweepResults, visit: (p: ScoredPoint) => void): Walk {
   const ws = [...grid.wGrid].map(roundGrid).sort((a, b) => a - b);
-  return walkCfg(grid, (c) => walkLine(grid, ws.map((w) => ({ snapshot: s, w, cfg: c })), results, visit));
+  return walkCfg(grid, (c) =>
+    walkLine(
+      grid,
+      ws.map((w) => ({ snapshot: s, w, cfg: c })),
+      results,
+      visit,
+    ),
+  );
 }
 
 /** The refinement neighbours of the frozen best: w* ± step at c*, and c* ± step at w* (w ≥ 0, cfg ≥ 0). */
@@ -171,10 +183,12 @@ export function refinementPoints(grid: SweepGrid, frozen: SweepPoint): SweepPoin
   // from the base point, w + step exists once per snapshot
   const snapshots = frozen.snapshot === null ? grid.snapshots : [frozen.snapshot];
   for (const s of snapshots) {
-    for (const w of [frozen.w - step, frozen.w + step]) if (roundGrid(w) >= 0) out.push(canonicalPoint({ snapshot: s, w, cfg: frozen.cfg }));
+    for (const w of [frozen.w - step, frozen.w + step])
+      if (roundGrid(w) >= 0) out.push(canonicalPoint({ snapshot: s, w, cfg: frozen.cfg }));
   }
   if (grid.cfgGrid.length > 1) {
-    for (const c of [frozen.cfg - step, frozen.cfg + step]) if (roundGrid(c) >= 0) out.push(canonicalPoint({ snapshot: frozen.snapshot, w: frozen.w, cfg: c }));
+    for (const c of [frozen.cfg - step, frozen.cfg + step])
+      if (roundGrid(c) >= 0) out.push(canonicalPoint({ snapshot: frozen.snapshot, w: frozen.w, cfg: c }));
   }
   const seen = new Set<string>();
   return out.filter((p) => {
@@ -208,7 +222,10 @@ export function planSweep(grid: SweepGrid, results: SweepResults): SweepPlan {
     const walk = walkSnapshot(grid, s, results, visit);
     if (walk.status === 'pending') addPending(walk.point);
   }
-  const onGrid = new Set([...grid.cfgGrid.map(roundGrid), ...(baseWalk.status === 'done' ? (baseWalk.extended ?? []) : [])]);
+  const onGrid = new Set([
+    ...grid.cfgGrid.map(roundGrid),
+    ...(baseWalk.status === 'done' ? (baseWalk.extended ?? []) : []),
+  ]);
   const baseLine = visited.filter((p) => p.snapshot === null && onGrid.has(p.cfg));
   const baseBest = baseWalk.status === 'done' ? argmin(baseLine) : undefined;
   if (pending.length > 0) return { pending, done: false, base: baseBest, baseLine, visited };
@@ -231,5 +248,6 @@ export function validateGrid(grid: SweepGrid): void {
   if (!(grid.tolerance >= 0)) throw new Error('sweep: tolerance must be ≥ 0');
   if (!(grid.refineStep >= 0)) throw new Error('sweep: refinement step must be ≥ 0');
   if (!((grid.toleranceRel ?? 0) >= 0)) throw new Error('sweep: relative tolerance must be ≥ 0');
-  if (!(Number.isInteger(grid.cfgExtend ?? 0) && (grid.cfgExtend ?? 0) >= 0)) throw new Error('sweep: guidance extension must be a count ≥ 0');
+  if (!(Number.isInteger(grid.cfgExtend ?? 0) && (grid.cfgExtend ?? 0) >= 0))
+    throw new Error('sweep: guidance extension must be a count ≥ 0');
 }

@@ -44,13 +44,21 @@ export function buildDenoiserMlp(name: string, s: DenoiserSpec): ModelProto {
   let h = L.linear('in', xFlat, D, s.width);
   for (let b = 0; b < s.blocks; b++) {
     // h ← h + MLP((1 + γ)·LN(h) + β), [γ, β] = Linear(e)
-    const [gamma, beta] = g.opN('Split', [L.linear(`blocks.${b}.film`, e, s.embed, 2 * s.width, 0), g.constInt64([s.width, s.width])], 2, { axis: 1 });
+    const [gamma, beta] = g.opN(
+      'Split',
+      [L.linear(`blocks.${b}.film`, e, s.embed, 2 * s.width, 0), g.constInt64([s.width, s.width])],
+      2,
+      { axis: 1 },
+    );
     const a = g.op('Add', [g.op('Mul', [L.layerNorm(h, s.width), g.op('Add', [gamma, g.constFloat([1], [1])])]), beta]);
     const m = L.linear(`blocks.${b}.fc2`, L.silu(L.linear(`blocks.${b}.fc1`, a, s.width, s.hidden)), s.hidden, s.width);
     h = g.op('Add', [h, m]);
   }
   const skipGate = L.linear('skip_gate', e, s.embed, 1, 0);
-  const o = g.op('Add', [L.linear('out', L.silu(L.layerNorm(h, s.width)), s.width, D, 0), g.op('Mul', [skipGate, xFlat])]);
+  const o = g.op('Add', [
+    L.linear('out', L.silu(L.layerNorm(h, s.width)), s.width, D, 0),
+    g.op('Mul', [skipGate, xFlat]),
+  ]);
   g.output(g.op('Reshape', [o, g.constInt64([-1, C, H, W])], {}, 'out'), ['N', C, H, W]);
   return g.build({ docString: `residual FiLM MLP denoiser: width ${s.width}, hidden ${s.hidden}, ${s.blocks} blocks` });
 }

@@ -19,14 +19,30 @@ import { parseManifest } from '../models/manifest.ts';
 const ort = new OrtEngine();
 after(() => ort.close());
 
-const spec = { shape: [1, 8, 8] as [number, number, number], numClasses: 3, channels: 8, groups: 4, heads: 2, embed: 16, maxFreq: 50, seed: 3 };
+const spec = {
+  shape: [1, 8, 8] as [number, number, number],
+  numClasses: 3,
+  channels: 8,
+  groups: 4,
+  heads: 2,
+  embed: 16,
+  maxFreq: 50,
+  seed: 3,
+};
 
 test('U-Net: shape, and onnxruntime agrees with the tfjs interpreter', async () => {
   const tf = await loadTf();
   const model = randomized(buildDenoiserUnet('unet', spec), 5);
   const rng = new Rng(7);
   const n = 4;
-  const feeds = { x: f32(Float32Array.from({ length: n * 64 }, () => rng.normal()), [n, 1, 8, 8]), t: f32(Float32Array.from([0.1, 0.4, 0.7, 0.95]), [n, 1]), y: i64([0, 1, 2, 3], [n]) };
+  const feeds = {
+    x: f32(
+      Float32Array.from({ length: n * 64 }, () => rng.normal()),
+      [n, 1, 8, 8],
+    ),
+    t: f32(Float32Array.from([0.1, 0.4, 0.7, 0.95]), [n, 1]),
+    y: i64([0, 1, 2, 3], [n]),
+  };
   const session = await ort.load(encodeModel(model));
   try {
     const out = await session.run(feeds);
@@ -35,7 +51,8 @@ test('U-Net: shape, and onnxruntime agrees with the tfjs interpreter', async () 
   } finally {
     await session.release();
   }
-  for (const r of await compareEngines(tf, ort, model, feeds)) assert.ok(r.maxRel < 1e-4, `${r.output}: max rel diff ${r.maxRel}`);
+  for (const r of await compareEngines(tf, ort, model, feeds))
+    assert.ok(r.maxRel < 1e-4, `${r.output}: max rel diff ${r.maxRel}`);
 });
 
 test('U-Net: every weight gets a gradient, and Adam lowers the loss on a fixed batch', async () => {
@@ -44,11 +61,21 @@ test('U-Net: every weight gets a gradient, and Adam lowers the loss on a fixed b
   const opt = new Adam(tf, { lr: 1e-2 });
   const rng = new Rng(9);
   const n = 6;
-  const x = tf.tensor(Float32Array.from({ length: n * 64 }, () => rng.normal()), [n, 1, 8, 8]);
-  const target = tf.tensor(Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i / 5)), [n, 1, 8, 8]);
-  const t = tf.tensor(Float32Array.from({ length: n }, () => rng.uniform()), [n, 1]);
+  const x = tf.tensor(
+    Float32Array.from({ length: n * 64 }, () => rng.normal()),
+    [n, 1, 8, 8],
+  );
+  const target = tf.tensor(
+    Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i / 5)),
+    [n, 1, 8, 8],
+  );
+  const t = tf.tensor(
+    Float32Array.from({ length: n }, () => rng.uniform()),
+    [n, 1],
+  );
   const y = tf.tensor(Int32Array.from([0, 1, 2, 3, 0, 1]), [n], 'int32');
-  const loss = () => tf.mean(tf.square(tf.sub(Object.values(graph.run({ x, t, y }))[0], target))) as ReturnType<typeof tf.scalar>;
+  const loss = () =>
+    tf.mean(tf.square(tf.sub(Object.values(graph.run({ x, t, y }))[0], target))) as ReturnType<typeof tf.scalar>;
   try {
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) {

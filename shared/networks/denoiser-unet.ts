@@ -74,7 +74,11 @@ export function buildDenoiserUnet(name: string, s: UnetSpec): ModelProto {
   h = res('mid.0', h, c2, c2);
   h = attn('mid.attn', h, c2, hw2);
   h = res('mid.1', h, c2, c2);
-  h = g.op('Resize', [h, '', g.constFloat([1, 1, 2, 2], [4], 'scales')], { mode: 'nearest', nearest_mode: 'floor', coordinate_transformation_mode: 'asymmetric' });
+  h = g.op('Resize', [h, '', g.constFloat([1, 1, 2, 2], [4], 'scales')], {
+    mode: 'nearest',
+    nearest_mode: 'floor',
+    coordinate_transformation_mode: 'asymmetric',
+  });
   h = L.conv('up.conv', h, c2, c1, 3);
   h = res('up.0', g.op('Concat', [h, skip0], { axis: 1 }), 2 * c1, c1);
   const o = L.conv('conv_out', L.silu(L.groupNorm('norm_out', h, c1, s.groups)), c1, C, 3, 1, 0);

@@ -2,7 +2,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFmnistClassifier, FMNIST_CLASSIFIER_CONTRACT, FMNIST_CLASSIFIER_SPEC, FMNIST_FEATURES, FMNIST_INPUT, FMNIST_LOGITS, patchIndices } from './fmnist-classifier.ts';
+import {
+  buildFmnistClassifier,
+  FMNIST_CLASSIFIER_CONTRACT,
+  FMNIST_CLASSIFIER_SPEC,
+  FMNIST_FEATURES,
+  FMNIST_INPUT,
+  FMNIST_LOGITS,
+  patchIndices,
+} from './fmnist-classifier.ts';
 import { FMNIST_CLASSIFIER_PATH, loadFmnistClassifier, toClassifierInput } from './fmnist-classify.ts';
 import { decodeModel, encodeModel } from '../onnx/onnx-proto.ts';
 import { OrtEngine } from '../engine/ort/ort-engine.ts';
@@ -46,12 +54,16 @@ test('the architecture gives the same features and logits on the tfjs and onnxru
   for (const k of [FMNIST_FEATURES, FMNIST_LOGITS] as const) {
     const a = o[k].data as Float32Array;
     const scale = Math.max(...Array.from(a, Math.abs));
-    a.forEach((v, i) => assert.ok(Math.abs(v - t[k][i]) <= 1e-4 * scale + 1e-5, `${k}[${i}]: ort ${v}, tfjs ${t[k][i]}`));
+    a.forEach((v, i) =>
+      assert.ok(Math.abs(v - t[k][i]) <= 1e-4 * scale + 1e-5, `${k}[${i}]: ort ${v}, tfjs ${t[k][i]}`),
+    );
   }
   await ortModel.release();
 });
 
-test('the shipped classifier recognises ≥ 88% of the first 1,000 t10k images', { skip: fashionMnistSkip() }, async () => {
+test('the shipped classifier recognises ≥ 88% of the first 1,000 t10k images', {
+  skip: fashionMnistSkip(),
+}, async () => {
   const test10k = await loadFashionMnist('test');
   const n = 1000;
   const clf = await loadFmnistClassifier({ engine });
@@ -61,7 +73,9 @@ test('the shipped classifier recognises ≥ 88% of the first 1,000 t10k images',
   for (let i = 0; i < n; i++) if (pred[i] === test10k.labels[i]) right++;
   assert.ok(right / n >= 0.88, `accuracy ${right / n}`);
   // and the recorded full-t10k accuracy clears the issue's bar
-  const record = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'fmnist', 'training.json'), 'utf8')) as { t10k_accuracy: number };
+  const record = JSON.parse(readFileSync(join(REPO_ROOT, 'models', 'fmnist', 'training.json'), 'utf8')) as {
+    t10k_accuracy: number;
+  };
   assert.ok(record.t10k_accuracy >= 0.9, `recorded accuracy ${record.t10k_accuracy}`);
 });
 
@@ -77,7 +91,12 @@ test('the shipped extractor: contract, graph dims and reference statistics agree
 
   // the registry's 'fmnist' extractor on contract-preprocessed images: features of dimension d, as the stats
   const ex = await resolveExtractor('fmnist');
-  const images = [0, 1].map((k) => ({ width: 28, height: 28, channels: 1 as const, data: Uint8Array.from({ length: 784 }, (_, i) => (i * (k + 3)) % 256) }));
+  const images = [0, 1].map((k) => ({
+    width: 28,
+    height: 28,
+    channels: 1 as const,
+    data: Uint8Array.from({ length: 784 }, (_, i) => (i * (k + 3)) % 256),
+  }));
   const { input, shape } = preprocess(images, ex.contract);
   const feats = await ex.run(input, shape);
   await ex.close?.();
@@ -87,7 +106,10 @@ test('the shipped extractor: contract, graph dims and reference statistics agree
   const helperInput = toClassifierInput(Uint8Array.from([...images[0].data, ...images[1].data]), 2);
   assert.deepEqual(Array.from(helperInput), Array.from(input));
 
-  for (const [split, n] of [['train', 60000], ['test', 10000]] as const) {
+  for (const [split, n] of [
+    ['train', 60000],
+    ['test', 10000],
+  ] as const) {
     const s = await loadStats(join(REPO_ROOT, 'models', 'fid-refs', `fmnist-${split}.npz`));
     assert.equal(s.d, d);
     assert.equal(s.n, n);

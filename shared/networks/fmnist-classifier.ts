@@ -12,7 +12,13 @@ import type { PreprocessContract } from '../features/preprocess.ts';
 import { Rng } from '../random/prng.ts';
 
 /** Input contract: 28×28 gray, pixel 0 → −1 and 255 → 1. */
-export const FMNIST_CLASSIFIER_CONTRACT: PreprocessContract = { height: 28, width: 28, channels: 1, range: [-1, 1], resize: 'bilinear' };
+export const FMNIST_CLASSIFIER_CONTRACT: PreprocessContract = {
+  height: 28,
+  width: 28,
+  channels: 1,
+  range: [-1, 1],
+  resize: 'bilinear',
+};
 
 export interface FmnistClassifierSpec {
   /** channels of the 5×5 patch layer */
@@ -37,7 +43,9 @@ const S1 = 28 - K + 1; // 24 positions per axis
 /** im2col indices: for each of the 24×24 positions, the 25 flat pixel indices of its 5×5 patch. */
 export function patchIndices(): number[] {
   const idx: number[] = [];
-  for (let y = 0; y < S1; y++) for (let x = 0; x < S1; x++) for (let dy = 0; dy < K; dy++) for (let dx = 0; dx < K; dx++) idx.push((y + dy) * 28 + x + dx);
+  for (let y = 0; y < S1; y++)
+    for (let x = 0; x < S1; x++)
+      for (let dy = 0; dy < K; dy++) for (let dx = 0; dx < K; dx++) idx.push((y + dy) * 28 + x + dx);
   return idx;
 }
 
@@ -64,7 +72,8 @@ export function buildFmnistClassifier(opts: BuildOptions = {}): ModelProto {
   const param = (name: string, dims: number[], init: () => Float32Array) => {
     const given = opts.weights?.get(name);
     const n = dims.reduce((a, b) => a * b, 1);
-    if (given && given.length !== n) throw new Error(`weight '${name}': ${given.length} values for dims [${dims.join(', ')}]`);
+    if (given && given.length !== n)
+      throw new Error(`weight '${name}': ${given.length} values for dims [${dims.join(', ')}]`);
     const initial = init(); // drawn even when replaced, so the stream (and every later parameter) stays the same
     return g.param(name, dims, given ?? initial);
   };
@@ -102,7 +111,9 @@ export function buildFmnistClassifier(opts: BuildOptions = {}): ModelProto {
 
   let head = feats;
   if (opts.train) head = g.op('Mul', [feats, g.input(FMNIST_DROPOUT_MASK, ['N', F])]);
-  const w4 = param('head.weight', [10, F], () => Float32Array.from({ length: 10 * F }, () => (2 * rng.uniform() - 1) / Math.sqrt(F)));
+  const w4 = param('head.weight', [10, F], () =>
+    Float32Array.from({ length: 10 * F }, () => (2 * rng.uniform() - 1) / Math.sqrt(F)),
+  );
   const b4 = param('head.bias', [10], () => new Float32Array(10));
   const logits = g.op('Gemm', [head, w4, b4], { transB: 1 }, FMNIST_LOGITS);
 

@@ -49,14 +49,17 @@ export interface LoadClassifierOptions {
 export async function loadFmnistClassifier(opts: LoadClassifierOptions = {}): Promise<FmnistClassifier> {
   const path = opts.path ?? FMNIST_CLASSIFIER_PATH;
   const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`${path}: cannot read the Fashion-MNIST classifier (${err.code ?? err.message}); it is made by npm run train:classifier`);
+    throw new Error(
+      `${path}: cannot read the Fashion-MNIST classifier (${err.code ?? err.message}); it is made by npm run train:classifier`,
+    );
   });
   const engine = opts.engine ?? new OrtEngine();
   const model: OrtModel = await engine.load(new Uint8Array(bytes));
   const batch = opts.batchSize ?? 500;
   const count = (images: Uint8Array, n?: number) => {
     const m = n ?? images.length / PIXELS;
-    if (!Number.isInteger(m) || images.length < m * PIXELS) throw new Error(`expected n·784 bytes of 28×28 images, got ${images.length} bytes for n = ${m}`);
+    if (!Number.isInteger(m) || images.length < m * PIXELS)
+      throw new Error(`expected n·784 bytes of 28×28 images, got ${images.length} bytes for n = ${m}`);
     return m;
   };
   const run = async (images: Uint8Array, n?: number) => {

@@ -33,13 +33,39 @@ export const UNET_CHANNELS = 24;
 export function buildNetwork(family: FmnistFamily, seed: number, sizes: Sizes = {}): ModelProto {
   const t = sizes.tiny;
   if (family === 'ar') {
-    return buildMadeAr(`fmnist-${family}`, { pixels: 784, levels: AR_LEVELS, numClasses: FMNIST_CLASSES, width: t ? 64 : 512, blocks: 1, head: t ? 32 : 256, seed });
+    return buildMadeAr(`fmnist-${family}`, {
+      pixels: 784,
+      levels: AR_LEVELS,
+      numClasses: FMNIST_CLASSES,
+      width: t ? 64 : 512,
+      blocks: 1,
+      head: t ? 32 : 256,
+      seed,
+    });
   }
   const maxFreq = family === 'flow' ? 200 : 50;
   if (t || sizes.network !== 'unet') {
-    return buildDenoiserMlp(`fmnist-${family}`, { shape: FMNIST_SHAPE, numClasses: FMNIST_CLASSES, width: t ? 32 : 384, hidden: t ? 64 : 512, blocks: t ? 1 : 3, embed: t ? 16 : 128, maxFreq, seed });
+    return buildDenoiserMlp(`fmnist-${family}`, {
+      shape: FMNIST_SHAPE,
+      numClasses: FMNIST_CLASSES,
+      width: t ? 32 : 384,
+      hidden: t ? 64 : 512,
+      blocks: t ? 1 : 3,
+      embed: t ? 16 : 128,
+      maxFreq,
+      seed,
+    });
   }
-  return buildDenoiserUnet(`fmnist-${family}`, { shape: FMNIST_SHAPE, numClasses: FMNIST_CLASSES, channels: sizes.channels ?? UNET_CHANNELS, groups: 8, heads: 2, embed: 128, maxFreq, seed });
+  return buildDenoiserUnet(`fmnist-${family}`, {
+    shape: FMNIST_SHAPE,
+    numClasses: FMNIST_CLASSES,
+    channels: sizes.channels ?? UNET_CHANNELS,
+    groups: 8,
+    heads: 2,
+    embed: 128,
+    maxFreq,
+    seed,
+  });
 }
 
 /**
@@ -67,8 +93,16 @@ export function baseManifest(family: FmnistFamily, model: ModelProto, network: D
         ...common,
         description: `Class-conditional EDM diffusion on Fashion-MNIST (Karras et al. 2022 preconditioning, ${net})`,
         data: { shape: FMNIST_SHAPE, range: [-1, 1] },
-        loss: { kind: 'edm', params: { sigma_data: EDM_DEFAULTS.sigmaData, p_mean: EDM_DEFAULTS.pMean, p_std: EDM_DEFAULTS.pStd } },
-        sampler: { kind: 'edm-heun', steps: unet ? 10 : 18, guidance_scale: 3, params: { sigma_min: EDM_DEFAULTS.sigmaMin, sigma_max: EDM_DEFAULTS.sigmaMax, rho: EDM_DEFAULTS.rho } },
+        loss: {
+          kind: 'edm',
+          params: { sigma_data: EDM_DEFAULTS.sigmaData, p_mean: EDM_DEFAULTS.pMean, p_std: EDM_DEFAULTS.pStd },
+        },
+        sampler: {
+          kind: 'edm-heun',
+          steps: unet ? 10 : 18,
+          guidance_scale: 3,
+          params: { sigma_min: EDM_DEFAULTS.sigmaMin, sigma_max: EDM_DEFAULTS.sigmaMax, rho: EDM_DEFAULTS.rho },
+        },
       };
     case 'ar':
       return {

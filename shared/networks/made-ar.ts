@@ -45,7 +45,10 @@ export function buildMadeAr(name: string, s: MadeSpec): ModelProto {
   const one = g.constFloat([1], [1], 'one');
   /** Mask [out, in] with 1 where degOut(o) − degIn(i) + shift > 0 (shift 1: ≥; shift 0: >). */
   const mask = (outD: string, nOut: number, inD: string, nIn: number, shift: number) => {
-    const diff = g.op('Sub', [g.op('Reshape', [outD, g.constInt64([nOut, 1])]), g.op('Reshape', [inD, g.constInt64([1, nIn])])]);
+    const diff = g.op('Sub', [
+      g.op('Reshape', [outD, g.constInt64([nOut, 1])]),
+      g.op('Reshape', [inD, g.constInt64([1, nIn])]),
+    ]);
     return g.op('Min', [g.op('Relu', [shift === 0 ? diff : g.op('Add', [diff, one])]), one]);
   };
   const dPix = deg(pixelDeg, 'deg_pixels');
@@ -53,7 +56,11 @@ export function buildMadeAr(name: string, s: MadeSpec): ModelProto {
   const dHead = deg(headDeg, 'deg_head');
   const dOut = deg(outDeg, 'deg_out');
   const maskedLinear = (nm: string, v: string, nIn: number, nOut: number, m: string, scale = 1) => {
-    const w = g.param(`${nm}.weight`, [nOut, nIn], scale === 0 ? new Float32Array(nIn * nOut) : L.uniform(nIn * nOut, scale / Math.sqrt(nIn)));
+    const w = g.param(
+      `${nm}.weight`,
+      [nOut, nIn],
+      scale === 0 ? new Float32Array(nIn * nOut) : L.uniform(nIn * nOut, scale / Math.sqrt(nIn)),
+    );
     const b = g.param(`${nm}.bias`, [nOut], new Float32Array(nOut));
     return g.op('Gemm', [v, g.op('Mul', [w, m]), b], { transB: 1 });
   };
@@ -73,5 +80,7 @@ export function buildMadeAr(name: string, s: MadeSpec): ModelProto {
   const z = g.op('Relu', [maskedLinear('head', g.op('Relu', [h]), s.width, s.head, mHead)]);
   const logits = maskedLinear('out', z, s.head, D * K, mOut);
   g.output(g.op('Reshape', [logits, g.constInt64([-1, D, K])], {}, 'logits'), ['N', D, K]);
-  return g.build({ docString: `class-conditional MADE: ${D} pixels × ${K} levels, width ${s.width}, ${s.blocks} blocks, head ${s.head}` });
+  return g.build({
+    docString: `class-conditional MADE: ${D} pixels × ${K} levels, width ${s.width}, ${s.blocks} blocks, head ${s.head}`,
+  });
 }

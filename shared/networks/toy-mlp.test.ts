@@ -20,7 +20,16 @@ test('the toy models agree between onnxruntime and tfjs', async () => {
   const diffusion = new DiffusionToy(DIFFUSION_TOY_DEFAULTS, 5).model;
   const ar = new ArToy(AR_TOY_DEFAULTS, 6).model;
   for (const [model, feeds] of [
-    [diffusion, { x: f32(rand(2 * n), [n, 2]), t: f32(Float32Array.from({ length: n }, () => rng.uniform()), [n, 1]) }],
+    [
+      diffusion,
+      {
+        x: f32(rand(2 * n), [n, 2]),
+        t: f32(
+          Float32Array.from({ length: n }, () => rng.uniform()),
+          [n, 1],
+        ),
+      },
+    ],
     [ar, { c: f32(rand(2 * n), [n, 2]) }],
   ] as const) {
     const results = await compareEngines(tf, ort, model, feeds);

@@ -44,7 +44,10 @@ function parseHeader(text: string): { descr: string; fortran: boolean; shape: nu
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
   if (!descr || !fortran || !shape) throw new NpyError(`malformed .npy header: ${text.trim()}`);
-  const dims = shape[1].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const dims = shape[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (dims.some((d) => !/^\d+$/.test(d))) throw new NpyError(`malformed shape in .npy header: (${shape[1]})`);
   return { descr: descr[1], fortran: fortran[1] === 'True', shape: dims.map(Number) };
 }
@@ -97,7 +100,9 @@ export function parseNpy(buf: Uint8Array): NdArray {
   const count = header.shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   if (buf.length - offset < count * kind.size) {
-    throw new NpyError(`truncated .npy data: shape (${header.shape.join(', ')}) needs ${count * kind.size} bytes, found ${buf.length - offset}`);
+    throw new NpyError(
+      `truncated .npy data: shape (${header.shape.join(', ')}) needs ${count * kind.size} bytes, found ${buf.length - offset}`,
+    );
   }
   let data: NpyData;
   const aligned = little && (buf.byteOffset + offset) % kind.size === 0;
@@ -109,7 +114,8 @@ export function parseNpy(buf: Uint8Array): NdArray {
     data = kind.make(count);
     for (let i = 0; i < count; i++) (data as any)[i] = kind.get(dv, offset + i * kind.size, little);
   }
-  if (header.fortran && header.shape.length > 1) data = fortranToC(data, header.shape, kind.make as (n: number) => NpyData);
+  if (header.fortran && header.shape.length > 1)
+    data = fortranToC(data, header.shape, kind.make as (n: number) => NpyData);
   return { dtype: header.descr, shape: header.shape, data };
 }
 
@@ -124,7 +130,8 @@ function descrOf(data: NpyData): string {
 /** Serializes a C-order array as .npy version 1.0 (2.0 when the header needs it), little-endian. */
 export function serializeNpy(arr: { shape: readonly number[]; data: NpyData }): Uint8Array {
   const count = arr.shape.reduce((a, b) => a * b, 1);
-  if (count !== arr.data.length) throw new NpyError(`shape (${arr.shape.join(', ')}) does not hold ${arr.data.length} values`);
+  if (count !== arr.data.length)
+    throw new NpyError(`shape (${arr.shape.join(', ')}) does not hold ${arr.data.length} values`);
   const shape = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
   let dict = `{'descr': '${descrOf(arr.data)}', 'fortran_order': False, 'shape': ${shape}, }`;
   let version = 1;

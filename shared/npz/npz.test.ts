@@ -95,8 +95,14 @@ test('a corrupt or truncated zip is an error naming the file', () => {
   const good = readFileSync(join(FIX, 'd16_n500_b.npz'));
   const flipped = Uint8Array.from(good);
   flipped[200] ^= 0xff;
-  assert.throws(() => parseNpz(flipped, 'x.npz'), (e: Error) => e instanceof NpzError && /x\.npz/.test(e.message));
-  assert.throws(() => parseNpz(good.subarray(0, good.length - 30), 'y.npz'), (e: Error) => e instanceof NpzError && /y\.npz/.test(e.message));
+  assert.throws(
+    () => parseNpz(flipped, 'x.npz'),
+    (e: Error) => e instanceof NpzError && /x\.npz/.test(e.message),
+  );
+  assert.throws(
+    () => parseNpz(good.subarray(0, good.length - 30), 'y.npz'),
+    (e: Error) => e instanceof NpzError && /y\.npz/.test(e.message),
+  );
   const stored = Uint8Array.from(readFileSync(join(FIX, 'd16_n500_a.npz')));
   stored[300] ^= 1;
   assert.throws(() => parseNpz(stored, 'z.npz'), /z\.npz.*CRC mismatch/);
@@ -108,21 +114,33 @@ test('a member that inflates past its declared size is refused without inflating
   assert.ok(buf.length < 200_000);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let cd = -1;
-  for (let i = buf.length - 22; i >= 0; i--) if (dv.getUint32(i, true) === 0x02014b50) { cd = i; break; }
+  for (let i = buf.length - 22; i >= 0; i--)
+    if (dv.getUint32(i, true) === 0x02014b50) {
+      cd = i;
+      break;
+    }
   assert.ok(cd > 0);
   dv.setUint32(cd + 24, 784, true);
   const before = process.memoryUsage().arrayBuffers;
-  assert.throws(() => parseNpz(buf, 'bomb.npz'), (e: Error) => e instanceof NpzError && /bomb\.npz: member 'big\.npy': inflates past its declared size of 784 bytes/.test(e.message));
+  assert.throws(
+    () => parseNpz(buf, 'bomb.npz'),
+    (e: Error) =>
+      e instanceof NpzError &&
+      /bomb\.npz: member 'big\.npy': inflates past its declared size of 784 bytes/.test(e.message),
+  );
   assert.ok(process.memoryUsage().arrayBuffers - before < 32 * 1024 * 1024, 'the inflate stopped early');
 });
 
 test('declared sizes over the limit are refused before inflating', () => {
   const buf = serializeNpz({ a: { shape: [1000], data: new Float64Array(1000) } }, true);
-  assert.throws(() => parseNpz(buf, 'big.npz', { maxBytes: 4000 }), (e: Error) => e instanceof NpzError && /declares \d+ bytes, more than the limit of 4000/.test(e.message));
+  assert.throws(
+    () => parseNpz(buf, 'big.npz', { maxBytes: 4000 }),
+    (e: Error) => e instanceof NpzError && /declares \d+ bytes, more than the limit of 4000/.test(e.message),
+  );
   assert.equal(parseNpz(buf, 'big.npz', { maxBytes: 9000 }).get('a')!.shape[0], 1000);
 });
 
-test('parseNpzAsync (members inflated off the event loop) gives parseNpz\'s arrays and its errors', async () => {
+test("parseNpzAsync (members inflated off the event loop) gives parseNpz's arrays and its errors", async () => {
   for (const name of ['d16_n500_a.npz', 'd16_n500_b.npz', 'd64_n2000_b.npz']) {
     const bytes = readFileSync(join(FIX, name));
     const sync = parseNpz(bytes, name);
@@ -130,7 +148,10 @@ test('parseNpzAsync (members inflated off the event loop) gives parseNpz\'s arra
     assert.deepEqual([...asyncArrays.keys()], [...sync.keys()]);
     for (const [k, v] of sync) assert.deepEqual(asyncArrays.get(k), v, `${name}: ${k}`);
   }
-  const compressed = serializeNpz({ a: { shape: [3, 2], data: Float64Array.of(1, 2, 3, 4, 5, 6) }, b: { shape: [2], data: Int32Array.of(7, 8) } }, true);
+  const compressed = serializeNpz(
+    { a: { shape: [3, 2], data: Float64Array.of(1, 2, 3, 4, 5, 6) }, b: { shape: [2], data: Int32Array.of(7, 8) } },
+    true,
+  );
   const back = await parseNpzAsync(compressed, 'c.npz');
   assert.deepEqual([...(back.get('a')!.data as Float64Array)], [1, 2, 3, 4, 5, 6]);
   assert.deepEqual([...(back.get('b')!.data as Int32Array)], [7, 8]);
@@ -146,10 +167,20 @@ test('parseNpzAsync (members inflated off the event loop) gives parseNpz\'s arra
     }
     return 'no error';
   };
-  const asyncMessage = async (p: Promise<unknown>) => p.then(() => 'no error', (err: Error) => err.message);
-  assert.equal(await asyncMessage(parseNpzAsync(flipped, 'x.npz')), message(() => parseNpz(flipped, 'x.npz')));
+  const asyncMessage = async (p: Promise<unknown>) =>
+    p.then(
+      () => 'no error',
+      (err: Error) => err.message,
+    );
+  assert.equal(
+    await asyncMessage(parseNpzAsync(flipped, 'x.npz')),
+    message(() => parseNpz(flipped, 'x.npz')),
+  );
   const stored = Uint8Array.from(readFileSync(join(FIX, 'd16_n500_a.npz')));
   stored[300] ^= 1;
   assert.match(await asyncMessage(parseNpzAsync(stored, 'z.npz')), /z\.npz.*CRC mismatch/);
-  assert.match(await asyncMessage(parseNpzAsync(compressed, 'big.npz', { maxBytes: 40 })), /declares \d+ bytes, more than the limit of 40/);
+  assert.match(
+    await asyncMessage(parseNpzAsync(compressed, 'big.npz', { maxBytes: 40 })),
+    /declares \d+ bytes, more than the limit of 40/,
+  );
 });

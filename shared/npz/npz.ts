@@ -24,7 +24,11 @@ export function parseNpz(buf: Uint8Array, what = 'npz', opts: ReadZipOptions = {
 }
 
 /** parseNpz with the members inflated off the event loop (readZipAsync); the same results and errors. */
-export async function parseNpzAsync(buf: Uint8Array, what = 'npz', opts: ReadZipOptions = {}): Promise<Map<string, NdArray>> {
+export async function parseNpzAsync(
+  buf: Uint8Array,
+  what = 'npz',
+  opts: ReadZipOptions = {},
+): Promise<Map<string, NdArray>> {
   let entries;
   try {
     entries = await readZipAsync(buf, opts);
@@ -49,15 +53,25 @@ function arraysOf(entries: readonly ZipEntry[], what: string): Map<string, NdArr
   return out;
 }
 
-export function serializeNpz(arrays: Record<string, { shape: readonly number[]; data: NpyData }>, compress = false): Uint8Array {
-  return writeZip(Object.entries(arrays).map(([k, a]) => ({ name: `${k}.npy`, data: serializeNpy(a) })), compress);
+export function serializeNpz(
+  arrays: Record<string, { shape: readonly number[]; data: NpyData }>,
+  compress = false,
+): Uint8Array {
+  return writeZip(
+    Object.entries(arrays).map(([k, a]) => ({ name: `${k}.npy`, data: serializeNpy(a) })),
+    compress,
+  );
 }
 
 export async function loadNpz(path: string): Promise<Map<string, NdArray>> {
   return parseNpz(await readFile(path), path);
 }
 
-export async function saveNpz(path: string, arrays: Record<string, { shape: readonly number[]; data: NpyData }>, compress = false): Promise<void> {
+export async function saveNpz(
+  path: string,
+  arrays: Record<string, { shape: readonly number[]; data: NpyData }>,
+  compress = false,
+): Promise<void> {
   await writeFile(path, serializeNpz(arrays, compress));
 }
 

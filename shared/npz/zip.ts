@@ -53,7 +53,12 @@ interface MemberRecord {
  * member declares, so a small archive cannot expand into a large allocation.
  */
 export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] {
-  return members(buf, opts).map((m) => checked(m, m.method === 0 ? m.raw : inflateMember(m, () => inflateRawSync(m.raw, { maxOutputLength: m.usize + 1 }))));
+  return members(buf, opts).map((m) =>
+    checked(
+      m,
+      m.method === 0 ? m.raw : inflateMember(m, () => inflateRawSync(m.raw, { maxOutputLength: m.usize + 1 })),
+    ),
+  );
 }
 
 /**
@@ -62,13 +67,22 @@ export function readZip(buf: Uint8Array, opts: ReadZipOptions = {}): ZipEntry[] 
  */
 export async function readZipAsync(buf: Uint8Array, opts: ReadZipOptions = {}): Promise<ZipEntry[]> {
   const list = members(buf, opts);
-  const settled = await Promise.allSettled(list.map((m) => (m.method === 0 ? Promise.resolve(m.raw) : inflateRawAsync(m.raw, { maxOutputLength: m.usize + 1 }))));
+  const settled = await Promise.allSettled(
+    list.map((m) =>
+      m.method === 0 ? Promise.resolve(m.raw) : inflateRawAsync(m.raw, { maxOutputLength: m.usize + 1 }),
+    ),
+  );
   // checked in member order, so that the first bad member is the one reported, as readZip does
   return list.map((m, i) => {
     const r = settled[i];
-    return checked(m, r.status === 'fulfilled' ? r.value : inflateMember(m, () => {
-      throw r.reason;
-    }));
+    return checked(
+      m,
+      r.status === 'fulfilled'
+        ? r.value
+        : inflateMember(m, () => {
+            throw r.reason;
+          }),
+    );
   });
 }
 
@@ -79,7 +93,8 @@ function inflateMember(m: MemberRecord, inflate: () => Uint8Array): Uint8Array {
   try {
     return inflate();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ZipError(`member '${m.name}': inflates past its declared size of ${m.usize} bytes`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new ZipError(`member '${m.name}': inflates past its declared size of ${m.usize} bytes`);
     throw new ZipError(`member '${m.name}': corrupt deflate data (${(err as Error).message})`);
   }
 }
@@ -120,7 +135,8 @@ function members(buf: Uint8Array, opts: ReadZipOptions): MemberRecord[] {
   const out: MemberRecord[] = [];
   let p = cdOffset;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > buf.length || dv.getUint32(p, true) !== SIG_CENTRAL) throw new ZipError(`bad central directory entry ${n}`);
+    if (p + 46 > buf.length || dv.getUint32(p, true) !== SIG_CENTRAL)
+      throw new ZipError(`bad central directory entry ${n}`);
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
     const crc = dv.getUint32(p + 16, true);
@@ -139,19 +155,29 @@ function members(buf: Uint8Array, opts: ReadZipOptions): MemberRecord[] {
       const len = dv.getUint16(x + 2, true);
       if (id === 0x0001) {
         let q = x + 4;
-        if (usize === U32_MAX) { usize = u64(dv, q); q += 8; }
-        if (csize === U32_MAX) { csize = u64(dv, q); q += 8; }
+        if (usize === U32_MAX) {
+          usize = u64(dv, q);
+          q += 8;
+        }
+        if (csize === U32_MAX) {
+          csize = u64(dv, q);
+          q += 8;
+        }
         if (local === U32_MAX) local = u64(dv, q);
       }
       x += 4 + len;
     }
     p = xEnd + commentLen;
     if (flags & 1) throw new ZipError(`member '${name}' is encrypted`);
-    if (local + 30 > buf.length || dv.getUint32(local, true) !== SIG_LOCAL) throw new ZipError(`member '${name}': bad local header`);
+    if (local + 30 > buf.length || dv.getUint32(local, true) !== SIG_LOCAL)
+      throw new ZipError(`member '${name}': bad local header`);
     const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
     if (start + csize > buf.length) throw new ZipError(`member '${name}' is truncated`);
     const raw = buf.subarray(start, start + csize);
-    if (usize > budget) throw new ZipError(`member '${name}' declares ${usize} bytes, more than the limit of ${maxBytes} for the archive`);
+    if (usize > budget)
+      throw new ZipError(
+        `member '${name}' declares ${usize} bytes, more than the limit of ${maxBytes} for the archive`,
+      );
     budget -= usize;
     if (method !== 0 && method !== 8) throw new ZipError(`member '${name}': unsupported compression method ${method}`);
     out.push({ name, method, crc, usize, raw });

@@ -1,6 +1,15 @@
 // A small ONNX graph builder: named inputs, parameters (FLOAT initializers: the model's weights, by name),
 // constants (Constant nodes, so they are never mistaken for weights), and nodes. Builds a ModelProto.
-import { AttrType, DataType, type AttributeProto, type Dimension, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-proto.ts';
+import {
+  AttrType,
+  DataType,
+  type AttributeProto,
+  type Dimension,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './onnx-proto.ts';
 import { floatTensor, int64Tensor } from './tensor-data.ts';
 
 export const OPSET = 17;
@@ -89,7 +98,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node with `nOutputs` outputs. */
-  opN(opType: string, inputs: string[], nOutputs: number, attrs: Record<string, AttrValue> = {}, prefix?: string): string[] {
+  opN(
+    opType: string,
+    inputs: string[],
+    nOutputs: number,
+    attrs: Record<string, AttrValue> = {},
+    prefix?: string,
+  ): string[] {
     const base = prefix ?? opType.toLowerCase();
     const outputs = Array.from({ length: nOutputs }, () => this.claim(this.fresh(base)));
     this.nodes.push({

@@ -25,7 +25,21 @@ export const DataType = {
 
 /** Bytes per element of each fixed-size data type. */
 export const DATA_TYPE_BYTES: Record<number, number> = {
-  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2,
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
 };
 
 export interface StringEntry {
@@ -51,7 +65,18 @@ export interface TensorProto {
   unknown?: Uint8Array[];
 }
 
-export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+export const AttrType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 export interface AttributeProto {
   name: string;
@@ -150,11 +175,21 @@ export function decodeTensor(r: ProtoReader): TensorProto {
     const start = r.pos;
     const [f, w] = r.tag();
     switch (f) {
-      case 1: r.repeated(w, (x) => x.int64(), t.dims); break;
-      case 2: t.dataType = r.varint(); break;
-      case 4: r.repeated(w, (x) => x.float32(), (t.floatData ??= [])); break;
-      case 5: r.repeated(w, (x) => Number(BigInt.asIntN(32, x.varint64())), (t.int32Data ??= [])); break;
-      case 6: (t.stringData ??= []).push(r.bytes()); break;
+      case 1:
+        r.repeated(w, (x) => x.int64(), t.dims);
+        break;
+      case 2:
+        t.dataType = r.varint();
+        break;
+      case 4:
+        r.repeated(w, (x) => x.float32(), (t.floatData ??= []));
+        break;
+      case 5:
+        r.repeated(w, (x) => Number(BigInt.asIntN(32, x.varint64())), (t.int32Data ??= []));
+        break;
+      case 6:
+        (t.stringData ??= []).push(r.bytes());
+        break;
       case 7: {
         const out = (t.int64Data ??= []);
         if (w === WIRE_LEN) {
@@ -163,9 +198,15 @@ export function decodeTensor(r: ProtoReader): TensorProto {
         } else out.push(r.varint64());
         break;
       }
-      case 8: t.name = r.string(); break;
-      case 9: t.rawData = r.bytes(); break;
-      case 10: r.repeated(w, (x) => x.float64(), (t.doubleData ??= [])); break;
+      case 8:
+        t.name = r.string();
+        break;
+      case 9:
+        t.rawData = r.bytes();
+        break;
+      case 10:
+        r.repeated(w, (x) => x.float64(), (t.doubleData ??= []));
+        break;
       case 11: {
         const out = (t.uint64Data ??= []);
         if (w === WIRE_LEN) {
@@ -174,10 +215,17 @@ export function decodeTensor(r: ProtoReader): TensorProto {
         } else out.push(BigInt.asUintN(64, r.varint64()));
         break;
       }
-      case 12: t.docString = r.string(); break;
-      case 13: (t.externalData ??= []).push(decodeEntry(r.sub())); break;
-      case 14: t.dataLocation = r.varint(); break;
-      default: t.unknown = keep(t.unknown, r.skip(w, start));
+      case 12:
+        t.docString = r.string();
+        break;
+      case 13:
+        (t.externalData ??= []).push(decodeEntry(r.sub()));
+        break;
+      case 14:
+        t.dataLocation = r.varint();
+        break;
+      default:
+        t.unknown = keep(t.unknown, r.skip(w, start));
     }
   }
   return t;
@@ -189,19 +237,44 @@ function decodeAttribute(r: ProtoReader): AttributeProto {
     const start = r.pos;
     const [f, w] = r.tag();
     switch (f) {
-      case 1: a.name = r.string(); break;
-      case 2: a.f = r.float32(); break;
-      case 3: a.i = r.int64(); break;
-      case 4: a.s = r.bytes(); break;
-      case 5: a.t = decodeTensor(r.sub()); break;
-      case 6: a.g = decodeGraph(r.sub()); break;
-      case 7: r.repeated(w, (x) => x.float32(), (a.floats ??= [])); break;
-      case 8: r.repeated(w, (x) => x.int64(), (a.ints ??= [])); break;
-      case 9: (a.strings ??= []).push(r.bytes()); break;
-      case 10: (a.tensors ??= []).push(decodeTensor(r.sub())); break;
-      case 11: (a.graphs ??= []).push(decodeGraph(r.sub())); break;
-      case 20: a.type = r.varint(); break;
-      default: a.unknown = keep(a.unknown, r.skip(w, start));
+      case 1:
+        a.name = r.string();
+        break;
+      case 2:
+        a.f = r.float32();
+        break;
+      case 3:
+        a.i = r.int64();
+        break;
+      case 4:
+        a.s = r.bytes();
+        break;
+      case 5:
+        a.t = decodeTensor(r.sub());
+        break;
+      case 6:
+        a.g = decodeGraph(r.sub());
+        break;
+      case 7:
+        r.repeated(w, (x) => x.float32(), (a.floats ??= []));
+        break;
+      case 8:
+        r.repeated(w, (x) => x.int64(), (a.ints ??= []));
+        break;
+      case 9:
+        (a.strings ??= []).push(r.bytes());
+        break;
+      case 10:
+        (a.tensors ??= []).push(decodeTensor(r.sub()));
+        break;
+      case 11:
+        (a.graphs ??= []).push(decodeGraph(r.sub()));
+        break;
+      case 20:
+        a.type = r.varint();
+        break;
+      default:
+        a.unknown = keep(a.unknown, r.skip(w, start));
     }
   }
   if (a.type === 0) a.type = inferAttrType(a);
@@ -228,14 +301,29 @@ function decodeNode(r: ProtoReader): NodeProto {
     const start = r.pos;
     const [f, w] = r.tag();
     switch (f) {
-      case 1: n.input.push(r.string()); break;
-      case 2: n.output.push(r.string()); break;
-      case 3: n.name = r.string(); break;
-      case 4: n.opType = r.string(); break;
-      case 5: n.attribute.push(decodeAttribute(r.sub())); break;
-      case 6: n.docString = r.string(); break;
-      case 7: n.domain = r.string(); break;
-      default: n.unknown = keep(n.unknown, r.skip(w, start));
+      case 1:
+        n.input.push(r.string());
+        break;
+      case 2:
+        n.output.push(r.string());
+        break;
+      case 3:
+        n.name = r.string();
+        break;
+      case 4:
+        n.opType = r.string();
+        break;
+      case 5:
+        n.attribute.push(decodeAttribute(r.sub()));
+        break;
+      case 6:
+        n.docString = r.string();
+        break;
+      case 7:
+        n.domain = r.string();
+        break;
+      default:
+        n.unknown = keep(n.unknown, r.skip(w, start));
     }
   }
   return n;
@@ -305,14 +393,29 @@ export function decodeGraph(r: ProtoReader): GraphProto {
     const start = r.pos;
     const [f, w] = r.tag();
     switch (f) {
-      case 1: g.node.push(decodeNode(r.sub())); break;
-      case 2: g.name = r.string(); break;
-      case 5: g.initializer.push(decodeTensor(r.sub())); break;
-      case 10: g.docString = r.string(); break;
-      case 11: g.input.push(decodeValueInfo(r.sub())); break;
-      case 12: g.output.push(decodeValueInfo(r.sub())); break;
-      case 13: g.valueInfo.push(decodeValueInfo(r.sub())); break;
-      default: g.unknown = keep(g.unknown, r.skip(w, start));
+      case 1:
+        g.node.push(decodeNode(r.sub()));
+        break;
+      case 2:
+        g.name = r.string();
+        break;
+      case 5:
+        g.initializer.push(decodeTensor(r.sub()));
+        break;
+      case 10:
+        g.docString = r.string();
+        break;
+      case 11:
+        g.input.push(decodeValueInfo(r.sub()));
+        break;
+      case 12:
+        g.output.push(decodeValueInfo(r.sub()));
+        break;
+      case 13:
+        g.valueInfo.push(decodeValueInfo(r.sub()));
+        break;
+      default:
+        g.unknown = keep(g.unknown, r.skip(w, start));
     }
   }
   return g;
@@ -322,21 +425,43 @@ export function decodeGraph(r: ProtoReader): GraphProto {
 export function decodeModel(bytes: Uint8Array): ModelProto {
   const r = new ProtoReader(bytes);
   const m: ModelProto = {
-    irVersion: 0, opsetImport: [], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '',
-    graph: { name: '', node: [], initializer: [], input: [], output: [], valueInfo: [] }, metadataProps: [],
+    irVersion: 0,
+    opsetImport: [],
+    producerName: '',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 0,
+    docString: '',
+    graph: { name: '', node: [], initializer: [], input: [], output: [], valueInfo: [] },
+    metadataProps: [],
   };
   let sawGraph = false;
   while (!r.done()) {
     const start = r.pos;
     const [f, w] = r.tag();
     switch (f) {
-      case 1: m.irVersion = r.int64(); break;
-      case 2: m.producerName = r.string(); break;
-      case 3: m.producerVersion = r.string(); break;
-      case 4: m.domain = r.string(); break;
-      case 5: m.modelVersion = r.int64(); break;
-      case 6: m.docString = r.string(); break;
-      case 7: m.graph = decodeGraph(r.sub()); sawGraph = true; break;
+      case 1:
+        m.irVersion = r.int64();
+        break;
+      case 2:
+        m.producerName = r.string();
+        break;
+      case 3:
+        m.producerVersion = r.string();
+        break;
+      case 4:
+        m.domain = r.string();
+        break;
+      case 5:
+        m.modelVersion = r.int64();
+        break;
+      case 6:
+        m.docString = r.string();
+        break;
+      case 7:
+        m.graph = decodeGraph(r.sub());
+        sawGraph = true;
+        break;
       case 8: {
         const o: OperatorSetId = { domain: '', version: 0 };
         const s = r.sub();
@@ -350,8 +475,11 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
         m.opsetImport.push(o);
         break;
       }
-      case 14: m.metadataProps.push(decodeEntry(r.sub())); break;
-      default: m.unknown = keep(m.unknown, r.skip(w, start));
+      case 14:
+        m.metadataProps.push(decodeEntry(r.sub()));
+        break;
+      default:
+        m.unknown = keep(m.unknown, r.skip(w, start));
     }
   }
   if (!sawGraph) throw new Error('onnx: the model has no graph (is this an ONNX file?)');

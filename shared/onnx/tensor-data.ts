@@ -25,7 +25,9 @@ export function tensorBytes(t: TensorProto, modelPath?: string): Uint8Array {
   else if (t.rawData) out = t.rawData;
   else out = typedFieldBytes(t, n);
   if (out.length !== expected) {
-    throw new Error(`tensor '${t.name}': ${out.length} bytes of data for dims [${t.dims.join(', ')}] (expected ${expected})`);
+    throw new Error(
+      `tensor '${t.name}': ${out.length} bytes of data for dims [${t.dims.join(', ')}] (expected ${expected})`,
+    );
   }
   return out;
 }
@@ -40,7 +42,10 @@ function readExternal(t: TensorProto, modelPath?: string): Uint8Array {
   try {
     file = containedPath(dir, location);
   } catch (err) {
-    if (err instanceof PathEscapeError) throw new Error(`tensor '${t.name}': external data location escapes the model folder (${err.message})`, { cause: err });
+    if (err instanceof PathEscapeError)
+      throw new Error(`tensor '${t.name}': external data location escapes the model folder (${err.message})`, {
+        cause: err,
+      });
     throw err;
   }
   // only the tensor's range is read: one external file often holds every tensor of a large model
@@ -49,8 +54,18 @@ function readExternal(t: TensorProto, modelPath?: string): Uint8Array {
     const size = fstatSync(fd).size;
     const offset = Number(info.get('offset') ?? 0);
     const length = info.has('length') ? Number(info.get('length')) : size - offset;
-    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= size)) {
-      throw new Error(`tensor '${t.name}': external data range ${offset}+${length} is outside '${location}' (${size} bytes)`);
+    if (
+      !(
+        Number.isSafeInteger(offset) &&
+        Number.isSafeInteger(length) &&
+        offset >= 0 &&
+        length >= 0 &&
+        offset + length <= size
+      )
+    ) {
+      throw new Error(
+        `tensor '${t.name}': external data range ${offset}+${length} is outside '${location}' (${size} bytes)`,
+      );
     }
     const out = new Uint8Array(length);
     for (let got = 0; got < length; ) {
@@ -136,7 +151,8 @@ export function tensorToInt64(t: TensorProto, modelPath?: string): number[] {
 }
 
 export function floatTensor(name: string, dims: readonly number[], values: Float32Array): TensorProto {
-  if (values.length !== elementCount(dims)) throw new Error(`tensor '${name}': ${values.length} values for dims [${dims.join(', ')}]`);
+  if (values.length !== elementCount(dims))
+    throw new Error(`tensor '${name}': ${values.length} values for dims [${dims.join(', ')}]`);
   const raw = new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
   return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: raw };
 }

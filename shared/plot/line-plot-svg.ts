@@ -55,29 +55,46 @@ export function linePlotSvg(series: Series[], o: PlotOptions): string {
   const px = (x: number) => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - (((o.logY ? Math.log10(y) : y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${W / 2 - m.r / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
   // axes and ticks
   parts.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`);
   parts.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`);
   for (const t of niceTicks(x0, x1)) {
-    parts.push(`<line x1="${px(t)}" y1="${H - m.b}" x2="${px(t)}" y2="${H - m.b + 4}" stroke="black"/><text x="${px(t)}" y="${H - m.b + 16}" text-anchor="middle">${fmt(t)}</text>`);
+    parts.push(
+      `<line x1="${px(t)}" y1="${H - m.b}" x2="${px(t)}" y2="${H - m.b + 4}" stroke="black"/><text x="${px(t)}" y="${H - m.b + 16}" text-anchor="middle">${fmt(t)}</text>`,
+    );
   }
   for (const t of niceTicks(y0, y1)) {
     const yv = o.logY ? 10 ** t : t;
-    parts.push(`<line x1="${m.l - 4}" y1="${py(yv)}" x2="${W - m.r}" y2="${py(yv)}" stroke="#eee"/><text x="${m.l - 6}" y="${py(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`);
+    parts.push(
+      `<line x1="${m.l - 4}" y1="${py(yv)}" x2="${W - m.r}" y2="${py(yv)}" stroke="#eee"/><text x="${m.l - 6}" y="${py(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`,
+    );
   }
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  parts.push(`<text x="16" y="${(m.t + H - m.b) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(m.t + H - m.b) / 2})">${esc(o.yLabel)}</text>`);
+  parts.push(
+    `<text x="16" y="${(m.t + H - m.b) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(m.t + H - m.b) / 2})">${esc(o.yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     const pts = s.points.filter(([, y]) => Number.isFinite(y) && (!o.logY || y > 0));
-    if (pts.length > 0) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`);
-    for (const [x, y] of pts) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${c}"/>`);
-    if (s.marker && Number.isFinite(s.marker[1])) parts.push(`<circle cx="${px(s.marker[0]).toFixed(1)}" cy="${py(s.marker[1]).toFixed(1)}" r="6" fill="none" stroke="${c}" stroke-width="2"/>`);
+    if (pts.length > 0)
+      parts.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}"/>`,
+      );
+    for (const [x, y] of pts)
+      parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${c}"/>`);
+    if (s.marker && Number.isFinite(s.marker[1]))
+      parts.push(
+        `<circle cx="${px(s.marker[0]).toFixed(1)}" cy="${py(s.marker[1]).toFixed(1)}" r="6" fill="none" stroke="${c}" stroke-width="2"/>`,
+      );
     const ly = m.t + 10 + i * 18;
-    parts.push(`<line x1="${W - m.r + 12}" y1="${ly}" x2="${W - m.r + 32}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - m.r + 36}" y="${ly + 4}">${esc(s.label)}</text>`);
+    parts.push(
+      `<line x1="${W - m.r + 12}" y1="${ly}" x2="${W - m.r + 32}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - m.r + 36}" y="${ly + 4}">${esc(s.label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

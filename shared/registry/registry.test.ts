@@ -64,9 +64,19 @@ for (const backend of await testBackends()) {
     });
 
     test('registers versions idempotently on content, with lineage, and resolves tags and aliases', async () => {
-      const base = await registerModelVersion(database.db, { model: 'flow', tag: 'base', artifact: artifact('base'), manifest: manifest({ family: 'flow' }) });
+      const base = await registerModelVersion(database.db, {
+        model: 'flow',
+        tag: 'base',
+        artifact: artifact('base'),
+        manifest: manifest({ family: 'flow' }),
+      });
       assert.equal(base.created, true);
-      const again = await registerModelVersion(database.db, { model: 'flow', tag: 'base', artifact: artifact('base'), manifest: manifest({ family: 'flow' }) });
+      const again = await registerModelVersion(database.db, {
+        model: 'flow',
+        tag: 'base',
+        artifact: artifact('base'),
+        manifest: manifest({ family: 'flow' }),
+      });
       assert.equal(again.created, false);
       assert.equal(again.version.id, base.version.id);
 
@@ -96,7 +106,13 @@ for (const backend of await testBackends()) {
       assert.equal(viaAlias?.version.artifactId, artifact('neon-r1').id);
 
       // moving the alias to a newer version
-      const neon2 = await registerModelVersion(database.db, { model: 'flow', tag: 'neon-r2', artifact: artifact('neon-r2'), manifest: manifest({ family: 'flow' }), makeDefault: true });
+      const neon2 = await registerModelVersion(database.db, {
+        model: 'flow',
+        tag: 'neon-r2',
+        artifact: artifact('neon-r2'),
+        manifest: manifest({ family: 'flow' }),
+        makeDefault: true,
+      });
       await setAlias(database.db, 'flow', 'neon', neon2.version.id);
       assert.equal((await resolveModel(database.db, 'flow@neon'))?.version.id, neon2.version.id);
       assert.equal((await resolveModel(database.db, 'flow'))?.version.id, neon2.version.id);
@@ -111,17 +127,58 @@ for (const backend of await testBackends()) {
     });
 
     test('refuses a taken tag with other content, alias/tag clashes, and foreign versions', async () => {
-      const v = await registerModelVersion(database.db, { model: 'edm', tag: 'base', artifact: artifact('edm'), manifest: manifest() });
-      await assert.rejects(registerModelVersion(database.db, { model: 'edm', tag: 'base', artifact: artifact('edm-2'), manifest: manifest() }), /already exists with other content/);
+      const v = await registerModelVersion(database.db, {
+        model: 'edm',
+        tag: 'base',
+        artifact: artifact('edm'),
+        manifest: manifest(),
+      });
+      await assert.rejects(
+        registerModelVersion(database.db, {
+          model: 'edm',
+          tag: 'base',
+          artifact: artifact('edm-2'),
+          manifest: manifest(),
+        }),
+        /already exists with other content/,
+      );
       await assert.rejects(setAlias(database.db, 'edm', 'base', v.version.id), /is a version tag/);
       await setAlias(database.db, 'edm', 'best', v.version.id);
-      await assert.rejects(registerModelVersion(database.db, { model: 'edm', tag: 'best', artifact: artifact('edm-3'), manifest: manifest() }), /is an alias/);
-      const other = await registerModelVersion(database.db, { model: 'toy', tag: 'base', artifact: artifact('toy'), manifest: manifest() });
+      await assert.rejects(
+        registerModelVersion(database.db, {
+          model: 'edm',
+          tag: 'best',
+          artifact: artifact('edm-3'),
+          manifest: manifest(),
+        }),
+        /is an alias/,
+      );
+      const other = await registerModelVersion(database.db, {
+        model: 'toy',
+        tag: 'base',
+        artifact: artifact('toy'),
+        manifest: manifest(),
+      });
       await assert.rejects(setAlias(database.db, 'edm', 'x', other.version.id), /not a version of 'edm'/);
-      await assert.rejects(registerModelVersion(database.db, { model: 'edm', tag: 'v9', artifact: artifact('never-recorded').id, manifest: manifest() }), /not recorded/);
+      await assert.rejects(
+        registerModelVersion(database.db, {
+          model: 'edm',
+          tag: 'v9',
+          artifact: artifact('never-recorded').id,
+          manifest: manifest(),
+        }),
+        /not recorded/,
+      );
       // racing registrations of the same content make one version
       const raced = await Promise.all(
-        Array.from({ length: 5 }, () => registerModelVersion(database.db, { model: 'race', tag: 'base', artifact: artifact('race'), manifest: manifest({ description: 'race' }) })),
+        Array.from({ length: 5 }, () =>
+          registerModelVersion(database.db, {
+            model: 'race',
+            tag: 'base',
+            artifact: artifact('race'),
+            manifest: manifest({ description: 'race' }),
+          }),
+        ),
       );
       assert.equal(raced.filter((r) => r.created).length, 1);
       assert.equal(new Set(raced.map((r) => r.version.id)).size, 1);

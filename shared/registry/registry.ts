@@ -5,7 +5,15 @@ import type { Manifest } from '../models/manifest.ts';
 import { createHash } from 'node:crypto';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { aliases, artifacts, models, modelVersions, type ArtifactRow, type ModelRow, type ModelVersionRow } from '../db/schema.ts';
+import {
+  aliases,
+  artifacts,
+  models,
+  modelVersions,
+  type ArtifactRow,
+  type ModelRow,
+  type ModelVersionRow,
+} from '../db/schema.ts';
 import type { ArtifactManifest } from '../store/artifact-store.ts';
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/i;
@@ -28,7 +36,8 @@ export function parseModelRef(ref: string): ModelRef {
   const name = at < 0 ? ref : ref.slice(0, at);
   const selector = at < 0 ? undefined : ref.slice(at + 1);
   if (!NAME.test(name)) throw new RegistryError(`bad model name in '${ref}': use letters, digits, '.', '_' or '-'`);
-  if (selector !== undefined && !NAME.test(selector)) throw new RegistryError(`bad tag or alias in '${ref}': use letters, digits, '.', '_' or '-'`);
+  if (selector !== undefined && !NAME.test(selector))
+    throw new RegistryError(`bad tag or alias in '${ref}': use letters, digits, '.', '_' or '-'`);
   return { name, selector };
 }
 
@@ -44,11 +53,16 @@ export function canonicalJson(value: unknown): string {
 
 /** The content hash of a version: sha256 over its ONNX artifact id and its manifest (canonical JSON). */
 export function versionContentHash(artifactId: string, manifest: unknown): string {
-  return createHash('sha256').update(`neon-model-version\n${artifactId}\n${canonicalJson(manifest)}`).digest('hex');
+  return createHash('sha256')
+    .update(`neon-model-version\n${artifactId}\n${canonicalJson(manifest)}`)
+    .digest('hex');
 }
 
 /** Records an artifact store manifest (idempotent: the id is the content hash). */
-export async function recordArtifact(db: Db, manifest: Pick<ArtifactManifest, 'id' | 'kind' | 'bytes' | 'config'>): Promise<ArtifactRow> {
+export async function recordArtifact(
+  db: Db,
+  manifest: Pick<ArtifactManifest, 'id' | 'kind' | 'bytes' | 'config'>,
+): Promise<ArtifactRow> {
   const [row] = await db
     .insert(artifacts)
     .values({ id: manifest.id, kind: manifest.kind, bytes: manifest.bytes, config: manifest.config })
@@ -100,8 +114,10 @@ export async function registerModelVersion(db: Db, input: RegisterVersionInput):
   if (!NAME.test(input.tag)) throw new RegistryError(`bad version tag '${input.tag}'`);
   return db.transaction(async (tx) => {
     const model = await ensureModel(tx, input.model);
-    const artifactId = typeof input.artifact === 'string' ? input.artifact : (await recordArtifact(tx, input.artifact)).id;
-    if (!(await getArtifact(tx, artifactId))) throw new RegistryError(`artifact ${artifactId} is not recorded; record it first`);
+    const artifactId =
+      typeof input.artifact === 'string' ? input.artifact : (await recordArtifact(tx, input.artifact)).id;
+    if (!(await getArtifact(tx, artifactId)))
+      throw new RegistryError(`artifact ${artifactId} is not recorded; record it first`);
     const contentHash = input.contentHash ?? versionContentHash(artifactId, input.manifest);
     const [clash] = await tx
       .select({ alias: aliases.alias })
@@ -198,10 +214,17 @@ export async function getModelVersion(db: Db, id: number): Promise<ModelVersionR
 }
 
 /** A model's versions, oldest first, and its aliases. */
-export async function listModelVersions(db: Db, name: string): Promise<{ versions: ModelVersionRow[]; aliases: Record<string, number> } | undefined> {
+export async function listModelVersions(
+  db: Db,
+  name: string,
+): Promise<{ versions: ModelVersionRow[]; aliases: Record<string, number> } | undefined> {
   const [model] = await db.select().from(models).where(eq(models.name, name));
   if (!model) return undefined;
-  const versions = await db.select().from(modelVersions).where(eq(modelVersions.modelId, model.id)).orderBy(asc(modelVersions.id));
+  const versions = await db
+    .select()
+    .from(modelVersions)
+    .where(eq(modelVersions.modelId, model.id))
+    .orderBy(asc(modelVersions.id));
   const rows = await db.select().from(aliases).where(eq(aliases.modelId, model.id)).orderBy(asc(aliases.alias));
   return { versions, aliases: Object.fromEntries(rows.map((r) => [r.alias, r.versionId])) };
 }

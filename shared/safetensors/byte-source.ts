@@ -59,12 +59,21 @@ export class MemorySource implements ByteSource {
 }
 
 /** Reads exactly `length` bytes or fails with a 'truncated' error. */
-export async function readExactly(src: ByteSource, dst: Uint8Array, dstOffset: number, length: number, position: number): Promise<void> {
+export async function readExactly(
+  src: ByteSource,
+  dst: Uint8Array,
+  dstOffset: number,
+  length: number,
+  position: number,
+): Promise<void> {
   let done = 0;
   while (done < length) {
     const n = await src.read(dst, dstOffset + done, length - done, position + done);
     if (n <= 0) {
-      throw new SafetensorsError('truncated', `${src.name}: unexpected end of file at byte ${position + done} (wanted ${length} bytes at ${position})`);
+      throw new SafetensorsError(
+        'truncated',
+        `${src.name}: unexpected end of file at byte ${position + done} (wanted ${length} bytes at ${position})`,
+      );
     }
     done += n;
   }

@@ -65,7 +65,10 @@ export async function resolveCheckpointPath(path: string): Promise<{ file?: stri
   if (indexes.length === 1) return { index: join(path, indexes[0]) };
   const files = entries.filter((e) => e.endsWith('.safetensors'));
   if (indexes.length === 0 && files.length === 1) return { file: join(path, files[0]) };
-  throw new SafetensorsError('invalid_index', `${path}: a checkpoint folder needs ${INDEX_NAME} or exactly one .safetensors file (found ${files.length} files, ${indexes.length} indexes)`);
+  throw new SafetensorsError(
+    'invalid_index',
+    `${path}: a checkpoint folder needs ${INDEX_NAME} or exactly one .safetensors file (found ${files.length} files, ${indexes.length} indexes)`,
+  );
 }
 
 export async function openCheckpoint(path: string, opts: OpenCheckpointOptions = {}): Promise<Checkpoint> {
@@ -103,8 +106,10 @@ export async function openCheckpoint(path: string, opts: OpenCheckpointOptions =
     files.forEach((f, i) => {
       for (const t of f.tensors) {
         const want = shardOf.get(t.name);
-        if (want === undefined) fail(`shard ${shardNames[i]} holds tensor ${JSON.stringify(t.name)}, which the weight_map does not list`);
-        if (want !== shardNames[i]) fail(`tensor ${JSON.stringify(t.name)} is in ${shardNames[i]} but the weight_map says ${want}`);
+        if (want === undefined)
+          fail(`shard ${shardNames[i]} holds tensor ${JSON.stringify(t.name)}, which the weight_map does not list`);
+        if (want !== shardNames[i])
+          fail(`tensor ${JSON.stringify(t.name)} is in ${shardNames[i]} but the weight_map says ${want}`);
         seen.add(t.name);
       }
     });

@@ -39,9 +39,17 @@ export class SafetensorsFile {
   }
 
   /** Reads `length` bytes of tensor `t` starting `offset` bytes into it. */
-  async readTensorRange(t: TensorInfo, offset: number, dst: Uint8Array, dstOffset: number, length: number): Promise<void> {
+  async readTensorRange(
+    t: TensorInfo,
+    offset: number,
+    dst: Uint8Array,
+    dstOffset: number,
+    length: number,
+  ): Promise<void> {
     if (offset < 0 || length < 0 || offset + length > t.end - t.begin) {
-      throw new RangeError(`tensor ${JSON.stringify(t.name)}: range ${offset}+${length} is outside its ${t.end - t.begin} bytes`);
+      throw new RangeError(
+        `tensor ${JSON.stringify(t.name)}: range ${offset}+${length} is outside its ${t.end - t.begin} bytes`,
+      );
     }
     await readExactly(this.source, dst, dstOffset, length, this.position(t) + offset);
   }
@@ -61,7 +69,10 @@ export class SafetensorsFile {
 }
 
 /** Reads and validates the header of a source. */
-export async function readHeader(src: ByteSource, opts: ReadOptions = {}): Promise<{ header: SafetensorsHeader; headerBytes: Uint8Array }> {
+export async function readHeader(
+  src: ByteSource,
+  opts: ReadOptions = {},
+): Promise<{ header: SafetensorsHeader; headerBytes: Uint8Array }> {
   if (src.size < 8) headerLength(new Uint8Array(0), src.size, src.name); // throws 'truncated'
   const prefix = new Uint8Array(8);
   opts.onAllocate?.(8);

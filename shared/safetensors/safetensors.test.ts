@@ -33,7 +33,8 @@ async function code(bytes: Uint8Array): Promise<string> {
 }
 
 test('each rule of the format is enforced with its own error', async () => {
-  const t = (dtype: string, shape: string, offs: string) => `"a":{"dtype":"${dtype}","shape":${shape},"data_offsets":${offs}}`;
+  const t = (dtype: string, shape: string, offs: string) =>
+    `"a":{"dtype":"${dtype}","shape":${shape},"data_offsets":${offs}}`;
   assert.equal(await code(file(`{${t('F32', '[2]', '[0,8]')}}`, 8)), 'ok');
   assert.equal(await code(new Uint8Array(5)), 'truncated');
   assert.equal(await code(file('{}', 0).slice(0, 9)), 'truncated');
@@ -42,7 +43,12 @@ test('each rule of the format is enforced with its own error', async () => {
   assert.equal(await code(huge), 'header_too_large');
   assert.equal(await code(file(' {}', 0)), 'header_invalid'); // must open with '{'
   assert.equal(await code(file('[]', 0)), 'header_invalid');
-  assert.equal(await code(Uint8Array.from([...file('{"', 0).subarray(0, 8)].map((b, i) => (i === 0 ? 3 : b)).concat([0x7b, 0xff, 0x7d]))), 'invalid_utf8');
+  assert.equal(
+    await code(
+      Uint8Array.from([...file('{"', 0).subarray(0, 8)].map((b, i) => (i === 0 ? 3 : b)).concat([0x7b, 0xff, 0x7d])),
+    ),
+    'invalid_utf8',
+  );
   assert.equal(await code(file('{"a":1,}', 0)), 'invalid_json');
   assert.equal(await code(file(`{${t('F32', '[1]', '[0,4]')},${t('F32', '[1]', '[4,8]')}}`, 8)), 'duplicate_key');
   assert.equal(await code(file(`{${t('F33', '[1]', '[0,4]')}}`, 4)), 'invalid_dtype');
@@ -55,7 +61,11 @@ test('each rule of the format is enforced with its own error', async () => {
   assert.equal(await code(file(`{${t('F32', '[0,18446744073709551615]', '[0,0]')}}`, 0)), 'invalid_shape');
   assert.equal(await code(file(`{${t('F32', '[2]', '[8,0]')}}`, 8)), 'invalid_offsets');
   // holes and overlaps between tensors, in offset order
-  const two = (o1: string, o2: string, data: number) => file(`{"x":{"dtype":"U8","shape":[4],"data_offsets":${o1}},"y":{"dtype":"U8","shape":[4],"data_offsets":${o2}}}`, data);
+  const two = (o1: string, o2: string, data: number) =>
+    file(
+      `{"x":{"dtype":"U8","shape":[4],"data_offsets":${o1}},"y":{"dtype":"U8","shape":[4],"data_offsets":${o2}}}`,
+      data,
+    );
   assert.equal(await code(two('[4,8]', '[0,4]', 8)), 'ok'); // listed out of order is fine
   assert.equal(await code(two('[0,4]', '[5,9]', 9)), 'invalid_offsets'); // hole
   assert.equal(await code(two('[0,4]', '[2,6]', 6)), 'invalid_offsets'); // overlap
@@ -76,7 +86,10 @@ test('each rule of the format is enforced with its own error', async () => {
 });
 
 test('strict JSON: duplicates at any depth, deep nesting, big integers kept as text', () => {
-  assert.throws(() => parseStrictJson('{"a":{"b":1,"b":2}}'), (e: SafetensorsError) => e.code === 'duplicate_key');
+  assert.throws(
+    () => parseStrictJson('{"a":{"b":1,"b":2}}'),
+    (e: SafetensorsError) => e.code === 'duplicate_key',
+  );
   assert.throws(() => parseStrictJson('['.repeat(100) + ']'.repeat(100)), /nesting/);
   const v = parseStrictJson('{"n":[18446744073709551615]}') as Map<string, unknown>;
   assert.equal((v.get('n') as { raw: string }[])[0].raw, '18446744073709551615');
@@ -121,19 +134,31 @@ test('an unfinished write leaves no file; an incomplete tensor is refused', asyn
     await w.write('a', 0, new Uint8Array(8));
     await assert.rejects(w.finish(), /got 8 of its 16 bytes/);
     assert.deepEqual(await readdir(dir), []);
-    assert.throws(() => encodeHeader([{ name: 'a', dtype: 'U8', shape: [1] }, { name: 'a', dtype: 'U8', shape: [1] }]), /listed twice/);
+    assert.throws(
+      () =>
+        encodeHeader([
+          { name: 'a', dtype: 'U8', shape: [1] },
+          { name: 'a', dtype: 'U8', shape: [1] },
+        ]),
+      /listed twice/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
 const py = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-test('cross-check: numpy reads what we write, and we read what a Python writer lays out', { skip: py.status !== 0 ? 'python3 with numpy not available' : false }, async () => {
+test('cross-check: numpy reads what we write, and we read what a Python writer lays out', {
+  skip: py.status !== 0 ? 'python3 with numpy not available' : false,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'st-'));
   try {
     const path = join(dir, 'ours.safetensors');
     const vals = Float32Array.from([1.5, -2, 3.25, 0]);
-    await writeSafetensors(path, [{ name: 'w', dtype: 'F32', shape: [2, 2], data: new Uint8Array(vals.buffer) }, { name: 'h', dtype: 'F16', shape: [2], data: new Uint8Array(Uint16Array.from([0x3c00, 0xc000]).buffer) }]);
+    await writeSafetensors(path, [
+      { name: 'w', dtype: 'F32', shape: [2, 2], data: new Uint8Array(vals.buffer) },
+      { name: 'h', dtype: 'F16', shape: [2], data: new Uint8Array(Uint16Array.from([0x3c00, 0xc000]).buffer) },
+    ]);
     const script = `
 import json, struct, sys, numpy as np
 d = open(sys.argv[1], 'rb').read()
@@ -148,9 +173,18 @@ hdr += b' ' * ((8 - len(hdr) % 8) % 8)
 open(sys.argv[2], 'wb').write(struct.pack('<Q', len(hdr)) + hdr + x.tobytes())
 `;
     await writeFile(join(dir, 'check.py'), script);
-    const out = spawnSync('python3', [join(dir, 'check.py'), path, join(dir, 'theirs.safetensors')], { encoding: 'utf8' });
+    const out = spawnSync('python3', [join(dir, 'check.py'), path, join(dir, 'theirs.safetensors')], {
+      encoding: 'utf8',
+    });
     assert.equal(out.status, 0, out.stderr);
-    assert.deepEqual(JSON.parse(out.stdout), { w: [[1.5, -2], [3.25, 0]], h: [1, -2], pad: 0 });
+    assert.deepEqual(JSON.parse(out.stdout), {
+      w: [
+        [1.5, -2],
+        [3.25, 0],
+      ],
+      h: [1, -2],
+      pad: 0,
+    });
     const f = await openSafetensors(join(dir, 'theirs.safetensors'));
     assert.deepEqual(Array.from(new Float64Array((await f.readTensor('x')).buffer)), [0, 1, 2, 3, 4, 5]);
     await f.close();

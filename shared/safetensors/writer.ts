@@ -29,7 +29,11 @@ export class SafetensorsWriter {
    * Starts a file with these tensors, in this order. The metadata can be replaced at `finish` by one whose
    * encoding is no longer (e.g. hex hashes only known at the end, written over placeholders of the same length).
    */
-  static async create(path: string, specs: readonly TensorSpec[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
+  static async create(
+    path: string,
+    specs: readonly TensorSpec[],
+    metadata: Record<string, string> = {},
+  ): Promise<SafetensorsWriter> {
     const header = encodeHeader(specs, metadata);
     const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, 'wx');
@@ -51,10 +55,14 @@ export class SafetensorsWriter {
   /** Writes `bytes` into tensor `name` starting `offset` bytes into it. */
   async write(name: string, offset: number, bytes: Uint8Array, length = bytes.length): Promise<void> {
     const i = this.index.get(name);
-    if (i === undefined) throw new SafetensorsError('write_error', `${this.path}: no tensor ${JSON.stringify(name)} in this file`);
+    if (i === undefined)
+      throw new SafetensorsError('write_error', `${this.path}: no tensor ${JSON.stringify(name)} in this file`);
     const [begin, end] = this.offsets[i];
     if (offset < 0 || offset + length > end - begin) {
-      throw new SafetensorsError('write_error', `${this.path}: write of ${length} bytes at ${offset} overruns tensor ${JSON.stringify(name)} (${end - begin} bytes)`);
+      throw new SafetensorsError(
+        'write_error',
+        `${this.path}: write of ${length} bytes at ${offset} overruns tensor ${JSON.stringify(name)} (${end - begin} bytes)`,
+      );
     }
     let done = 0;
     while (done < length) {
@@ -74,7 +82,10 @@ export class SafetensorsWriter {
       this.specs.forEach((s, i) => {
         const need = this.offsets[i][1] - this.offsets[i][0];
         if (this.written[i] !== need) {
-          throw new SafetensorsError('write_error', `${this.path}: tensor ${JSON.stringify(s.name)} got ${this.written[i]} of its ${need} bytes`);
+          throw new SafetensorsError(
+            'write_error',
+            `${this.path}: tensor ${JSON.stringify(s.name)} got ${this.written[i]} of its ${need} bytes`,
+          );
         }
       });
       if (metadata) {
@@ -83,7 +94,10 @@ export class SafetensorsWriter {
         let end = jsonLen;
         while (end > 0 && h.bytes[8 + end - 1] === 0x20) end--;
         if (end > this.headerJsonBytes) {
-          throw new SafetensorsError('write_error', `${this.path}: the final metadata does not fit the header written at the start`);
+          throw new SafetensorsError(
+            'write_error',
+            `${this.path}: the final metadata does not fit the header written at the start`,
+          );
         }
         const bytes = new Uint8Array(this.dataStart).fill(0x20, 8);
         new DataView(bytes.buffer).setBigUint64(0, BigInt(this.headerJsonBytes), true);
@@ -115,7 +129,11 @@ export interface TensorData extends TensorSpec {
 }
 
 /** Writes a whole (small) file at once. */
-export async function writeSafetensors(path: string, tensors: readonly TensorData[], metadata: Record<string, string> = {}): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: readonly TensorData[],
+  metadata: Record<string, string> = {},
+): Promise<void> {
   const w = await SafetensorsWriter.create(path, tensors, metadata);
   try {
     for (const t of tensors) await w.write(t.name, 0, t.data);

@@ -33,7 +33,9 @@ export function ddimTimesteps(T: number, steps: number): number[] {
 export async function ddimSample(eps: EpsFn, n: number, o: DdimOptions): Promise<Float32Array> {
   const { alphaBar, dim } = o;
   const index = (i: number) => (o.first ?? 0) + i;
-  const rngs: Rng[] = Array.from({ length: n }, (_, i) => sampleRng(o.seed, o.antithetic ? Math.floor(index(i) / 2) : index(i)));
+  const rngs: Rng[] = Array.from({ length: n }, (_, i) =>
+    sampleRng(o.seed, o.antithetic ? Math.floor(index(i) / 2) : index(i)),
+  );
   const sign = Float32Array.from({ length: n }, (_, i) => (o.antithetic && index(i) % 2 === 1 ? -1 : 1));
   const x = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) x[i * dim + d] = sign[i] * rngs[i].normal();

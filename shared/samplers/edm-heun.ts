@@ -7,7 +7,12 @@ import { edmSigmas, type EdmConfig } from '../diffusion/edm.ts';
 export type Denoiser = (x: Float32Array, sigma: number) => Promise<Float32Array>;
 
 /** x_0 = σ_0·ε with ε the given standard normals; returns x_N. */
-export async function edmHeunSample(denoise: Denoiser, eps: Float32Array, N: number, c: Pick<EdmConfig, 'sigmaMin' | 'sigmaMax' | 'rho'>): Promise<Float32Array> {
+export async function edmHeunSample(
+  denoise: Denoiser,
+  eps: Float32Array,
+  N: number,
+  c: Pick<EdmConfig, 'sigmaMin' | 'sigmaMax' | 'rho'>,
+): Promise<Float32Array> {
   const sigmas = edmSigmas(N, c);
   let x = eps.map((e) => e * sigmas[0]);
   let xNext = new Float32Array(x.length);

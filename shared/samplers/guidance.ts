@@ -8,7 +8,13 @@
  * `handOver` the caller gives x away (it built x for this call and will not read it again), so the call may move
  * it instead of copying it.
  */
-export type NetCall = (x: Float32Array, t: Float32Array, y: Int32Array, n: number, handOver?: boolean) => Promise<Float32Array>;
+export type NetCall = (
+  x: Float32Array,
+  t: Float32Array,
+  y: Int32Array,
+  n: number,
+  handOver?: boolean,
+) => Promise<Float32Array>;
 
 export interface GuidanceOptions {
   /** Run the 2n-row call even when no row needs the unconditional half (tests). */
@@ -18,7 +24,16 @@ export interface GuidanceOptions {
 }
 
 /** f(x, c) + (s − 1)·(f(x, c) − f(x, ∅)) as one call on 2n rows (or n rows when no row needs the second half). */
-export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: GuidanceOptions = {}): Promise<Float32Array> {
+export async function guidedCall(
+  net: NetCall,
+  x: Float32Array,
+  t: Float32Array,
+  y: Int32Array,
+  n: number,
+  s: number,
+  nullClass: number,
+  opts: GuidanceOptions = {},
+): Promise<Float32Array> {
   const { cond, uncond } = await condAndUncond(net, x, t, y, n, s, nullClass, opts);
   return uncond ? cfgCombine(cond, uncond, s) : cond;
 }
@@ -27,7 +42,16 @@ export async function guidedCall(net: NetCall, x: Float32Array, t: Float32Array,
  * The two predictions guidance combines, f(x, c) and f(x, ∅), from one call on 2n rows; `uncond` is absent when
  * no row needs it (s = 1, or every row unconditional). For callers that combine only part of the output.
  */
-export async function condAndUncond(net: NetCall, x: Float32Array, t: Float32Array, y: Int32Array, n: number, s: number, nullClass: number, opts: GuidanceOptions = {}): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
+export async function condAndUncond(
+  net: NetCall,
+  x: Float32Array,
+  t: Float32Array,
+  y: Int32Array,
+  n: number,
+  s: number,
+  nullClass: number,
+  opts: GuidanceOptions = {},
+): Promise<{ cond: Float32Array; uncond?: Float32Array }> {
   const needsUncond = opts.alwaysBatch || (s !== 1 && y.some((c) => c !== nullClass));
   if (!needsUncond) return { cond: await net(x, t, y, n, opts.handOver) };
   const x2 = new Float32Array(2 * x.length);

@@ -7,7 +7,12 @@ test('sampler settings: one wire conversion, both ways', () => {
   const s = settingsFromWire(samplerSettingsWire.parse(wire));
   assert.deepEqual(s, { guidanceScale: 2.5, steps: 18, temperature: 0.8, topK: 4 });
   assert.deepEqual(settingsToWire(s), wire);
-  assert.deepEqual(settingsFromWire({}), { guidanceScale: undefined, steps: undefined, temperature: undefined, topK: undefined });
+  assert.deepEqual(settingsFromWire({}), {
+    guidanceScale: undefined,
+    steps: undefined,
+    temperature: undefined,
+    topK: undefined,
+  });
 });
 
 test('the wire form is validated', () => {

@@ -20,7 +20,8 @@ test('EDM Heun on Gaussian data follows the exact probability-flow ODE', async (
   const N = 100;
   const out = await edmHeunSample(D, eps, N, EDM_DEFAULTS);
   assert.equal(evals, edmHeunEvaluations(N));
-  for (let i = 0; i < eps.length; i++) assert.ok(Math.abs(out[i] - exact(eps[i])) < 2e-3 * Math.abs(exact(eps[i])), `${out[i]} vs ${exact(eps[i])}`);
+  for (let i = 0; i < eps.length; i++)
+    assert.ok(Math.abs(out[i] - exact(eps[i])) < 2e-3 * Math.abs(exact(eps[i])), `${out[i]} vs ${exact(eps[i])}`);
   // second order: 2.5× the steps cuts the error by well over 2.5×
   const errAt = async (n: number) => Math.abs((await edmHeunSample(D, eps, n, EDM_DEFAULTS))[0] - exact(eps[0]));
   const ratio = (await errAt(40)) / (await errAt(100));

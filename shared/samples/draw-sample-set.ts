@@ -23,7 +23,12 @@ export async function drawSampleSet(ort: OrtEngine, base: ModelFiles, o: DrawOpt
   const labels = new Int32Array(o.n);
   const session = await ort.load(base.bytes);
   try {
-    for await (const b of generateSamples({ family: familyFor(m.family), session, manifest: m }, o, { start: 0, end: o.n }, o.chunk ?? 500)) {
+    for await (const b of generateSamples(
+      { family: familyFor(m.family), session, manifest: m },
+      o,
+      { start: 0, end: o.n },
+      o.chunk ?? 500,
+    )) {
       images.set(b.images, b.first * dim);
       labels.set(b.labels, b.first);
       o.onProgress?.(b.first + b.n, o.n);
@@ -33,5 +38,11 @@ export async function drawSampleSet(ort: OrtEngine, base: ModelFiles, o: DrawOpt
   }
   const w = settingsToWire(o);
   const settings = [w.guidance_scale, w.steps, w.temperature, w.top_k].map((v) => v ?? '-').join(',');
-  return { images, labels, n: o.n, shape: m.data.shape, id: `${m.name}@${base.hash.slice(0, 12)}:seed${o.seed}:n${o.n}:${settings}` };
+  return {
+    images,
+    labels,
+    n: o.n,
+    shape: m.data.shape,
+    id: `${m.name}@${base.hash.slice(0, 12)}:seed${o.seed}:n${o.n}:${settings}`,
+  };
 }

@@ -22,7 +22,12 @@ export async function* generateSamples(
   for (let first = range.start; first < range.end; first += batchSize) {
     signal?.throwIfAborted();
     const n = Math.min(batchSize, range.end - first);
-    const r = await sampleInLanes(model.family, model.session, model.manifest, requestFor(model.manifest, settings, first, n));
+    const r = await sampleInLanes(
+      model.family,
+      model.session,
+      model.manifest,
+      requestFor(model.manifest, settings, first, n),
+    );
     yield { first, n, images: r.images, labels: r.labels };
   }
 }

@@ -34,10 +34,21 @@ test('a sample set is written as shards plus a manifest, and read back in order'
     // batches of 3 over shards of 4: boundaries do not line up
     for (let first = 0; first < 10; first += 3) {
       const n = Math.min(3, 10 - first);
-      await w.add(all.subarray(first * 64, (first + n) * 64), Array.from({ length: n }, (_, i) => (first + i) % 4), Array.from({ length: n }, (_, i) => first + i));
+      await w.add(
+        all.subarray(first * 64, (first + n) * 64),
+        Array.from({ length: n }, (_, i) => (first + i) % 4),
+        Array.from({ length: n }, (_, i) => first + i),
+      );
     }
     const { id, manifest: m } = await w.finish();
-    assert.deepEqual(m.shards.map((s) => [s.n, s.first]), [[4, 0], [4, 4], [2, 8]]);
+    assert.deepEqual(
+      m.shards.map((s) => [s.n, s.first]),
+      [
+        [4, 0],
+        [4, 4],
+        [2, 8],
+      ],
+    );
     assert.equal((await store.manifest(id))!.kind, 'samples');
     const r = await SampleSetReader.open(store, id);
     assert.equal(r.manifest.settings.seed, 3);
@@ -56,7 +67,10 @@ test('a sample set is written as shards plus a manifest, and read back in order'
 
 test('labels cycle over the classes by global index, or are fixed; requests carry the global first index', () => {
   const m = tinyFlowManifest();
-  assert.deepEqual([5, 6, 7, 8].map((j) => labelOf(m, { seed: 0 }, j)), [1, 2, 3, 0]);
+  assert.deepEqual(
+    [5, 6, 7, 8].map((j) => labelOf(m, { seed: 0 }, j)),
+    [1, 2, 3, 0],
+  );
   assert.equal(labelOf(m, { seed: 0, classLabel: 2 }, 7), 2);
   const r = requestFor(m, { seed: 9, steps: 3 }, 6, 3);
   assert.deepEqual([r.seed, r.first, r.n, r.steps, r.classLabels], [9, 6, 3, 3, [2, 3, 0]]);

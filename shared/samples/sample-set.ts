@@ -57,7 +57,8 @@ export class SampleSetWriter {
   /** Adds n samples: images n × C × H × W, their labels and their sample indices. */
   async add(images: Uint8Array, labels: ArrayLike<number>, indices: ArrayLike<number>): Promise<void> {
     const n = labels.length;
-    if (images.length !== n * this.per || indices.length !== n) throw new SampleSetError(`add: ${n} labels, ${indices.length} indices, ${images.length} image bytes`);
+    if (images.length !== n * this.per || indices.length !== n)
+      throw new SampleSetError(`add: ${n} labels, ${indices.length} indices, ${images.length} image bytes`);
     const size = this.meta.shardSize ?? 4096;
     for (let i = 0; i < n; i++) {
       this.images.push(images.subarray(i * this.per, (i + 1) * this.per));
@@ -73,8 +74,17 @@ export class SampleSetWriter {
     if (n === 0) return;
     const images = new Uint8Array(n * this.per);
     this.images.forEach((im, i) => images.set(im, i * this.per));
-    const shard: SampleShard = { shape: this.meta.shape, images, labels: Int32Array.from(this.labels), indices: Uint32Array.from(this.indices) };
-    const m = await this.store.put(encodeSampleShard(shard), 'sample-shard', { n, first: this.indices[0], model: this.meta.model.ref });
+    const shard: SampleShard = {
+      shape: this.meta.shape,
+      images,
+      labels: Int32Array.from(this.labels),
+      indices: Uint32Array.from(this.indices),
+    };
+    const m = await this.store.put(encodeSampleShard(shard), 'sample-shard', {
+      n,
+      first: this.indices[0],
+      model: this.meta.model.ref,
+    });
     this.shards.push({ id: m.id, n, first: this.indices[0] });
     this.shardArtifacts.push(m);
     this.images = [];
@@ -94,7 +104,13 @@ export class SampleSetWriter {
       shards: this.shards,
     };
     const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2));
-    const m = await this.store.put(bytes, 'samples', { format: SAMPLE_SET_FORMAT, n: this.count, model: this.meta.model, settings: this.meta.settings, shards: this.shards.length });
+    const m = await this.store.put(bytes, 'samples', {
+      format: SAMPLE_SET_FORMAT,
+      n: this.count,
+      model: this.meta.model,
+      settings: this.meta.settings,
+      shards: this.shards.length,
+    });
     return { id: m.id, manifest, artifact: m };
   }
 }
@@ -112,7 +128,8 @@ export class SampleSetReader {
     if (!a) throw new SampleSetError(`no artifact '${id}'`);
     if (a.kind !== 'samples') throw new SampleSetError(`artifact '${id}' is a '${a.kind}', not a sample set`);
     const manifest = JSON.parse((await store.read(id)).toString('utf8')) as SampleSetManifest;
-    if (manifest.format !== SAMPLE_SET_FORMAT) throw new SampleSetError(`sample set '${id}': unknown format '${manifest.format}'`);
+    if (manifest.format !== SAMPLE_SET_FORMAT)
+      throw new SampleSetError(`sample set '${id}': unknown format '${manifest.format}'`);
     return new SampleSetReader(store, id, manifest);
   }
 
@@ -134,7 +151,8 @@ export class SampleSetReader {
       indices.set(s.indices, at);
       at += s.labels.length;
     }
-    if (at !== this.manifest.n) throw new SampleSetError(`sample set '${this.id}': shards hold ${at} samples, manifest says ${this.manifest.n}`);
+    if (at !== this.manifest.n)
+      throw new SampleSetError(`sample set '${this.id}': shards hold ${at} samples, manifest says ${this.manifest.n}`);
     return { shape: this.manifest.shape, images, labels, indices };
   }
 }

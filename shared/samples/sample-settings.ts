@@ -50,6 +50,18 @@ export function labelOf(manifest: Manifest, s: SampleSetSettings, j: number): nu
 
 /** The family request for the samples [first, first + n) of a set. */
 export function requestFor(manifest: Manifest, s: SampleSetSettings, first: number, n: number): SampleRequest {
-  const labels = manifest.conditioning.num_classes === 0 ? undefined : Array.from({ length: n }, (_, i) => labelOf(manifest, s, first + i)!);
-  return { n, seed: s.seed, first, classLabels: labels, guidanceScale: s.guidanceScale, steps: s.steps, temperature: s.temperature, topK: s.topK };
+  const labels =
+    manifest.conditioning.num_classes === 0
+      ? undefined
+      : Array.from({ length: n }, (_, i) => labelOf(manifest, s, first + i)!);
+  return {
+    n,
+    seed: s.seed,
+    first,
+    classLabels: labels,
+    guidanceScale: s.guidanceScale,
+    steps: s.steps,
+    temperature: s.temperature,
+    topK: s.topK,
+  };
 }

@@ -22,7 +22,8 @@ const align4 = (n: number) => (n + 3) & ~3;
 export function encodeSampleShard(s: SampleShard): Uint8Array {
   const n = s.labels.length;
   const per = s.shape.reduce((a, b) => a * b, 1);
-  if (s.images.length !== n * per) throw new SampleShardError(`images have ${s.images.length} bytes, expected ${n} × ${per}`);
+  if (s.images.length !== n * per)
+    throw new SampleShardError(`images have ${s.images.length} bytes, expected ${n} × ${per}`);
   if (s.indices.length !== n) throw new SampleShardError(`${s.indices.length} indices for ${n} samples`);
   let header = JSON.stringify({ n, shape: s.shape });
   header = header.padEnd(align4(8 + 4 + header.length) - 12, ' ');
@@ -44,7 +45,8 @@ export function encodeSampleShard(s: SampleShard): Uint8Array {
 }
 
 export function decodeSampleShard(bytes: Uint8Array, what = 'sample shard'): SampleShard {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new SampleShardError(`${what}: not a sample shard`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
+    throw new SampleShardError(`${what}: not a sample shard`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hl = dv.getUint32(8, true);
   if (12 + hl > bytes.length) throw new SampleShardError(`${what}: truncated header`);
@@ -55,12 +57,14 @@ export function decodeSampleShard(bytes: Uint8Array, what = 'sample shard'): Sam
     throw new SampleShardError(`${what}: header is not JSON`);
   }
   const { n, shape } = header;
-  if (!Number.isInteger(n) || n < 0 || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) throw new SampleShardError(`${what}: bad header`);
+  if (!Number.isInteger(n) || n < 0 || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0))
+    throw new SampleShardError(`${what}: bad header`);
   const per = shape.reduce((a, b) => a * b, 1);
   const imagesAt = 12 + hl;
   const labelsAt = align4(imagesAt + n * per);
   const indicesAt = labelsAt + 4 * n;
-  if (indicesAt + 4 * n !== bytes.length) throw new SampleShardError(`${what}: ${bytes.length} bytes, expected ${indicesAt + 4 * n}`);
+  if (indicesAt + 4 * n !== bytes.length)
+    throw new SampleShardError(`${what}: ${bytes.length} bytes, expected ${indicesAt + 4 * n}`);
   const labels = new Int32Array(n);
   const indices = new Uint32Array(n);
   for (let i = 0; i < n; i++) {

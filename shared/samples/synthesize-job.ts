@@ -18,7 +18,12 @@ export const SYNTHESIZE_JOB = 'synthesize';
 export const SynthesizePayload = samplerSettingsWire.extend({
   model: z.string().min(1),
   n: z.number().int().min(1).max(10_000_000),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(0),
   class_label: z.number().int().min(0).optional(),
   /** Samples per sampler call (default 64). */
   batch: z.number().int().min(1).max(4096).default(64),
@@ -47,20 +52,34 @@ export function synthesizeHandler(deps: SynthesizeDeps): JobHandler {
     try {
       model = await deps.models.get(p.model);
     } catch (err) {
-      if (err instanceof ModelNotFoundError || err instanceof UnknownFamilyError) throw new PermanentJobError(err.message);
+      if (err instanceof ModelNotFoundError || err instanceof UnknownFamilyError)
+        throw new PermanentJobError(err.message);
       throw err;
     }
     const settings: SampleSetSettings = { seed: p.seed, classLabel: p.class_label, ...settingsFromWire(p) };
     const version = { name: model.name, ref: p.model, tag: model.tag, content_hash: model.key };
     const t0 = performance.now();
     const { id, artifact, manifest, shardArtifacts } = await synthesizeSampleSet(deps.store, {
-      model, version, settings, range: { start: 0, end: p.n }, batch: p.batch, shardSize: p.shard_size, signal: ctx.signal,
-      onProgress: (done, total) => ctx.progress({ done, total, images_per_second: done / ((performance.now() - t0) / 1000) }),
+      model,
+      version,
+      settings,
+      range: { start: 0, end: p.n },
+      batch: p.batch,
+      shardSize: p.shard_size,
+      signal: ctx.signal,
+      onProgress: (done, total) =>
+        ctx.progress({ done, total, images_per_second: done / ((performance.now() - t0) / 1000) }),
     });
     if (deps.db) {
       for (const s of shardArtifacts) await recordArtifact(deps.db, s);
       await recordArtifact(deps.db, artifact);
     }
-    return { sample_set: id, n: manifest.n, shards: manifest.shards.length, model: version, seconds: (performance.now() - t0) / 1000 };
+    return {
+      sample_set: id,
+      n: manifest.n,
+      shards: manifest.shards.length,
+      model: version,
+      seconds: (performance.now() - t0) / 1000,
+    };
   };
 }

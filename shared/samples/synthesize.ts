@@ -31,10 +31,19 @@ export interface SynthesizedSet {
 }
 
 export async function synthesizeSampleSet(store: ArtifactStore, r: SynthesisRequest): Promise<SynthesizedSet> {
-  const writer = new SampleSetWriter(store, { shape: [...r.model.manifest.data.shape], model: r.version, settings: resolveSettings(r.model.manifest, r.settings), shardSize: r.shardSize });
+  const writer = new SampleSetWriter(store, {
+    shape: [...r.model.manifest.data.shape],
+    model: r.version,
+    settings: resolveSettings(r.model.manifest, r.settings),
+    shardSize: r.shardSize,
+  });
   const total = r.range.end - r.range.start;
   for await (const b of generateSamples(r.model, r.settings, r.range, r.batch, r.signal)) {
-    await writer.add(b.images, b.labels, Uint32Array.from({ length: b.n }, (_, i) => b.first + i));
+    await writer.add(
+      b.images,
+      b.labels,
+      Uint32Array.from({ length: b.n }, (_, i) => b.first + i),
+    );
     await r.onProgress?.(b.first + b.n - r.range.start, total);
   }
   return { ...(await writer.finish()), shardArtifacts: writer.shardArtifacts };

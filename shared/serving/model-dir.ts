@@ -11,7 +11,10 @@ export function isModelDir(path: string): boolean {
 
 /** A source holding the one model of a folder; returns it and the model's name. */
 export async function modelDirSource(path: string): Promise<{ source: MemoryModelSource; name: string }> {
-  const manifest = parseManifest(JSON.parse(await readFile(join(path, 'model.json'), 'utf8')), join(path, 'model.json'));
+  const manifest = parseManifest(
+    JSON.parse(await readFile(join(path, 'model.json'), 'utf8')),
+    join(path, 'model.json'),
+  );
   const onnx = new Uint8Array(await readFile(join(path, 'model.onnx')));
   return { source: new MemoryModelSource().add(onnx, manifest), name: manifest.name };
 }

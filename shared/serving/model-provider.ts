@@ -122,7 +122,16 @@ export class ModelProvider {
       while (this.signatures.size > MAX_SIGNATURES) this.signatures.delete(this.signatures.keys().next().value!);
       signature.catch(() => this.signatures.delete(v.key));
     }
-    return { ref, name: v.name, tag: v.tag, key: v.key, versionId: v.versionId, manifest: v.manifest, createdAt: v.createdAt, signature: await signature };
+    return {
+      ref,
+      name: v.name,
+      tag: v.tag,
+      key: v.key,
+      versionId: v.versionId,
+      manifest: v.manifest,
+      createdAt: v.createdAt,
+      signature: await signature,
+    };
   }
 
   /** The model a reference points at now, loaded (once per version). Throws ModelNotFoundError. */
@@ -142,7 +151,16 @@ export class ModelProvider {
       loaded.catch(() => this.sessions.delete(version.key));
     }
     const l = await loaded;
-    return { ref, name: v.name, tag: v.tag, key: v.key, versionId: v.versionId, manifest: v.manifest, createdAt: v.createdAt, ...l };
+    return {
+      ref,
+      name: v.name,
+      tag: v.tag,
+      key: v.key,
+      versionId: v.versionId,
+      manifest: v.manifest,
+      createdAt: v.createdAt,
+      ...l,
+    };
   }
 
   /** Forgets the cached resolutions of the reference's model and loads what the reference points at now. */
@@ -153,7 +171,8 @@ export class ModelProvider {
     } catch (err) {
       throw new ModelNotFoundError((err as Error).message.slice(0, 300));
     }
-    for (const key of [...this.resolutions.keys()]) if (key === name || key.startsWith(`${name}@`)) this.resolutions.delete(key);
+    for (const key of [...this.resolutions.keys()])
+      if (key === name || key.startsWith(`${name}@`)) this.resolutions.delete(key);
     for (const s of this.opts.sources) (s as { rescan?: () => void }).rescan?.();
     return this.get(ref);
   }

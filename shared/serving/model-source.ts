@@ -62,7 +62,8 @@ export class RegistryModelSource implements ModelSource {
       const v = await listModelVersions(this.db, m.name);
       if (!v || v.versions.length === 0) continue;
       out.push({ id: m.name, name: m.name, createdAt: m.createdAt });
-      for (const alias of Object.keys(v.aliases)) if (alias !== DEFAULT_ALIAS) out.push({ id: `${m.name}@${alias}`, name: m.name, createdAt: m.createdAt });
+      for (const alias of Object.keys(v.aliases))
+        if (alias !== DEFAULT_ALIAS) out.push({ id: `${m.name}@${alias}`, name: m.name, createdAt: m.createdAt });
     }
     return out;
   }
@@ -127,10 +128,19 @@ export class FolderModelSource implements ModelSource {
     const path = join(m.dir, 'model.onnx');
     let key = this.keys.get(name);
     if (!key) {
-      key = createHash('sha256').update(await readFile(path)).digest('hex');
+      key = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
       this.keys.set(name, key);
     }
-    return { name, tag: FolderModelSource.TAG, key, manifest: m.manifest, createdAt: m.createdAt, bytes: () => readFile(path) };
+    return {
+      name,
+      tag: FolderModelSource.TAG,
+      key,
+      manifest: m.manifest,
+      createdAt: m.createdAt,
+      bytes: () => readFile(path),
+    };
   }
 
   async list(): Promise<ModelListing[]> {
@@ -147,7 +157,12 @@ export class MemoryModelSource implements ModelSource {
   private readonly models = new Map<string, { onnx: Uint8Array; manifest: Manifest; key: string; createdAt: Date }>();
 
   add(onnx: Uint8Array, manifest: Manifest): this {
-    this.models.set(manifest.name, { onnx, manifest, key: createHash('sha256').update(onnx).digest('hex'), createdAt: new Date() });
+    this.models.set(manifest.name, {
+      onnx,
+      manifest,
+      key: createHash('sha256').update(onnx).digest('hex'),
+      createdAt: new Date(),
+    });
     return this;
   }
 
@@ -159,7 +174,11 @@ export class MemoryModelSource implements ModelSource {
   }
 
   async list(): Promise<ModelListing[]> {
-    return [...this.models.values()].map((m) => ({ id: m.manifest.name, name: m.manifest.name, createdAt: m.createdAt }));
+    return [...this.models.values()].map((m) => ({
+      id: m.manifest.name,
+      name: m.manifest.name,
+      createdAt: m.createdAt,
+    }));
   }
 
   async versions(name: string): Promise<string[] | undefined> {

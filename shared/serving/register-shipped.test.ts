@@ -23,11 +23,20 @@ test('shipped models: registered once as base; changed files become base-<hash>;
     await mkdir(join(models, 'not-a-model'));
     const skipped: string[] = [];
     const first = await registerShippedModels(database.db, store, models, (f) => skipped.push(f));
-    assert.deepEqual(first.map((r) => [r.name, r.tag, r.created]), [['tiny-flow', 'base', true]]);
+    assert.deepEqual(
+      first.map((r) => [r.name, r.tag, r.created]),
+      [['tiny-flow', 'base', true]],
+    );
     assert.deepEqual(skipped, ['broken']);
-    assert.deepEqual((await registerShippedModels(database.db, store, models)).map((r) => [r.tag, r.created]), [['base', false]]);
+    assert.deepEqual(
+      (await registerShippedModels(database.db, store, models)).map((r) => [r.tag, r.created]),
+      [['base', false]],
+    );
     // the folder source skips the broken one too
-    assert.deepEqual((await new FolderModelSource(models).list()).map((m) => m.id), ['tiny-flow']);
+    assert.deepEqual(
+      (await new FolderModelSource(models).list()).map((m) => m.id),
+      ['tiny-flow'],
+    );
     // new files: a new version, and the bare name follows it (it pointed at a shipped version)
     await writeTinyFlowModel(models, 'tiny-flow', 2);
     const second = await registerShippedModels(database.db, store, models);
@@ -35,7 +44,12 @@ test('shipped models: registered once as base; changed files become base-<hash>;
     assert.equal((await resolveModel(database.db, 'tiny-flow'))!.version.tag, second[0].tag);
     // once a promoted version holds the bare name, newer shipped files do not take it
     const p = tinyFlowModel('tiny-flow', 3);
-    const promoted = await registerModelVersion(database.db, { model: 'tiny-flow', tag: 'neon-r1', artifact: await store.put(p.onnx, 'onnx'), manifest: p.manifest });
+    const promoted = await registerModelVersion(database.db, {
+      model: 'tiny-flow',
+      tag: 'neon-r1',
+      artifact: await store.put(p.onnx, 'onnx'),
+      manifest: p.manifest,
+    });
     await setAlias(database.db, 'tiny-flow', 'default', promoted.version.id);
     await writeTinyFlowModel(models, 'tiny-flow', 4);
     await registerShippedModels(database.db, store, models);

@@ -6,7 +6,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
-import { DEFAULT_ALIAS, listModelVersions, registerModelVersion, setAlias, versionContentHash } from '../registry/registry.ts';
+import {
+  DEFAULT_ALIAS,
+  listModelVersions,
+  registerModelVersion,
+  setAlias,
+  versionContentHash,
+} from '../registry/registry.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import { parseManifest } from '../models/manifest.ts';
 
@@ -20,7 +26,12 @@ export interface RegisteredShipped {
 const isShippedTag = (tag: string) => tag === 'base' || tag.startsWith('base-');
 
 /** Registers every model folder under `dir`. Folders without model.onnx + model.json are not models; a manifest that does not parse is reported to `onSkip`. */
-export async function registerShippedModels(db: Db, store: ArtifactStore, dir: string, onSkip: (folder: string, why: string) => void = () => {}): Promise<RegisteredShipped[]> {
+export async function registerShippedModels(
+  db: Db,
+  store: ArtifactStore,
+  dir: string,
+  onSkip: (folder: string, why: string) => void = () => {},
+): Promise<RegisteredShipped[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -36,7 +47,13 @@ export async function registerShippedModels(db: Db, store: ArtifactStore, dir: s
 }
 
 /** Registers the model in `dir/folder` (undefined: not a model folder, or its manifest was reported to `onSkip`). */
-export async function registerShippedModel(db: Db, store: ArtifactStore, dir: string, folder: string, onSkip: (folder: string, why: string) => void = () => {}): Promise<RegisteredShipped | undefined> {
+export async function registerShippedModel(
+  db: Db,
+  store: ArtifactStore,
+  dir: string,
+  folder: string,
+  onSkip: (folder: string, why: string) => void = () => {},
+): Promise<RegisteredShipped | undefined> {
   let json: string, onnx: Buffer;
   try {
     json = await readFile(join(dir, folder, 'model.json'), 'utf8');

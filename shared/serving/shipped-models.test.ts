@@ -18,7 +18,9 @@ after(() => ort.close());
 
 for (const family of FMNIST_FAMILIES) {
   const dir = join(REPO_ROOT, 'models', `fmnist-${family}`);
-  test(`models/fmnist-${family}: loads, its manifest parses, and both engines agree`, { skip: existsSync(join(dir, 'model.onnx')) ? false : 'not trained yet' }, async () => {
+  test(`models/fmnist-${family}: loads, its manifest parses, and both engines agree`, {
+    skip: existsSync(join(dir, 'model.onnx')) ? false : 'not trained yet',
+  }, async () => {
     const m = await readModelDir(dir);
     assert.equal(m.manifest.family, family);
     assert.equal(m.manifest.name, `fmnist-${family}`);
@@ -31,10 +33,25 @@ for (const family of FMNIST_FAMILIES) {
     const rng = new Rng(17);
     const n = 3;
     const io = m.manifest.io.inputs;
-    const feeds = family === 'ar'
-      ? { [io.x]: f32(Float32Array.from({ length: n * 784 }, () => 2 * rng.int(4) / 3 - 1), [n, 784]), [io.y]: i64([0, 5, 10], [n]) }
-      : { [io.x]: f32(Float32Array.from({ length: n * 784 }, () => rng.normal()), [n, 1, 28, 28]), [io.t]: f32(Float32Array.from([0.1, 0.5, -0.9]), [n, 1]), [io.y]: i64([0, 5, 10], [n]) };
+    const feeds =
+      family === 'ar'
+        ? {
+            [io.x]: f32(
+              Float32Array.from({ length: n * 784 }, () => (2 * rng.int(4)) / 3 - 1),
+              [n, 784],
+            ),
+            [io.y]: i64([0, 5, 10], [n]),
+          }
+        : {
+            [io.x]: f32(
+              Float32Array.from({ length: n * 784 }, () => rng.normal()),
+              [n, 1, 28, 28],
+            ),
+            [io.t]: f32(Float32Array.from([0.1, 0.5, -0.9]), [n, 1]),
+            [io.y]: i64([0, 5, 10], [n]),
+          };
     const tf = await loadTf();
-    for (const r of await compareEngines(tf, ort, m.model, feeds)) assert.ok(r.maxRel < 1e-4, `${r.output}: max rel diff ${r.maxRel}`);
+    for (const r of await compareEngines(tf, ort, m.model, feeds))
+      assert.ok(r.maxRel < 1e-4, `${r.output}: max rel diff ${r.maxRel}`);
   });
 }

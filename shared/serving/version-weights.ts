@@ -16,7 +16,11 @@ export function weightsFileName(version: Pick<ResolvedVersion, 'name' | 'tag'>, 
 }
 
 /** Writes the version's weights to `out` in the format; returns the ONNX bytes' sha256. */
-export async function writeVersionWeights(version: ResolvedVersion, format: WeightFormat, out: string): Promise<{ source_sha256: string }> {
+export async function writeVersionWeights(
+  version: ResolvedVersion,
+  format: WeightFormat,
+  out: string,
+): Promise<{ source_sha256: string }> {
   const bytes = await version.bytes();
   const source_sha256 = createHash('sha256').update(bytes).digest('hex');
   if (format === 'onnx') await writeFile(out, bytes);

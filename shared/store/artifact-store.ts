@@ -125,7 +125,8 @@ export class ArtifactStore {
     try {
       return containedPath(this.root, ref);
     } catch (err) {
-      if (err instanceof PathEscapeError) throw new Error(err.message.replace('outside its folder', 'outside the artifact store'), { cause: err });
+      if (err instanceof PathEscapeError)
+        throw new Error(err.message.replace('outside its folder', 'outside the artifact store'), { cause: err });
       throw err;
     }
   }

@@ -28,7 +28,13 @@ export class ArToy implements ToyFamily {
     seed: number,
   ) {
     this.width = (2 * config.range) / config.bins;
-    this.model = buildMlp('toy-ar-mlp', { inputs: [{ name: 'c', width: 2 }], hidden: 32, blocks: 4, outputs: config.bins, seed });
+    this.model = buildMlp('toy-ar-mlp', {
+      inputs: [{ name: 'c', width: 2 }],
+      hidden: 32,
+      blocks: 4,
+      outputs: config.bins,
+      seed,
+    });
   }
 
   token(v: number): number {
@@ -62,7 +68,14 @@ export class ArToy implements ToyFamily {
    * n samples at temperature τ (sample i from seed's stream i). `antithetic`: samples 2k and 2k+1 share stream k,
    * the odd one with every uniform u replaced by 1 − u.
    */
-  async sample(net: ToyNetwork, weights: Weights, n: number, tau: number, seed: number, opts: { antithetic?: boolean } = {}): Promise<Float32Array> {
+  async sample(
+    net: ToyNetwork,
+    weights: Weights,
+    n: number,
+    tau: number,
+    seed: number,
+    opts: { antithetic?: boolean } = {},
+  ): Promise<Float32Array> {
     const session = await net.session(weights);
     const K = this.config.bins;
     const rngs = Array.from({ length: n }, (_, i) => sampleRng(seed, opts.antithetic ? Math.floor(i / 2) : i));
@@ -91,7 +104,14 @@ export class ArToy implements ToyFamily {
 }
 
 /** Draws a token from softmax(logits/τ) with a uniform u ∈ [0, 1); `p` is scratch space of length K. */
-export function drawToken(logits: Float32Array, off: number, K: number, tau: number, u: number, p: Float64Array): number {
+export function drawToken(
+  logits: Float32Array,
+  off: number,
+  K: number,
+  tau: number,
+  u: number,
+  p: Float64Array,
+): number {
   let max = -Infinity;
   for (let k = 0; k < K; k++) max = Math.max(max, logits[off + k] / tau);
   let z = 0;

@@ -40,10 +40,25 @@ export class DiffusionToy implements ToyFamily {
   }
 
   /** n samples from weights θ with DDIM (η, 20 steps) at score scale ζ (sample i from seed's stream i). */
-  async sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number, opts: { antithetic?: boolean } = {}): Promise<Float32Array> {
+  async sample(
+    net: ToyNetwork,
+    weights: Weights,
+    n: number,
+    knob: number,
+    seed: number,
+    opts: { antithetic?: boolean } = {},
+  ): Promise<Float32Array> {
     const session = await net.session(weights);
     try {
-      return await ddpmPoints(session, { alphaBar: this.alphaBar, steps: this.config.samplerSteps, eta: this.config.eta, zeta: knob, n, seed, antithetic: opts.antithetic });
+      return await ddpmPoints(session, {
+        alphaBar: this.alphaBar,
+        steps: this.config.samplerSteps,
+        eta: this.config.eta,
+        zeta: knob,
+        n,
+        seed,
+        antithetic: opts.antithetic,
+      });
     } finally {
       await session.release();
     }

@@ -5,7 +5,11 @@ import { TARGET_COV } from './gaussian-target.ts';
 import type { EpsFn } from '../samplers/ddim.ts';
 
 /** ε*(x) for a batch of 2-d points at noise level ᾱ. */
-export function exactEps(x: Float32Array, alphaBar: number, cov: [[number, number], [number, number]] = TARGET_COV): Float32Array {
+export function exactEps(
+  x: Float32Array,
+  alphaBar: number,
+  cov: [[number, number], [number, number]] = TARGET_COV,
+): Float32Array {
   const a = alphaBar;
   const s11 = a * cov[0][0] + 1 - a;
   const s12 = a * cov[0][1];

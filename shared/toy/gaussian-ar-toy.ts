@@ -21,7 +21,13 @@ export class GaussianArToy implements ToyFamily {
   readonly model: ModelProto;
 
   constructor(seed: number) {
-    this.model = buildMlp('toy-ar-gaussian-mlp', { inputs: [{ name: 'c', width: 2 }], hidden: 64, blocks: 2, outputs: 2, seed });
+    this.model = buildMlp('toy-ar-gaussian-mlp', {
+      inputs: [{ name: 'c', width: 2 }],
+      hidden: 64,
+      blocks: 2,
+      outputs: 2,
+      seed,
+    });
   }
 
   /** Mean over rows of −log p(x₁) − log p(x₂ | x₁), without the constant log 2π. */
@@ -50,7 +56,14 @@ export class GaussianArToy implements ToyFamily {
    * n samples at temperature τ (sample i from seed's stream i). `antithetic`: samples 2k and 2k+1 share stream k,
    * the odd one with every normal draw ε replaced by −ε.
    */
-  async sample(net: ToyNetwork, weights: Weights, n: number, tau: number, seed: number, opts: { antithetic?: boolean } = {}): Promise<Float32Array> {
+  async sample(
+    net: ToyNetwork,
+    weights: Weights,
+    n: number,
+    tau: number,
+    seed: number,
+    opts: { antithetic?: boolean } = {},
+  ): Promise<Float32Array> {
     const session = await net.session(weights);
     const rngs = Array.from({ length: n }, (_, i) => sampleRng(seed, opts.antithetic ? Math.floor(i / 2) : i));
     const eps = (i: number) => (opts.antithetic && i % 2 === 1 ? -rngs[i].normal() : rngs[i].normal());

@@ -56,7 +56,13 @@ export function gaussianFit(x: Float32Array): { mu: [number, number]; cov: [[num
     s22 += b * b;
   }
   const k = 1 / (n - 1);
-  return { mu: [m1, m2], cov: [[s11 * k, s12 * k], [s12 * k, s22 * k]] };
+  return {
+    mu: [m1, m2],
+    cov: [
+      [s11 * k, s12 * k],
+      [s12 * k, s22 * k],
+    ],
+  };
 }
 
 /**

@@ -59,14 +59,48 @@ export interface ToyConfig {
 
 export const TOY_DEFAULTS: Record<ToyFamilyName, Omit<ToyConfig, 'seed' | 'wGrid'> & { wGrid: number[] }> = {
   diffusion: {
-    family: 'diffusion', knobs: [0.9, 1.1], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 100_000, gradientDraws: 16, pretrainSteps: 12_000, selfTrainSteps: 1000, lr: 1e-3, batch: 1000, repeats: 4, schedule: 'constant', selfTrainLr: 5e-4, continueOptimizer: false, refine: 0.1,
-    evalKnob: 1, arModel: 'categorical', preconditioner: 'pretraining',
+    family: 'diffusion',
+    knobs: [0.9, 1.1],
+    wGrid: grid(-2, 2, 0.25),
+    nReal: 1000,
+    nSynthetic: 1000,
+    nEval: 100_000,
+    nGradient: 100_000,
+    gradientDraws: 16,
+    pretrainSteps: 12_000,
+    selfTrainSteps: 1000,
+    lr: 1e-3,
+    batch: 1000,
+    repeats: 4,
+    schedule: 'constant',
+    selfTrainLr: 5e-4,
+    continueOptimizer: false,
+    refine: 0.1,
+    evalKnob: 1,
+    arModel: 'categorical',
+    preconditioner: 'pretraining',
   },
   ar: {
-    family: 'ar', knobs: [0.5, 1.6], wGrid: grid(-2, 2, 0.25), nReal: 1000, nSynthetic: 1000, nEval: 100_000,
-    nGradient: 100_000, gradientDraws: 1, pretrainSteps: 6_000, selfTrainSteps: 100, lr: 1e-3, batch: 1000, repeats: 1, schedule: 'constant', selfTrainLr: 1e-3, continueOptimizer: false, refine: 0.1,
-    evalKnob: 1, arModel: 'categorical', preconditioner: 'pretraining',
+    family: 'ar',
+    knobs: [0.5, 1.6],
+    wGrid: grid(-2, 2, 0.25),
+    nReal: 1000,
+    nSynthetic: 1000,
+    nEval: 100_000,
+    nGradient: 100_000,
+    gradientDraws: 1,
+    pretrainSteps: 6_000,
+    selfTrainSteps: 100,
+    lr: 1e-3,
+    batch: 1000,
+    repeats: 1,
+    schedule: 'constant',
+    selfTrainLr: 1e-3,
+    continueOptimizer: false,
+    refine: 0.1,
+    evalKnob: 1,
+    arModel: 'categorical',
+    preconditioner: 'pretraining',
   },
 };
 
@@ -75,7 +109,16 @@ export const TOY_DEFAULTS: Record<ToyFamilyName, Omit<ToyConfig, 'seed' | 'wGrid
  * at 5e-4), 10⁵ synthetic points, θs after 50 epochs of minibatches of 2,048 at 1e-4, w over [−1, 1] by 0.05.
  */
 export const AR_GAUSSIAN_DEFAULTS: Partial<ToyConfig> = {
-  arModel: 'gaussian', nReal: 100, nSynthetic: 100_000, pretrainSteps: 1000, lr: 5e-4, batch: 2048, selfTrainSteps: 2450, selfTrainLr: 1e-4, wGrid: grid(-1, 1, 0.05), refine: 0,
+  arModel: 'gaussian',
+  nReal: 100,
+  nSynthetic: 100_000,
+  pretrainSteps: 1000,
+  lr: 5e-4,
+  batch: 2048,
+  selfTrainSteps: 2450,
+  selfTrainLr: 1e-4,
+  wGrid: grid(-1, 1, 0.05),
+  refine: 0,
 };
 
 function grid(start: number, stop: number, step: number): number[] {
@@ -109,9 +152,19 @@ export interface ToyCosineSweep {
   seconds: number;
 }
 
-export type ToyProgress = (event: { stage: string; knob?: number; done?: number; total?: number; detail?: string }) => void;
+export type ToyProgress = (event: {
+  stage: string;
+  knob?: number;
+  done?: number;
+  total?: number;
+  detail?: string;
+}) => void;
 
-export function makeFamily(name: ToyFamilyName, seed: number, arModel: ToyConfig['arModel'] = 'categorical'): ToyFamily {
+export function makeFamily(
+  name: ToyFamilyName,
+  seed: number,
+  arModel: ToyConfig['arModel'] = 'categorical',
+): ToyFamily {
   if (name === 'diffusion') return new DiffusionToy(DIFFUSION_TOY_DEFAULTS, seed);
   return arModel === 'gaussian' ? new GaussianArToy(seed) : new ArToy(AR_TOY_DEFAULTS, seed);
 }
@@ -124,8 +177,17 @@ export function toySeeds(seed: number) {
   const s = (k: number) => (seed * 7919 + k) >>> 0;
   const byKnob = (stream: number) => (knob: number) => s(stream * 1_000_000 + Math.round(knob * 1000));
   return {
-    init: s(1), real: s(2), pretrain: s(3), evalNoise: s(4), gradient: s(5), realFresh: s(6), preconditioner: s(7),
-    synthetic: byKnob(1), selfTrain: byKnob(2), synFresh: byKnob(3), synGradient: byKnob(4),
+    init: s(1),
+    real: s(2),
+    pretrain: s(3),
+    evalNoise: s(4),
+    gradient: s(5),
+    realFresh: s(6),
+    preconditioner: s(7),
+    synthetic: byKnob(1),
+    selfTrain: byKnob(2),
+    synFresh: byKnob(3),
+    synGradient: byKnob(4),
   };
 }
 
@@ -139,7 +201,21 @@ interface BaseModel {
   gReal: Weights;
 }
 
-type BaseConfig = Pick<ToyConfig, 'family' | 'seed' | 'nReal' | 'nGradient' | 'gradientDraws' | 'pretrainSteps' | 'lr' | 'batch' | 'repeats' | 'schedule' | 'arModel' | 'preconditioner'>;
+type BaseConfig = Pick<
+  ToyConfig,
+  | 'family'
+  | 'seed'
+  | 'nReal'
+  | 'nGradient'
+  | 'gradientDraws'
+  | 'pretrainSteps'
+  | 'lr'
+  | 'batch'
+  | 'repeats'
+  | 'schedule'
+  | 'arModel'
+  | 'preconditioner'
+>;
 
 /** Each row of `x` (rows of `width` floats) `k` times over: the loss then draws its own noise for each copy. */
 function repeatRows(x: Float32Array, k: number): Float32Array {
@@ -155,8 +231,14 @@ async function pretrainBase(tf: TF, ort: OrtEngine, cfg: BaseConfig, progress: T
   const net = new ToyNetwork(tf, ort, family.model);
   const real = sampleTarget(cfg.nReal, sd.real);
   const opt = net.fit(family, real, 2, {
-    lr: cfg.lr, steps: cfg.pretrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.pretrain),
-    onStep: (step, loss) => progress({ stage: 'pretrain', done: step, total: cfg.pretrainSteps, detail: `loss ${loss.toFixed(4)}` }),
+    lr: cfg.lr,
+    steps: cfg.pretrainSteps,
+    batch: cfg.batch,
+    repeats: cfg.repeats,
+    schedule: cfg.schedule,
+    rng: new Rng(sd.pretrain),
+    onStep: (step, loss) =>
+      progress({ stage: 'pretrain', done: step, total: cfg.pretrainSteps, detail: `loss ${loss.toFixed(4)}` }),
   });
   const base = net.weights();
   const adamState = opt.state();
@@ -189,14 +271,20 @@ async function cosineAt(m: BaseModel, knob: number, cfg: BaseConfig): Promise<nu
   return preconditionedCosine(m.gReal, gSyn, m.vHat);
 }
 
-export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: ToyProgress = () => {}): Promise<ToyResult> {
+export async function runToy(
+  tf: TF,
+  ort: OrtEngine,
+  cfg: ToyConfig,
+  progress: ToyProgress = () => {},
+): Promise<ToyResult> {
   const started = performance.now();
   const sd = toySeeds(cfg.seed);
   const m = await pretrainBase(tf, ort, cfg, progress);
   const { family, net, base } = m;
   try {
     const evalKnobOf = (knob: number) => (cfg.evalKnob === 'same' ? knob : cfg.evalKnob);
-    const fidOf = async (weights: Weights, knob: number) => frechetToTarget(await family.sample(net, weights, cfg.nEval, evalKnobOf(knob), sd.evalNoise));
+    const fidOf = async (weights: Weights, knob: number) =>
+      frechetToTarget(await family.sample(net, weights, cfg.nEval, evalKnobOf(knob), sd.evalNoise));
 
     const curves: Record<string, ToyCurve> = {};
     const cosine: Record<string, number> = {};
@@ -207,9 +295,21 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       const S = await family.sample(net, base, cfg.nSynthetic, knob, sd.synthetic(knob));
       net.setWeights(base);
       const st = net.fit(family, S, 2, {
-        lr: cfg.selfTrainLr, steps: cfg.selfTrainSteps, batch: cfg.batch, repeats: cfg.repeats, schedule: cfg.schedule, rng: new Rng(sd.selfTrain(knob)),
+        lr: cfg.selfTrainLr,
+        steps: cfg.selfTrainSteps,
+        batch: cfg.batch,
+        repeats: cfg.repeats,
+        schedule: cfg.schedule,
+        rng: new Rng(sd.selfTrain(knob)),
         initialState: cfg.continueOptimizer ? { step: m.adamState.step, v: m.adamState.v } : undefined,
-        onStep: (step, loss) => progress({ stage: 'self-train', knob, done: step, total: cfg.selfTrainSteps, detail: `loss ${loss.toFixed(4)}` }),
+        onStep: (step, loss) =>
+          progress({
+            stage: 'self-train',
+            knob,
+            done: step,
+            total: cfg.selfTrainSteps,
+            detail: `loss ${loss.toFixed(4)}`,
+          }),
       });
       st.dispose();
       const self = net.weights();
@@ -223,10 +323,19 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       const fid_by_w: Record<string, number> = {};
       for (const [i, w] of cfg.wGrid.entries()) {
         fid_by_w[String(w)] = await fidOf(neonMerge(base, self, w), knob);
-        progress({ stage: 'sweep', knob, done: i + 1, total: cfg.wGrid.length, detail: `w ${w}: ${fid_by_w[String(w)].toFixed(4)}` });
+        progress({
+          stage: 'sweep',
+          knob,
+          done: i + 1,
+          total: cfg.wGrid.length,
+          detail: `w ${w}: ${fid_by_w[String(w)].toFixed(4)}`,
+        });
       }
       const baseFid = fid_by_w['0'] ?? (await fidOf(base, knob));
-      const argmin = () => Object.keys(fid_by_w).map(Number).reduce((a, b) => (fid_by_w[String(b)] < fid_by_w[String(a)] ? b : a));
+      const argmin = () =>
+        Object.keys(fid_by_w)
+          .map(Number)
+          .reduce((a, b) => (fid_by_w[String(b)] < fid_by_w[String(a)] ? b : a));
       let bestW = argmin();
       // refine ±step around the grid's best point (the paper's selection procedure), on the same seeds
       if (cfg.refine > 0) {
@@ -241,21 +350,39 @@ export async function runToy(tf: TF, ort: OrtEngine, cfg: ToyConfig, progress: T
       curves[key] = { base_fid: baseFid, best_w: bestW, best_fid: fid_by_w[String(bestW)], fid_by_w };
     }
     const modeSeeking = cfg.family === 'diffusion' ? Math.max(...cfg.knobs) : Math.min(...cfg.knobs);
-    return { family: cfg.family, eval_knob: cfg.evalKnob, base_fid: curves[String(modeSeeking)].base_fid, curves, cosine, seconds: (performance.now() - started) / 1000 };
+    return {
+      family: cfg.family,
+      eval_knob: cfg.evalKnob,
+      base_fid: curves[String(modeSeeking)].base_fid,
+      curves,
+      cosine,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     net.dispose();
   }
 }
 
 /** The paper's cosine figure: pretrain θr once, then cos_P(g_r, g_s) at θr for each knob's synthetic samples. */
-export async function runCosineSweep(tf: TF, ort: OrtEngine, cfg: BaseConfig & { knobs: number[] }, progress: ToyProgress = () => {}): Promise<ToyCosineSweep> {
+export async function runCosineSweep(
+  tf: TF,
+  ort: OrtEngine,
+  cfg: BaseConfig & { knobs: number[] },
+  progress: ToyProgress = () => {},
+): Promise<ToyCosineSweep> {
   const started = performance.now();
   const m = await pretrainBase(tf, ort, cfg, progress);
   try {
     const cosine: Record<string, number> = {};
     for (const [i, knob] of cfg.knobs.entries()) {
       cosine[String(knob)] = await cosineAt(m, knob, cfg);
-      progress({ stage: 'cosine', knob, done: i + 1, total: cfg.knobs.length, detail: `cos ${cosine[String(knob)].toFixed(3)}` });
+      progress({
+        stage: 'cosine',
+        knob,
+        done: i + 1,
+        total: cfg.knobs.length,
+        detail: `cos ${cosine[String(knob)].toFixed(3)}`,
+      });
     }
     return { family: cfg.family, cosine, seconds: (performance.now() - started) / 1000 };
   } finally {

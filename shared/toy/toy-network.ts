@@ -17,7 +17,14 @@ export interface ToyFamily {
   readonly model: ModelProto;
   loss(tf: TF, net: ToyNetwork, batch: Float32Array, rng: Rng): tfc.Scalar;
   /** n samples with the knob's sampler; `antithetic`: samples in mirrored pairs (see ddimSample). */
-  sample(net: ToyNetwork, weights: Weights, n: number, knob: number, seed: number, opts?: { antithetic?: boolean }): Promise<Float32Array>;
+  sample(
+    net: ToyNetwork,
+    weights: Weights,
+    n: number,
+    knob: number,
+    seed: number,
+    opts?: { antithetic?: boolean },
+  ): Promise<Float32Array>;
 }
 
 export interface FitOptions extends AdamConfig {
@@ -115,7 +122,14 @@ export class ToyNetwork {
    * v ← β2·v + (1 − β2)·g² over the minibatch gradients of `data` (in order, `batch` rows each), bias-corrected
    * v̂ = v/(1 − β2ᵏ) after k minibatches.
    */
-  secondMoment(family: ToyFamily, data: Float32Array, rowWidth: number, rng: Rng, batch = 2048, beta2 = 0.999): Weights {
+  secondMoment(
+    family: ToyFamily,
+    data: Float32Array,
+    rowWidth: number,
+    rng: Rng,
+    batch = 2048,
+    beta2 = 0.999,
+  ): Weights {
     const { tf } = this;
     const n = data.length / rowWidth;
     const v: Weights = new Map();

@@ -36,21 +36,32 @@ test('populationGradient: the halves average to the mean, and the mean square is
   const { model, manifest } = tinyModel('flow');
   const graph = new TfGraph(tf, randomized(model, 3));
   try {
-    const g = populationGradient(tf, graph, familyFor('flow'), manifest, images(200, 1, 'blobs'), { batches: 4, batch: 16, seed: 5 });
+    const g = populationGradient(tf, graph, familyFor('flow'), manifest, images(200, 1, 'blobs'), {
+      batches: 4,
+      batch: 16,
+      seed: 5,
+    });
     assert.equal(g.examples, 64);
     let checked = 0;
     for (const [name, mean] of g.mean) {
       const sq = g.meanSquare.get(name)!;
       const [a, b] = [g.halves[0].get(name)!, g.halves[1].get(name)!];
       for (let i = 0; i < mean.length; i++) {
-        assert.ok(Math.abs((a[i] + b[i]) / 2 - mean[i]) <= 1e-5 * (1 + Math.abs(mean[i])), `${name}[${i}]: halves ${a[i]}, ${b[i]} vs mean ${mean[i]}`);
+        assert.ok(
+          Math.abs((a[i] + b[i]) / 2 - mean[i]) <= 1e-5 * (1 + Math.abs(mean[i])),
+          `${name}[${i}]: halves ${a[i]}, ${b[i]} vs mean ${mean[i]}`,
+        );
         assert.ok(sq[i] >= mean[i] * mean[i] * (1 - 1e-5), `${name}[${i}]: E[g²] ${sq[i]} < E[g]² ${mean[i] ** 2}`);
         checked++;
       }
     }
     assert.ok(checked > 1000);
     // the same seed draws the same minibatches and loss noise
-    const again = populationGradient(tf, graph, familyFor('flow'), manifest, images(200, 1, 'blobs'), { batches: 4, batch: 16, seed: 5 });
+    const again = populationGradient(tf, graph, familyFor('flow'), manifest, images(200, 1, 'blobs'), {
+      batches: 4,
+      batch: 16,
+      seed: 5,
+    });
     for (const [name, mean] of g.mean) assert.deepEqual(again.mean.get(name), mean);
   } finally {
     graph.dispose();

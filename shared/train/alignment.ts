@@ -43,17 +43,47 @@ export interface AlignmentResult {
   examples_per_gradient: number;
 }
 
-export function alignment(tf: TF, graph: TfGraph, family: GeneratorFamily, manifest: Manifest, input: AlignmentInput): AlignmentResult {
+export function alignment(
+  tf: TF,
+  graph: TfGraph,
+  family: GeneratorFamily,
+  manifest: Manifest,
+  input: AlignmentInput,
+): AlignmentResult {
   const o = input.gradient;
-  const real = populationGradient(tf, graph, family, manifest, input.real, { ...o, onBatch: (d, t) => input.onProgress?.('real gradient', d, t) });
+  const real = populationGradient(tf, graph, family, manifest, input.real, {
+    ...o,
+    onBatch: (d, t) => input.onProgress?.('real gradient', d, t),
+  });
   const vHat = real.meanSquare;
   const points = input.synthetic.map(({ setting, samples }, i): AlignmentPoint => {
-    const label = Object.entries(setting).map(([k, v]) => `${k} ${v}`).join(', ');
+    const label = Object.entries(setting)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     // the synthetic draws and loss noise are independent of the real ones
-    const syn = populationGradient(tf, graph, family, manifest, samples, { ...o, seed: (o.seed + 7919 * (i + 1)) >>> 0, onBatch: (d, t) => input.onProgress?.(`synthetic gradient (${label})`, d, t) });
+    const syn = populationGradient(tf, graph, family, manifest, samples, {
+      ...o,
+      seed: (o.seed + 7919 * (i + 1)) >>> 0,
+      onBatch: (d, t) => input.onProgress?.(`synthetic gradient (${label})`, d, t),
+    });
     const cosine = preconditionedCosine(real.mean, syn.mean, vHat);
-    const half_cosines: [number, number] = [preconditionedCosine(real.halves[0], syn.halves[0], vHat), preconditionedCosine(real.halves[1], syn.halves[1], vHat)];
-    return { setting, cosine, half_cosines, predicts: cosine < 0 ? 'w>0' : 'w<0', consistent: half_cosines.every((c) => Math.sign(c) === Math.sign(cosine)) };
+    const half_cosines: [number, number] = [
+      preconditionedCosine(real.halves[0], syn.halves[0], vHat),
+      preconditionedCosine(real.halves[1], syn.halves[1], vHat),
+    ];
+    return {
+      setting,
+      cosine,
+      half_cosines,
+      predicts: cosine < 0 ? 'w>0' : 'w<0',
+      consistent: half_cosines.every((c) => Math.sign(c) === Math.sign(cosine)),
+    };
   });
-  return { points, real_self_cosine: preconditionedCosine(real.halves[0], real.halves[1], vHat), batches: o.batches, batch: o.batch, examples_per_gradient: real.examples };
+  return {
+    points,
+    real_self_cosine: preconditionedCosine(real.halves[0], real.halves[1], vHat),
+    batches: o.batches,
+    batch: o.batch,
+    examples_per_gradient: real.examples,
+  };
 }

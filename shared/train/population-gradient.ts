@@ -35,9 +35,18 @@ export interface PopulationGradient {
   examples: number;
 }
 
-export function populationGradient(tf: TF, graph: TfGraph, family: GeneratorFamily, manifest: Manifest, data: LabeledImages, o: PopulationGradientOptions): PopulationGradient {
-  if (!(Number.isInteger(o.batches) && o.batches >= 2)) throw new Error(`population gradient: batches must be an integer ≥ 2 (got ${o.batches})`);
-  if (!(Number.isInteger(o.batch) && o.batch >= 1)) throw new Error(`population gradient: batch must be a positive integer (got ${o.batch})`);
+export function populationGradient(
+  tf: TF,
+  graph: TfGraph,
+  family: GeneratorFamily,
+  manifest: Manifest,
+  data: LabeledImages,
+  o: PopulationGradientOptions,
+): PopulationGradient {
+  if (!(Number.isInteger(o.batches) && o.batches >= 2))
+    throw new Error(`population gradient: batches must be an integer ≥ 2 (got ${o.batches})`);
+  if (!(Number.isInteger(o.batch) && o.batch >= 1))
+    throw new Error(`population gradient: batch must be a positive integer (got ${o.batch})`);
   if (data.n < 1) throw new Error('population gradient: the data set is empty');
   const rng = new Rng(o.seed >>> 0);
   const draws = new UniformDraws(data, new Rng((o.seed ^ 0x2545f491) >>> 0));
@@ -70,7 +79,8 @@ export function populationGradient(tf: TF, graph: TfGraph, family: GeneratorFami
     tf.dispose(grads);
     o.onBatch?.(k + 1, o.batches);
   }
-  const scaled = (m: Map<string, Float64Array>, by: number): Weights => new Map([...m].map(([n, a]) => [n, Float32Array.from(a, (v) => v / by)]));
+  const scaled = (m: Map<string, Float64Array>, by: number): Weights =>
+    new Map([...m].map(([n, a]) => [n, Float32Array.from(a, (v) => v / by)]));
   return {
     mean: scaled(sum, o.batches),
     meanSquare: scaled(sumSq, o.batches),

@@ -30,7 +30,16 @@ export const PRETRAIN: Record<FmnistFamily, Omit<TrainConfig, 'seed'>> = {
  * The U-Net's settings (flow, EDM; `--network unet`), sized for about 20 minutes of a loaded two-core machine,
  * where a step takes 3.5–5 s: a few tens of thousands of images, with a short EMA to match (docs/RESULTS.md).
  */
-export const PRETRAIN_UNET: Omit<TrainConfig, 'seed'> = { steps: 300, batch: 64, lr: 2e-3, warmup: 20, kind: 'cosine', minFrac: 0.05, ema: 0.99, logEvery: 10 };
+export const PRETRAIN_UNET: Omit<TrainConfig, 'seed'> = {
+  steps: 300,
+  batch: 64,
+  lr: 2e-3,
+  warmup: 20,
+  kind: 'cosine',
+  minFrac: 0.05,
+  ema: 0.99,
+  logEvery: 10,
+};
 
 export interface PretrainOptions {
   family: FmnistFamily;
@@ -71,11 +80,22 @@ export async function pretrain(tf: TF, o: PretrainOptions): Promise<ModelFiles> 
     const r = await trainLoop(tf, graph, familyFor(o.family), manifest, data, cfg, { onProgress: o.onProgress });
     const trained: Manifest = {
       ...manifest,
-      training: { steps: r.steps, batch: cfg.batch, lr: cfg.lr, seed: o.seed, flops: r.flops, seconds: Math.round(r.seconds * 10) / 10, dataset: data.id },
+      training: {
+        steps: r.steps,
+        batch: cfg.batch,
+        lr: cfg.lr,
+        seed: o.seed,
+        flops: r.flops,
+        seconds: Math.round(r.seconds * 10) / 10,
+        dataset: data.id,
+      },
       lineage: { ...manifest.lineage, run: `pretrain ${o.family} seed ${o.seed}` },
     };
     const files = await saveModelVersion(o.out, withWeights(model, r.weights), trained);
-    await writeFile(join(o.out, 'losses.json'), JSON.stringify({ ema: cfg.ema ?? 0, parameters: r.parameters, losses: r.losses }) + '\n');
+    await writeFile(
+      join(o.out, 'losses.json'),
+      JSON.stringify({ ema: cfg.ema ?? 0, parameters: r.parameters, losses: r.losses }) + '\n',
+    );
     await writeFile(join(o.out, 'losses.svg'), lossCurveSvg(trained.name, r.losses));
     if (o.grid !== false) await writeSampleGrid(files, join(o.out, 'samples.png'));
     return files;
@@ -86,7 +106,12 @@ export async function pretrain(tf: TF, o: PretrainOptions): Promise<ModelFiles> 
 
 /** The training curve: the mean loss of each logging window against the step. */
 export function lossCurveSvg(name: string, losses: readonly { step: number; loss: number }[]): string {
-  return linePlotSvg([{ label: 'training loss (window mean)', points: losses.map((l) => [l.step, l.loss]) }], { title: `${name}: pretraining loss`, xLabel: 'step', yLabel: 'loss', logY: true });
+  return linePlotSvg([{ label: 'training loss (window mean)', points: losses.map((l) => [l.step, l.loss]) }], {
+    title: `${name}: pretraining loss`,
+    xLabel: 'step',
+    yLabel: 'loss',
+    logY: true,
+  });
 }
 
 /** The 10×10 class grid of a model at its default sampler settings, seed 0. */
@@ -97,7 +122,11 @@ export async function writeSampleGrid(files: ModelFiles, path: string, seed = 0)
     session = await ort.load(files.bytes);
     const k = files.manifest.conditioning.num_classes;
     const classLabels = Array.from({ length: k * 10 }, (_, i) => Math.floor(i / 10));
-    const r = await familyFor(files.manifest.family).sample(session, files.manifest, { n: classLabels.length, seed, classLabels });
+    const r = await familyFor(files.manifest.family).sample(session, files.manifest, {
+      n: classLabels.length,
+      seed,
+      classLabels,
+    });
     const [, h, w] = files.manifest.data.shape;
     await writeFile(path, encodePng(sampleGrid(r.images, h, w, k, 10)));
   } finally {

@@ -12,16 +12,29 @@ import { selfTrain } from './self-train.ts';
 import { tensorToFloat32 } from '../onnx/tensor-data.ts';
 import { fashionMnistSkip } from '../data/fashion-mnist-skip.test-util.ts';
 
-test('self-training starts from θr, writes snapshots with lineage and the compute fraction', { skip: fashionMnistSkip() }, async () => {
+test('self-training starts from θr, writes snapshots with lineage and the compute fraction', {
+  skip: fashionMnistSkip(),
+}, async () => {
   const tf = await loadTf();
   const dir = await mkdtemp(join(tmpdir(), 'neon-self-'));
   try {
     const { model, manifest } = tinyModel('flow');
     const pretrainFlops = 1e12;
-    const base = await saveModelVersion(join(dir, 'base'), model, { ...manifest, training: { steps: 100, flops: pretrainFlops } });
+    const base = await saveModelVersion(join(dir, 'base'), model, {
+      ...manifest,
+      training: { steps: 100, flops: pretrainFlops },
+    });
     const samples = { ...(await fmnistSubset(64)), id: 'sample-set-abc' };
-    const versions = await selfTrain(tf, { base, samples, config: { steps: 6, batch: 16, lr: 1e-3, seed: 1, snapshotEvery: 3, ema: 0.9 }, out: join(dir, 'self') });
-    assert.deepEqual(versions.map((v) => v.manifest.lineage.self_train?.step), [3, 6]);
+    const versions = await selfTrain(tf, {
+      base,
+      samples,
+      config: { steps: 6, batch: 16, lr: 1e-3, seed: 1, snapshotEvery: 3, ema: 0.9 },
+      out: join(dir, 'self'),
+    });
+    assert.deepEqual(
+      versions.map((v) => v.manifest.lineage.self_train?.step),
+      [3, 6],
+    );
     const v = await readModelDir(join(dir, 'self', 'step-6'));
     const m = parseManifest(JSON.parse(JSON.stringify(v.manifest)));
     assert.equal(m.lineage.base, base.hash);

@@ -9,7 +9,14 @@ import { familyFor } from '../families/registry.ts';
 import type { GeneratorFamily } from '../families/generator-family.ts';
 import type { Manifest } from '../models/manifest.ts';
 import type { LabeledImages } from '../data/labeled-images.ts';
-import { trainLoop, type Snapshot, type TrainConfig, type TrainHooks, type TrainProgress, type TrainResult } from './train-loop.ts';
+import {
+  trainLoop,
+  type Snapshot,
+  type TrainConfig,
+  type TrainHooks,
+  type TrainProgress,
+  type TrainResult,
+} from './train-loop.ts';
 import { saveModelVersion, withWeights } from '../models/with-weights.ts';
 import type { ModelFiles } from '../models/model-files.ts';
 
@@ -24,7 +31,11 @@ export interface SelfTrainOptions {
   onVersion?: (v: ModelFiles, step: number) => void;
 }
 
-export function snapshotManifest(base: ModelFiles, snap: Pick<Snapshot, 'step' | 'flops' | 'seconds' | 'examples'>, o: { sampleSet: string; config: TrainConfig }): Manifest {
+export function snapshotManifest(
+  base: ModelFiles,
+  snap: Pick<Snapshot, 'step' | 'flops' | 'seconds' | 'examples'>,
+  o: { sampleSet: string; config: TrainConfig },
+): Manifest {
   const b = base.manifest;
   const pretrainFlops = b.training?.flops;
   return {
@@ -33,10 +44,22 @@ export function snapshotManifest(base: ModelFiles, snap: Pick<Snapshot, 'step' |
     description: `${b.name} self-trained on sample set ${o.sampleSet} for ${snap.step} steps`,
     lineage: {
       base: base.hash,
-      self_train: { step: snap.step, sample_set: o.sampleSet, compute_fraction: pretrainFlops ? snap.flops / pretrainFlops : undefined },
+      self_train: {
+        step: snap.step,
+        sample_set: o.sampleSet,
+        compute_fraction: pretrainFlops ? snap.flops / pretrainFlops : undefined,
+      },
       run: `self-train ${b.name} seed ${o.config.seed}`,
     },
-    training: { steps: snap.step, batch: o.config.batch, lr: o.config.lr, seed: o.config.seed, flops: snap.flops, seconds: Math.round(snap.seconds * 10) / 10, dataset: o.sampleSet },
+    training: {
+      steps: snap.step,
+      batch: o.config.batch,
+      lr: o.config.lr,
+      seed: o.config.seed,
+      flops: snap.flops,
+      seconds: Math.round(snap.seconds * 10) / 10,
+      dataset: o.sampleSet,
+    },
     metrics: {},
   };
 }
@@ -45,7 +68,15 @@ export function snapshotManifest(base: ModelFiles, snap: Pick<Snapshot, 'step' |
  * The self-training step of Neon, for `neon run` and `npm run self-train` alike: the training loop on the sample
  * set with the family's own loss, minibatches drawn uniformly with replacement from the loss's stream.
  */
-export function selfTrainGraph(tf: TF, graph: TfGraph, family: GeneratorFamily, manifest: Manifest, samples: LabeledImages, config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+export function selfTrainGraph(
+  tf: TF,
+  graph: TfGraph,
+  family: GeneratorFamily,
+  manifest: Manifest,
+  samples: LabeledImages,
+  config: TrainConfig,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   return trainLoop(tf, graph, family, manifest, samples, { ...config, batches: 'draws' }, hooks);
 }
 
@@ -54,12 +85,19 @@ export async function selfTrain(tf: TF, o: SelfTrainOptions): Promise<ModelFiles
   const graph = new TfGraph(tf, o.base.model);
   const versions: ModelFiles[] = [];
   const write = async (s: Snapshot) => {
-    const v = await saveModelVersion(join(o.out, `step-${s.step}`), withWeights(o.base.model, s.weights), snapshotManifest(o.base, s, { sampleSet: o.samples.id, config: o.config }));
+    const v = await saveModelVersion(
+      join(o.out, `step-${s.step}`),
+      withWeights(o.base.model, s.weights),
+      snapshotManifest(o.base, s, { sampleSet: o.samples.id, config: o.config }),
+    );
     versions.push(v);
     o.onVersion?.(v, s.step);
   };
   try {
-    const r = await selfTrainGraph(tf, graph, familyFor(o.base.manifest.family), o.base.manifest, o.samples, o.config, { onProgress: o.onProgress, onSnapshot: write });
+    const r = await selfTrainGraph(tf, graph, familyFor(o.base.manifest.family), o.base.manifest, o.samples, o.config, {
+      onProgress: o.onProgress,
+      onSnapshot: write,
+    });
     if (!versions.some((v) => v.manifest.lineage.self_train?.step === r.steps)) await write({ ...r, step: r.steps });
     return versions;
   } finally {

@@ -77,21 +77,39 @@ export function parameterTotal(graph: TfGraph): number {
   return n;
 }
 
-export async function trainLoop(tf: TF, graph: TfGraph, family: GeneratorFamily, manifest: Manifest, data: LabeledImages, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function trainLoop(
+  tf: TF,
+  graph: TfGraph,
+  family: GeneratorFamily,
+  manifest: Manifest,
+  data: LabeledImages,
+  cfg: TrainConfig,
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
   const rng = new Rng(cfg.seed);
-  const batches = cfg.batches === 'draws' ? new UniformDraws(data, rng) : new BatchSampler(data, new Rng((cfg.seed ^ 0x5bd1e995) >>> 0));
+  const batches =
+    cfg.batches === 'draws'
+      ? new UniformDraws(data, rng)
+      : new BatchSampler(data, new Rng((cfg.seed ^ 0x5bd1e995) >>> 0));
   const opt = new Adam(tf, { lr: cfg.lr });
   const ema = cfg.ema ? new Ema(tf, graph.params, cfg.ema) : undefined;
   const parameters = parameterTotal(graph);
   const logEvery = cfg.logEvery ?? 100;
   const snapshotAt = cfg.snapshotAt ? new Set(cfg.snapshotAt) : undefined;
-  const isSnapshot = (step: number) => (snapshotAt ? snapshotAt.has(step) : !!cfg.snapshotEvery && step % cfg.snapshotEvery === 0);
+  const isSnapshot = (step: number) =>
+    snapshotAt ? snapshotAt.has(step) : !!cfg.snapshotEvery && step % cfg.snapshotEvery === 0;
   const started = performance.now();
   const losses: { step: number; loss: number }[] = [];
   let windowSum = 0;
   let windowN = 0;
   let examples = 0;
-  const compute = (step: number): TrainCompute => ({ steps: step, examples, parameters, flops: 6 * parameters * examples, seconds: (performance.now() - started) / 1000 });
+  const compute = (step: number): TrainCompute => ({
+    steps: step,
+    examples,
+    parameters,
+    flops: 6 * parameters * examples,
+    seconds: (performance.now() - started) / 1000,
+  });
   const current = () => (ema ? ema.weights() : graph.readWeights());
   try {
     const steps = trainSteps(tf, graph, {
@@ -113,9 +131,16 @@ export async function trainLoop(tf: TF, graph: TfGraph, family: GeneratorFamily,
         losses.push({ step: s.step, loss });
         windowSum = 0;
         windowN = 0;
-        hooks.onProgress?.({ step: s.step, steps: cfg.steps, loss, lr: s.lr, seconds: (performance.now() - started) / 1000 });
+        hooks.onProgress?.({
+          step: s.step,
+          steps: cfg.steps,
+          loss,
+          lr: s.lr,
+          seconds: (performance.now() - started) / 1000,
+        });
       }
-      if (isSnapshot(s.step) && hooks.onSnapshot) await hooks.onSnapshot({ step: s.step, weights: current(), ...compute(s.step) });
+      if (isSnapshot(s.step) && hooks.onSnapshot)
+        await hooks.onSnapshot({ step: s.step, weights: current(), ...compute(s.step) });
     }
     return { weights: current(), losses, ...compute(cfg.steps) };
   } finally {

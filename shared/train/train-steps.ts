@@ -33,7 +33,11 @@ export interface StepDone {
   examples: number;
 }
 
-export function* trainSteps<B extends { n: number }>(tf: TF, graph: TfGraph, spec: StepSpec<B>): Generator<StepDone, void, void> {
+export function* trainSteps<B extends { n: number }>(
+  tf: TF,
+  graph: TfGraph,
+  spec: StepSpec<B>,
+): Generator<StepDone, void, void> {
   const opt = spec.optimizer;
   let examples = 0;
   for (let step = 0; step < spec.steps; step++) {

@@ -6,7 +6,19 @@ import { className, duration, eventText, fmt, jobLabel, progressText, remainingS
 
 const PHASES = ['pending', 'synthesizing', 'self-training', 'sweeping', 'reporting', 'promoting', 'succeeded'];
 const FINAL = ['neon.run.succeeded', 'neon.run.failed'];
-const EVENT_TYPES = ['neon.run.created', 'neon.run.phase', 'neon.trial.done', 'neon.note', ...FINAL, 'job.queued', 'job.started', 'job.progress', 'job.succeeded', 'job.failed', 'job.retrying'];
+const EVENT_TYPES = [
+  'neon.run.created',
+  'neon.run.phase',
+  'neon.trial.done',
+  'neon.note',
+  ...FINAL,
+  'job.queued',
+  'job.started',
+  'job.progress',
+  'job.succeeded',
+  'job.failed',
+  'job.retrying',
+];
 const RUNS_REFRESH_MS = 3000;
 const $ = (sel) => document.querySelector(sel);
 let models = [];
@@ -15,7 +27,8 @@ const timers = new Set(); // intervals of the current view, cleared on every rou
 
 const tokenInput = $('#token');
 tokenInput.value = localStorage.getItem('neon.token') || '';
-for (const t of ['input', 'change']) tokenInput.addEventListener(t, () => localStorage.setItem('neon.token', tokenInput.value.trim()));
+for (const t of ['input', 'change'])
+  tokenInput.addEventListener(t, () => localStorage.setItem('neon.token', tokenInput.value.trim()));
 
 function showError(message) {
   const p = $('#error');
@@ -51,12 +64,15 @@ const isImageModel = (m) => m && m.versions.some((v) => Array.isArray(v.data_sha
 const versionLink = (id, text) => el('a', { href: `#/versions/${id}`, className: 'version-link' }, text);
 const runLink = (id) => el('a', { href: `#/runs/${encodeURIComponent(id)}`, className: 'run-link' }, id);
 /** The registry's version of a model by tag or id. */
-const findVersion = (model, by) => (models.find((m) => m.name === model)?.versions ?? []).find((v) => v.tag === by || v.id === by);
+const findVersion = (model, by) =>
+  (models.find((m) => m.name === model)?.versions ?? []).find((v) => v.tag === by || v.id === by);
 const classNamesOfModel = (name) => {
   const [model, tag] = String(name).split('@');
   const m = models.find((x) => x.name === model);
   if (!m) return null;
-  const v = (tag && (m.versions.find((x) => x.tag === tag) || m.versions.find((x) => x.tag === m.aliases[tag]))) || m.versions[0];
+  const v =
+    (tag && (m.versions.find((x) => x.tag === tag) || m.versions.find((x) => x.tag === m.aliases[tag]))) ||
+    m.versions[0];
   return v ? v.class_names : null;
 };
 
@@ -74,13 +90,39 @@ async function loadModels() {
   else body.replaceChildren();
   for (const m of models) {
     for (const v of m.versions) {
-      const aliases = Object.entries(m.aliases).filter(([, tag]) => tag === v.tag).map(([a]) => a).join(', ');
+      const aliases = Object.entries(m.aliases)
+        .filter(([, tag]) => tag === v.tag)
+        .map(([a]) => a)
+        .join(', ');
       const lin = v.lineage
-        ? el('td', {}, 'θr = ', versionLink(v.lineage.base_version_id, `@${v.lineage.base_tag}`), `, snapshot ${fmt(v.lineage.snapshot)}, w = ${fmt(v.lineage.w)}`, ...(v.lineage.run_id ? [', run ', runLink(v.lineage.run_id)] : []))
+        ? el(
+            'td',
+            {},
+            'θr = ',
+            versionLink(v.lineage.base_version_id, `@${v.lineage.base_tag}`),
+            `, snapshot ${fmt(v.lineage.snapshot)}, w = ${fmt(v.lineage.w)}`,
+            ...(v.lineage.run_id ? [', run ', runLink(v.lineage.run_id)] : []),
+          )
         : el('td', {}, 'base');
       const runs = (m.runs || []).filter((r) => r.base_version_id === v.id);
-      const made = runs.length ? el('td', {}, ...runs.flatMap((r, i) => [i ? ', ' : '', runLink(r.id)])) : el('td', {}, '');
-      const row = el('tr', { className: 'version', id: `version-${v.id}` }, el('td', {}, m.name), el('td', {}, `@${v.tag}`), el('td', {}, v.family || '—'), el('td', { title: (v.class_names || []).map((n, i) => `${i}: ${n}`).join('\n') }, `${(v.data_shape || []).join('×')}${classesText(v)}`), lin, made, el('td', {}, aliases));
+      const made = runs.length
+        ? el('td', {}, ...runs.flatMap((r, i) => [i ? ', ' : '', runLink(r.id)]))
+        : el('td', {}, '');
+      const row = el(
+        'tr',
+        { className: 'version', id: `version-${v.id}` },
+        el('td', {}, m.name),
+        el('td', {}, `@${v.tag}`),
+        el('td', {}, v.family || '—'),
+        el(
+          'td',
+          { title: (v.class_names || []).map((n, i) => `${i}: ${n}`).join('\n') },
+          `${(v.data_shape || []).join('×')}${classesText(v)}`,
+        ),
+        lin,
+        made,
+        el('td', {}, aliases),
+      );
       row.dataset.versionId = String(v.id);
       body.append(row);
     }
@@ -91,7 +133,8 @@ async function loadModels() {
   for (const m of models.filter(isImageModel)) {
     gen.append(el('option', { value: m.name }, m.name));
     for (const v of m.versions) gen.append(el('option', { value: `${m.name}@${v.tag}` }, `${m.name}@${v.tag}`));
-    for (const a of Object.keys(m.aliases).filter((a) => a !== 'default')) gen.append(el('option', { value: `${m.name}@${a}` }, `${m.name}@${a}`));
+    for (const a of Object.keys(m.aliases).filter((a) => a !== 'default'))
+      gen.append(el('option', { value: `${m.name}@${a}` }, `${m.name}@${a}`));
   }
   if (keep) gen.value = keep;
   fillClassOptions();
@@ -110,7 +153,10 @@ function fillClassOptions() {
   const m = models.find((x) => x.name === model);
   const k = m ? Math.max(0, ...m.versions.map((v) => v.num_classes || 0)) : 0;
   const names = classNamesOfModel(name);
-  select.replaceChildren(el('option', { value: '' }, 'seed mod K'), ...Array.from({ length: k }, (_, i) => el('option', { value: String(i) }, `${i}: ${className(names, i)}`)));
+  select.replaceChildren(
+    el('option', { value: '' }, 'seed mod K'),
+    ...Array.from({ length: k }, (_, i) => el('option', { value: String(i) }, `${i}: ${className(names, i)}`)),
+  );
   select.value = keep && Number(keep) < k ? keep : '';
 }
 $('#generate [name=model]').addEventListener('change', fillClassOptions);
@@ -122,7 +168,16 @@ async function generateInto(grid, body) {
   grid.replaceChildren(
     ...res.data.map((d) => {
       const cls = className(names, d.class_label);
-      return el('figure', { className: 'sample' }, el('img', { src: `data:image/png;base64,${d.b64_json}`, alt: `seed ${d.seed}`, title: `seed ${d.seed}${cls ? `, ${cls}` : ''}` }), el('figcaption', {}, `${d.seed}${cls ? ` · ${cls}` : ''}`));
+      return el(
+        'figure',
+        { className: 'sample' },
+        el('img', {
+          src: `data:image/png;base64,${d.b64_json}`,
+          alt: `seed ${d.seed}`,
+          title: `seed ${d.seed}${cls ? `, ${cls}` : ''}`,
+        }),
+        el('figcaption', {}, `${d.seed}${cls ? ` · ${cls}` : ''}`),
+      );
     }),
   );
 }
@@ -131,7 +186,14 @@ $('#generate').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const num = (k) => (f.get(k) === '' || f.get(k) === null ? undefined : Number(f.get(k)));
-  const body = { model: f.get('model'), n: num('n') ?? 1, seed: num('seed'), class_labels: num('class'), guidance_scale: num('guidance'), num_inference_steps: num('steps') };
+  const body = {
+    model: f.get('model'),
+    n: num('n') ?? 1,
+    seed: num('seed'),
+    class_labels: num('class'),
+    guidance_scale: num('guidance'),
+    num_inference_steps: num('steps'),
+  };
   showError('');
   const grid = $('#samples');
   grid.replaceChildren(el('p', { className: 'loading' }, 'Generating…'));
@@ -168,13 +230,15 @@ $('#start-run').addEventListener('submit', async (ev) => {
 async function loadRuns() {
   const runs = (await api('GET', '/v1/neon/runs?limit=50')).data;
   // a run promoted since the registry was read: read it again, so the new version can be linked
-  if (runs.some((r) => r.result && r.result.promoted && !findVersion(r.model, r.result.promoted.split('@')[1]))) await loadModels();
+  if (runs.some((r) => r.result && r.result.promoted && !findVersion(r.model, r.result.promoted.split('@')[1])))
+    await loadModels();
   const body = $('#runs tbody');
   if (runs.length === 0) return messageRow(body, 'No runs yet: start one above.', 'empty');
   body.replaceChildren(
     ...runs.map((r) => {
       const base = findVersion(r.model, r.base_version_id);
-      const promoted = r.result && r.result.promoted ? findVersion(r.model, r.result.promoted.split('@')[1]) : undefined;
+      const promoted =
+        r.result && r.result.promoted ? findVersion(r.model, r.result.promoted.split('@')[1]) : undefined;
       const fids = r.result ? `${fmt(r.result.base.fid_report)} → ${fmt(r.result.best.fid_report)}` : '';
       return el(
         'tr',
@@ -184,7 +248,15 @@ async function loadRuns() {
         el('td', {}, r.preset),
         el('td', {}, el('span', { className: 'state' }, r.state)),
         el('td', {}, fids),
-        el('td', {}, promoted ? versionLink(promoted.id, r.result.promoted) : r.result && r.result.promoted ? r.result.promoted : ''),
+        el(
+          'td',
+          {},
+          promoted
+            ? versionLink(promoted.id, r.result.promoted)
+            : r.result && r.result.promoted
+              ? r.result.promoted
+              : '',
+        ),
         el('td', {}, new Date(r.created_at).toLocaleString()),
       );
     }),
@@ -198,7 +270,11 @@ function setState(state) {
   s.textContent = state;
   s.dataset.state = state;
   const at = PHASES.indexOf(state);
-  $('#phases').replaceChildren(...PHASES.map((p, i) => el('li', { className: state === 'failed' ? '' : i < at ? 'done' : i === at ? 'current' : '' }, p)));
+  $('#phases').replaceChildren(
+    ...PHASES.map((p, i) =>
+      el('li', { className: state === 'failed' ? '' : i < at ? 'done' : i === at ? 'current' : '' }, p),
+    ),
+  );
 }
 
 let curvesTimer = null;
@@ -218,19 +294,41 @@ async function showResult(run) {
   const pr = [s.base, s.best].some((p) => typeof p.precision === 'number' || typeof p.recall === 'number');
   const heads = ['', 'snapshot', 'w', 'cfg', 'FID (select)', 'FID (report)', ...(pr ? ['precision', 'recall'] : [])];
   $('#chosen thead').replaceChildren(el('tr', {}, ...heads.map((h) => el('th', {}, h))));
-  const row = (name, p) => el('tr', {}, el('th', {}, name), el('td', {}, fmt(p.snapshot)), el('td', {}, fmt(p.w)), el('td', {}, fmt(p.cfg)), el('td', {}, fmt(p.fid_select)), el('td', {}, fmt(p.fid_report)), ...(pr ? [el('td', {}, fmt(p.precision)), el('td', {}, fmt(p.recall))] : []));
+  const row = (name, p) =>
+    el(
+      'tr',
+      {},
+      el('th', {}, name),
+      el('td', {}, fmt(p.snapshot)),
+      el('td', {}, fmt(p.w)),
+      el('td', {}, fmt(p.cfg)),
+      el('td', {}, fmt(p.fid_select)),
+      el('td', {}, fmt(p.fid_report)),
+      ...(pr ? [el('td', {}, fmt(p.precision)), el('td', {}, fmt(p.recall))] : []),
+    );
   $('#chosen tbody').replaceChildren(row('base θr', { snapshot: null, w: 0, ...s.base }), row('Neon (chosen)', s.best));
   await loadModels().catch(() => {});
   const promotedVersion = s.promoted ? findVersion(run.model, s.promoted.split('@')[1]) : undefined;
-  $('#promoted').replaceChildren(...(s.promoted ? ['Promoted as ', promotedVersion ? versionLink(promotedVersion.id, s.promoted) : s.promoted, ` (and ${run.model}@neon).`] : ['Not promoted.']));
+  $('#promoted').replaceChildren(
+    ...(s.promoted
+      ? [
+          'Promoted as ',
+          promotedVersion ? versionLink(promotedVersion.id, s.promoted) : s.promoted,
+          ` (and ${run.model}@neon).`,
+        ]
+      : ['Not promoted.']),
+  );
   const m = models.find((x) => x.name === run.model);
   $('#compare').hidden = false;
   $('#compare .pair').hidden = !(s.promoted && isImageModel(m));
   if (!s.promoted) return void ($('#compare-note').textContent = 'No promoted version to compare.');
-  if (!isImageModel(m)) return void ($('#compare-note').textContent = `${run.model} does not make images: no sample grids (its FID is over points).`);
+  if (!isImageModel(m))
+    return void ($('#compare-note').textContent =
+      `${run.model} does not make images: no sample grids (its FID is over points).`);
   const baseTag = (findVersion(run.model, run.base_version_id) || { tag: 'base' }).tag;
   const seeds = { seed: 0, n: 8 };
-  $('#compare-note').textContent = `Seeds ${seeds.seed}–${seeds.seed + seeds.n - 1}, each at its chosen guidance scale.`;
+  $('#compare-note').textContent =
+    `Seeds ${seeds.seed}–${seeds.seed + seeds.n - 1}, each at its chosen guidance scale.`;
   $('#base-caption').textContent = `${run.model}@${baseTag}, cfg ${fmt(s.base.cfg)}`;
   $('#neon-caption').textContent = `${s.promoted}, cfg ${fmt(s.best.cfg)}`;
   try {
@@ -252,7 +350,14 @@ function jobTracker(runId) {
     if (jobs.size === 0) body.replaceChildren();
     const bar = el('progress', { max: 1 });
     bar.setAttribute('value', '0');
-    const cells = { label: el('td', {}, jobLabel(stepOfKey(runId, p.key))), bar: el('td', {}, bar), text: el('td', { className: 'detail' }), elapsed: el('td', {}), remaining: el('td', {}), state: el('td', {}, 'queued') };
+    const cells = {
+      label: el('td', {}, jobLabel(stepOfKey(runId, p.key))),
+      bar: el('td', {}, bar),
+      text: el('td', { className: 'detail' }),
+      elapsed: el('td', {}),
+      remaining: el('td', {}),
+      state: el('td', {}, 'queued'),
+    };
     const tr = el('tr', { className: 'job' }, ...Object.values(cells));
     tr.dataset.key = p.key;
     tr.dataset.type = p.job_type;
@@ -288,7 +393,14 @@ function jobTracker(runId) {
         j.bar.setAttribute('value', String(Math.max(1, j.total)));
       }
       if (e.type === 'job.failed') j.ended = at;
-      j.cells.state.textContent = { 'job.queued': 'queued', 'job.started': 'running', 'job.progress': 'running', 'job.succeeded': 'done', 'job.failed': 'failed', 'job.retrying': 'retrying' }[e.type];
+      j.cells.state.textContent = {
+        'job.queued': 'queued',
+        'job.started': 'running',
+        'job.progress': 'running',
+        'job.succeeded': 'done',
+        'job.failed': 'failed',
+        'job.retrying': 'retrying',
+      }[e.type];
       j.tr.dataset.state = j.cells.state.textContent;
       paint(j, Date.now());
     },
@@ -319,7 +431,10 @@ async function openRun(id) {
   const run = await api('GET', `/v1/neon/runs/${encodeURIComponent(id)}`);
   $('#run-id').textContent = run.id;
   const base = findVersion(run.model, run.base_version_id);
-  $('#run-model').replaceChildren(base ? versionLink(base.id, `${run.model}@${base.tag}`) : run.model, `, preset ${run.preset}`);
+  $('#run-model').replaceChildren(
+    base ? versionLink(base.id, `${run.model}@${base.tag}`) : run.model,
+    `, preset ${run.preset}`,
+  );
   setState(run.state);
   let done = 0;
   $('#trials-done').textContent = '0';
@@ -331,7 +446,8 @@ async function openRun(id) {
     const now = Date.now();
     const left = jobs.tick(now);
     const elapsed = ((finishedAt ?? now) - created) / 1000;
-    $('#run-times').textContent = `Started ${new Date(created).toLocaleString()} · ${finishedAt ? 'took' : 'elapsed'} ${duration(elapsed)}${!finishedAt && left !== null ? ` · current step ~${duration(left)} left` : ''}`;
+    $('#run-times').textContent =
+      `Started ${new Date(created).toLocaleString()} · ${finishedAt ? 'took' : 'elapsed'} ${duration(elapsed)}${!finishedAt && left !== null ? ` · current step ~${duration(left)} left` : ''}`;
   };
   tick();
   timers.add(setInterval(tick, 1000));
@@ -342,7 +458,13 @@ async function openRun(id) {
     if (e.type !== 'job.progress') {
       const { kind, text } = eventText(e, run.id);
       const log = $('#events');
-      const li = el('li', { className: `event ${kind}` }, el('time', { dateTime: e.created_at }, new Date(e.created_at).toLocaleTimeString()), el('span', { className: 'kind' }, kind), text);
+      const li = el(
+        'li',
+        { className: `event ${kind}` },
+        el('time', { dateTime: e.created_at }, new Date(e.created_at).toLocaleTimeString()),
+        el('span', { className: 'kind' }, kind),
+        text,
+      );
       li.title = e.type;
       log.append(li);
       log.scrollTop = log.scrollHeight;

@@ -50,8 +50,10 @@ export function jobLabel(step) {
 export function progressText(jobType, p) {
   if (!p || typeof p.done !== 'number') return '';
   const of = typeof p.total === 'number' ? ` / ${p.total}` : '';
-  if (jobType === 'neon.selftrain') return `step ${p.done}${of}${typeof p.loss === 'number' ? ` · loss ${p.loss.toFixed(4)}` : ''}`;
-  if (jobType === 'neon.synthesize') return `${p.done}${of} images${typeof p.images_per_second === 'number' ? ` · ${fmt(p.images_per_second)}/s` : ''}`;
+  if (jobType === 'neon.selftrain')
+    return `step ${p.done}${of}${typeof p.loss === 'number' ? ` · loss ${p.loss.toFixed(4)}` : ''}`;
+  if (jobType === 'neon.synthesize')
+    return `${p.done}${of} images${typeof p.images_per_second === 'number' ? ` · ${fmt(p.images_per_second)}/s` : ''}`;
   if (jobType === 'neon.trial') return `${p.done}${of} samples`;
   return `${p.done}${of}${typeof p.stage === 'string' ? ` · ${p.stage}` : ''}`;
 }
@@ -62,7 +64,13 @@ export function remainingSeconds(elapsedSeconds, done, total) {
   return (elapsedSeconds / done) * (total - done);
 }
 
-const JOB_VERB = { 'job.queued': 'queued', 'job.started': 'started', 'job.succeeded': 'done', 'job.failed': 'failed', 'job.retrying': 'will retry' };
+const JOB_VERB = {
+  'job.queued': 'queued',
+  'job.started': 'started',
+  'job.succeeded': 'done',
+  'job.failed': 'failed',
+  'job.retrying': 'will retry',
+};
 
 /** What a finished job produced, in words. */
 function resultText(jobType, r) {
@@ -84,21 +92,33 @@ export function eventText(e, runId) {
     case 'neon.run.phase':
       return { kind: 'phase', text: `${p.from} → ${p.to}` };
     case 'neon.trial.done':
-      return { kind: 'trial', text: `${p.phase === 'report' ? 'report' : 'selection'}: ${p.snapshot === null ? 'base θr' : `step ${p.snapshot}, w = ${fmt(p.w)}`}, cfg ${fmt(p.cfg)} → FID ${fmt(p.fid)}` };
+      return {
+        kind: 'trial',
+        text: `${p.phase === 'report' ? 'report' : 'selection'}: ${p.snapshot === null ? 'base θr' : `step ${p.snapshot}, w = ${fmt(p.w)}`}, cfg ${fmt(p.cfg)} → FID ${fmt(p.fid)}`,
+      };
     case 'neon.run.succeeded': {
       const s = p.result;
-      return { kind: 'done', text: s ? `succeeded: FID ${fmt(s.base.fid_report)} → ${fmt(s.best.fid_report)} (report seeds) at w = ${fmt(s.best.w)}${s.promoted ? `, promoted ${s.promoted}` : ''}` : 'succeeded' };
+      return {
+        kind: 'done',
+        text: s
+          ? `succeeded: FID ${fmt(s.base.fid_report)} → ${fmt(s.best.fid_report)} (report seeds) at w = ${fmt(s.best.w)}${s.promoted ? `, promoted ${s.promoted}` : ''}`
+          : 'succeeded',
+      };
     }
     case 'neon.run.failed':
       return { kind: 'failed', text: `failed during ${p.from}: ${p.error ?? ''}` };
     case 'job.progress':
-      return { kind: 'progress', text: `${jobLabel(stepOfKey(runId, p.key))}: ${progressText(p.job_type, p.progress)}` };
+      return {
+        kind: 'progress',
+        text: `${jobLabel(stepOfKey(runId, p.key))}: ${progressText(p.job_type, p.progress)}`,
+      };
     default:
       if (JOB_VERB[e.type]) {
         const label = jobLabel(stepOfKey(runId, p.key));
         let extra = '';
         if (e.type === 'job.started' && p.attempt > 1) extra = ` (attempt ${p.attempt})`;
-        if (e.type === 'job.succeeded') extra = resultText(p.job_type, p.result) ? `: ${resultText(p.job_type, p.result)}` : '';
+        if (e.type === 'job.succeeded')
+          extra = resultText(p.job_type, p.result) ? `: ${resultText(p.job_type, p.result)}` : '';
         if (e.type === 'job.failed' || e.type === 'job.retrying') extra = `: ${p.error ?? p.reason ?? ''}`;
         return { kind: 'job', text: `${label} ${JOB_VERB[e.type]}${extra}` };
       }

@@ -16,7 +16,9 @@ export async function openNodePostgres(url: string, cfg: ResolvedDatabaseConfig)
     c.release();
   } catch (err) {
     await pool.end();
-    throw new Error(`cannot connect to ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`cannot connect to ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   const db = drizzle({ client: pool, schema: tables }) as unknown as Db;
   const listeners = new Map<string, Set<(payload: string) => void>>();

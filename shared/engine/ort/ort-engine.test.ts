@@ -7,12 +7,29 @@ import { buildMlp } from '../../networks/toy-mlp.ts';
 import { encodeModel } from '../../onnx/onnx-proto.ts';
 import { f32 } from '../tensor.ts';
 
-const model = encodeModel(buildMlp('probe', { inputs: [{ name: 'x', width: 2 }, { name: 't', width: 1 }], hidden: 16, blocks: 2, outputs: 2, seed: 3 }));
+const model = encodeModel(
+  buildMlp('probe', {
+    inputs: [
+      { name: 'x', width: 2 },
+      { name: 't', width: 1 },
+    ],
+    hidden: 16,
+    blocks: 2,
+    outputs: 2,
+    seed: 3,
+  }),
+);
 const spinning = new OrtEngine({ threadsPerSession: 2 });
 const sleeping = new OrtEngine({ threadsPerSession: 2, spinning: false });
 after(() => Promise.all([spinning.close(), sleeping.close()]));
 
-const feeds = () => ({ x: f32(Float32Array.from({ length: 8 }, (_, i) => i / 4 - 1), [4, 2]), t: f32(new Float32Array([0, 0.25, 0.5, 1]), [4, 1]) });
+const feeds = () => ({
+  x: f32(
+    Float32Array.from({ length: 8 }, (_, i) => i / 4 - 1),
+    [4, 2],
+  ),
+  t: f32(new Float32Array([0, 0.25, 0.5, 1]), [4, 1]),
+});
 
 test('feeds are copied by default and moved with transfer; outputs are whole buffers', async () => {
   const m = await spinning.load(model);

@@ -117,15 +117,25 @@ export class OrtEngine {
   async load(model: Uint8Array): Promise<OrtModel> {
     if (this.closed) throw new Error('the ORT engine is closed');
     const session = ++this.nextSession;
-    const replies = await Promise.all(this.workers.map((w) => w.request({ kind: 'load', session, model, options: this.options })));
+    const replies = await Promise.all(
+      this.workers.map((w) => w.request({ kind: 'load', session, model, options: this.options })),
+    );
     const r = replies[0];
     if (r.kind !== 'loaded') throw new Error('onnxruntime: unexpected reply to load');
     return new OrtModel(this, session, r.inputNames, r.outputNames);
   }
 
-  async run(model: OrtModel, feeds: Feeds, outputs?: string[], opts: RunOptions = {}): Promise<Record<string, HostTensor>> {
+  async run(
+    model: OrtModel,
+    feeds: Feeds,
+    outputs?: string[],
+    opts: RunOptions = {},
+  ): Promise<Record<string, HostTensor>> {
     const w = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-    const r = await w.request({ kind: 'run', session: model.id, feeds, outputs }, opts.transfer ? wholeBuffers(Object.values(feeds)) : []);
+    const r = await w.request(
+      { kind: 'run', session: model.id, feeds, outputs },
+      opts.transfer ? wholeBuffers(Object.values(feeds)) : [],
+    );
     if (r.kind !== 'result') throw new Error('onnxruntime: unexpected reply to run');
     return r.outputs;
   }

@@ -24,7 +24,9 @@ async function handle(msg: Request): Promise<Reply> {
         intraOpNumThreads: msg.options.intraOpNumThreads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-        ...(msg.options.spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
+        ...(msg.options.spinning
+          ? {}
+          : { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } }),
       });
       sessions.set(msg.session, s);
       return { kind: 'loaded', seq: msg.seq, inputNames: [...s.inputNames], outputNames: [...s.outputNames] };

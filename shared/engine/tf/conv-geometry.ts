@@ -15,7 +15,14 @@ export interface ConvWindow {
 const effective = (k: number, d: number) => (k - 1) * d + 1;
 
 /** Explicit pads of a Conv (or pooling) window over `spatial` input sizes. */
-export function convPads(spatial: number[], kernel: number[], strides: number[], dilations: number[], autoPad: AutoPad, pads: number[] | undefined): number[] {
+export function convPads(
+  spatial: number[],
+  kernel: number[],
+  strides: number[],
+  dilations: number[],
+  autoPad: AutoPad,
+  pads: number[] | undefined,
+): number[] {
   const r = spatial.length;
   if (autoPad === 'NOTSET') return pads && pads.length > 0 ? pads : new Array<number>(2 * r).fill(0);
   if (autoPad === 'VALID') return new Array<number>(2 * r).fill(0);
@@ -43,13 +50,25 @@ export function convOutput(spatial: number[], w: ConvWindow, ceil = false): numb
 }
 
 /** Explicit pads of a ConvTranspose: from auto_pad SAME_* the output is input·stride. */
-export function convTransposePads(spatial: number[], w: Omit<ConvWindow, 'pads'>, outputPadding: number[], autoPad: AutoPad, pads: number[] | undefined): number[] {
+export function convTransposePads(
+  spatial: number[],
+  w: Omit<ConvWindow, 'pads'>,
+  outputPadding: number[],
+  autoPad: AutoPad,
+  pads: number[] | undefined,
+): number[] {
   const r = spatial.length;
   if (autoPad === 'NOTSET') return pads && pads.length > 0 ? pads : new Array<number>(2 * r).fill(0);
   if (autoPad === 'VALID') return new Array<number>(2 * r).fill(0);
   const out = new Array<number>(2 * r);
   for (let i = 0; i < r; i++) {
-    const total = Math.max(w.strides[i] * (spatial[i] - 1) + outputPadding[i] + effective(w.kernel[i], w.dilations[i]) - spatial[i] * w.strides[i], 0);
+    const total = Math.max(
+      w.strides[i] * (spatial[i] - 1) +
+        outputPadding[i] +
+        effective(w.kernel[i], w.dilations[i]) -
+        spatial[i] * w.strides[i],
+      0,
+    );
     const half = Math.floor(total / 2);
     out[i] = autoPad === 'SAME_UPPER' ? half : total - half;
     out[i + r] = total - out[i];
@@ -60,7 +79,10 @@ export function convTransposePads(spatial: number[], w: Omit<ConvWindow, 'pads'>
 /** Output sizes of a ConvTranspose. */
 export function convTransposeOutput(spatial: number[], w: ConvWindow, outputPadding: number[]): number[] {
   const r = spatial.length;
-  return spatial.map((s, i) => w.strides[i] * (s - 1) + outputPadding[i] + effective(w.kernel[i], w.dilations[i]) - w.pads[i] - w.pads[i + r]);
+  return spatial.map(
+    (s, i) =>
+      w.strides[i] * (s - 1) + outputPadding[i] + effective(w.kernel[i], w.dilations[i]) - w.pads[i] - w.pads[i + r],
+  );
 }
 
 /**
@@ -69,5 +91,8 @@ export function convTransposeOutput(spatial: number[], w: ConvWindow, outputPadd
  */
 export function adjointOutputPadding(spatial: number[], outSpatial: number[], w: ConvWindow): number[] {
   const r = spatial.length;
-  return spatial.map((s, i) => s + w.pads[i] + w.pads[i + r] - effective(w.kernel[i], w.dilations[i]) - (outSpatial[i] - 1) * w.strides[i]);
+  return spatial.map(
+    (s, i) =>
+      s + w.pads[i] + w.pads[i + r] - effective(w.kernel[i], w.dilations[i]) - (outSpatial[i] - 1) * w.strides[i],
+  );
 }

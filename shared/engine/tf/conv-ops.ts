@@ -5,7 +5,10 @@ import { convPads, convTransposePads, type AutoPad } from './conv-geometry.ts';
 import { installNativeConv, CONV_KERNEL, CONV_TRANSPOSE_KERNEL, type ConvAttrs } from './native-conv.ts';
 import { attrInt, attrInts, attrString, input, one, type OpContext, type OpImpl, type Tensor } from './op-context.ts';
 
-function windowAttrs(ctx: OpContext, w: Tensor): { kernel: number[]; strides: number[]; dilations: number[]; group: number; autoPad: AutoPad } {
+function windowAttrs(
+  ctx: OpContext,
+  w: Tensor,
+): { kernel: number[]; strides: number[]; dilations: number[]; group: number; autoPad: AutoPad } {
   const kernel = attrInts(ctx.node, 'kernel_shape') ?? w.shape.slice(2);
   const r = kernel.length;
   const ones = new Array<number>(r).fill(1);
@@ -50,7 +53,8 @@ export const CONV_OPS: Record<string, OpImpl> = {
     const x = input(ctx, 0);
     const w = input(ctx, 1);
     const a = windowAttrs(ctx, w);
-    if (attrInts(ctx.node, 'output_shape')?.length) throw new Error(`ConvTranspose '${ctx.node.name}': output_shape is not supported (use pads and output_padding)`);
+    if (attrInts(ctx.node, 'output_shape')?.length)
+      throw new Error(`ConvTranspose '${ctx.node.name}': output_shape is not supported (use pads and output_padding)`);
     const given = attrInts(ctx.node, 'output_padding');
     const outputPadding = given && given.length ? given : new Array<number>(a.kernel.length).fill(0);
     const pads = convTransposePads(x.shape.slice(2), a, outputPadding, a.autoPad, attrInts(ctx.node, 'pads'));

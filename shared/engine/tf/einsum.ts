@@ -14,35 +14,52 @@ export function parseEinsum(equation: string, ranks: number[]): EinsumPlan {
   const eq = equation.replace(/\s+/g, '');
   const [lhs, rhs] = eq.split('->');
   const terms = lhs.split(',');
-  if (terms.length !== ranks.length) throw new Error(`Einsum '${equation}': ${terms.length} terms for ${ranks.length} operands`);
+  if (terms.length !== ranks.length)
+    throw new Error(`Einsum '${equation}': ${terms.length} terms for ${ranks.length} operands`);
   const ellipsisRanks = terms.map((t, i) => (t.includes('...') ? ranks[i] - t.replace('...', '').length : 0));
   const ellipsisRank = Math.max(0, ...ellipsisRanks);
   const inputs = terms.map((t, i) => {
     if (!t.includes('...')) {
-      if (t.length !== ranks[i]) throw new Error(`Einsum '${equation}': term '${t}' for an operand of rank ${ranks[i]}`);
+      if (t.length !== ranks[i])
+        throw new Error(`Einsum '${equation}': term '${t}' for an operand of rank ${ranks[i]}`);
       return t.split('');
     }
     const n = ellipsisRanks[i];
     const [before, after] = t.split('...');
     // broadcast axes align from the right, as in numpy
-    return [...before.split(''), ...Array.from({ length: n }, (_, k) => String(ellipsisRank - n + k)), ...after.split('')];
+    return [
+      ...before.split(''),
+      ...Array.from({ length: n }, (_, k) => String(ellipsisRank - n + k)),
+      ...after.split(''),
+    ];
   });
   const ell = Array.from({ length: ellipsisRank }, (_, k) => String(k));
   for (const labels of inputs) {
     const seen = new Set<string>();
     for (const l of labels) {
-      if (seen.has(l)) throw new Error(`Einsum '${equation}': repeated label '${l}' within one operand (a diagonal) is not supported`);
+      if (seen.has(l))
+        throw new Error(`Einsum '${equation}': repeated label '${l}' within one operand (a diagonal) is not supported`);
       seen.add(l);
     }
   }
   let output: string[];
   if (rhs !== undefined) {
     const [before, after] = rhs.includes('...') ? rhs.split('...') : [rhs, ''];
-    output = [...before.split('').filter(Boolean), ...(rhs.includes('...') ? ell : []), ...after.split('').filter(Boolean)];
+    output = [
+      ...before.split('').filter(Boolean),
+      ...(rhs.includes('...') ? ell : []),
+      ...after.split('').filter(Boolean),
+    ];
   } else {
     const counts = new Map<string, number>();
     for (const labels of inputs) for (const l of labels) if (!ell.includes(l)) counts.set(l, (counts.get(l) ?? 0) + 1);
-    output = [...ell, ...[...counts].filter(([, c]) => c === 1).map(([l]) => l).sort()];
+    output = [
+      ...ell,
+      ...[...counts]
+        .filter(([, c]) => c === 1)
+        .map(([l]) => l)
+        .sort(),
+    ];
   }
   return { inputs, output };
 }
@@ -86,13 +103,19 @@ function contractPair(tf: TF, a0: Operand, b0: Operand, keep: Set<string>): Oper
   bt = tf.broadcastTo(bt, [...batchSizes, ...bt.shape.slice(batch.length)]);
   const fa = prodOf(aFree, a);
   const fb = prodOf(bFree, b);
-  const y = nb === 1 ? tf.matMul(tf.reshape(at, [fa, k]), tf.reshape(bt, [k, fb])) : tf.matMul(tf.reshape(at, [nb, fa, k]), tf.reshape(bt, [nb, k, fb]));
+  const y =
+    nb === 1
+      ? tf.matMul(tf.reshape(at, [fa, k]), tf.reshape(bt, [k, fb]))
+      : tf.matMul(tf.reshape(at, [nb, fa, k]), tf.reshape(bt, [nb, k, fb]));
   const shape = [...batchSizes, ...aFree.map((l) => size(a, l)), ...bFree.map((l) => size(b, l))];
   return { t: tf.reshape(y, shape), labels: [...batch, ...aFree, ...bFree] };
 }
 
 export function einsum(tf: TF, equation: string, tensors: Tensor[]): Tensor {
-  const plan = parseEinsum(equation, tensors.map((t) => t.rank));
+  const plan = parseEinsum(
+    equation,
+    tensors.map((t) => t.rank),
+  );
   const ops: Operand[] = tensors.map((t, i) => ({ t, labels: plan.inputs[i] }));
   let acc = ops[0];
   for (let i = 1; i < ops.length; i++) {
@@ -104,5 +127,12 @@ export function einsum(tf: TF, equation: string, tensors: Tensor[]): Tensor {
 }
 
 export const EINSUM_OPS: Record<string, OpImpl> = {
-  Einsum: (ctx) => one(einsum(ctx.tf, attrString(ctx.node, 'equation', ''), ctx.inputs.map((_, i) => input(ctx, i)))),
+  Einsum: (ctx) =>
+    one(
+      einsum(
+        ctx.tf,
+        attrString(ctx.node, 'equation', ''),
+        ctx.inputs.map((_, i) => input(ctx, i)),
+      ),
+    ),
 };

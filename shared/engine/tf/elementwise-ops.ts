@@ -1,5 +1,20 @@
 // Elementwise ONNX operators (numpy broadcasting): arithmetic, activations, Clip, Mod, CumSum.
-import { attrFloat, attrInt, attrString, axisLastPerm, inversePerm, binary, input, ints, norm, one, scalarInput, unary, type OpImpl, type Tensor } from './op-context.ts';
+import {
+  attrFloat,
+  attrInt,
+  attrString,
+  axisLastPerm,
+  inversePerm,
+  binary,
+  input,
+  ints,
+  norm,
+  one,
+  scalarInput,
+  unary,
+  type OpImpl,
+  type Tensor,
+} from './op-context.ts';
 import type { TF } from './tf-backend.ts';
 
 /** Integer arithmetic on statically known contents (shape computations), else on tensors. */
@@ -10,7 +25,10 @@ function arith(f: (tf: TF, a: Tensor, b: Tensor) => Tensor, g: (a: number, b: nu
     if (a?.ints && b?.ints && out.rank <= 1 && out.dtype === 'int32') {
       const n = Math.max(a.ints.length, b.ints.length);
       const at = (v: number[], i: number) => (v.length === 1 ? v[0] : v[i]);
-      return one(out, Array.from({ length: n }, (_, i) => g(at(a.ints!, i), at(b.ints!, i))));
+      return one(
+        out,
+        Array.from({ length: n }, (_, i) => g(at(a.ints!, i), at(b.ints!, i))),
+      );
     }
     return one(out);
   };
@@ -24,9 +42,18 @@ function div(tf: TF, a: Tensor, b: Tensor): Tensor {
 }
 
 export const ELEMENTWISE_OPS: Record<string, OpImpl> = {
-  Add: arith((tf, a, b) => tf.add(a, b), (a, b) => a + b),
-  Sub: arith((tf, a, b) => tf.sub(a, b), (a, b) => a - b),
-  Mul: arith((tf, a, b) => tf.mul(a, b), (a, b) => a * b),
+  Add: arith(
+    (tf, a, b) => tf.add(a, b),
+    (a, b) => a + b,
+  ),
+  Sub: arith(
+    (tf, a, b) => tf.sub(a, b),
+    (a, b) => a - b,
+  ),
+  Mul: arith(
+    (tf, a, b) => tf.mul(a, b),
+    (a, b) => a * b,
+  ),
   Div: arith(div, (a, b) => Math.trunc(a / b)),
   Pow: binary((tf, a, b) => tf.pow(a, b.dtype === a.dtype ? b : tf.cast(b, a.dtype))),
   Max: (ctx) => one(ctx.inputs.map((v) => v!.tensor).reduce((a, b) => ctx.tf.maximum(a, b))),

@@ -1,7 +1,18 @@
 // The comparisons, boolean logic and generators exporters emit for masks and shape arithmetic:
 // Equal/Less/Greater, Not/And/Or/Xor, Where, Trilu, Range, ConstantOfShape. Integer contents known
 // statically stay known, so shape computations built from them stay static.
-import { attrInt, attrTensor, input, ints, one, scalarInput, tensorValue, type OpImpl, type Tensor, type Value } from './op-context.ts';
+import {
+  attrInt,
+  attrTensor,
+  input,
+  ints,
+  one,
+  scalarInput,
+  tensorValue,
+  type OpImpl,
+  type Tensor,
+  type Value,
+} from './op-context.ts';
 import type { TF } from './tf-backend.ts';
 
 function compare(f: (tf: TF, a: Tensor, b: Tensor) => Tensor, g: (a: number, b: number) => boolean): OpImpl {
@@ -14,7 +25,10 @@ function compare(f: (tf: TF, a: Tensor, b: Tensor) => Tensor, g: (a: number, b: 
     if (a?.ints && b?.ints && out.rank <= 1) {
       const n = Math.max(a.ints.length, b.ints.length);
       const at = (v: number[], i: number) => (v.length === 1 ? v[0] : v[i]);
-      return one(out, Array.from({ length: n }, (_, i) => (g(at(a.ints!, i), at(b.ints!, i)) ? 1 : 0)));
+      return one(
+        out,
+        Array.from({ length: n }, (_, i) => (g(at(a.ints!, i), at(b.ints!, i)) ? 1 : 0)),
+      );
     }
     return one(out);
   };
@@ -49,14 +63,32 @@ export function rangeValues(start: number, limit: number, delta: number): number
 }
 
 export const MASK_OPS: Record<string, OpImpl> = {
-  Equal: compare((tf, a, b) => tf.equal(a, b), (a, b) => a === b),
-  Less: compare((tf, a, b) => tf.less(a, b), (a, b) => a < b),
-  LessOrEqual: compare((tf, a, b) => tf.lessEqual(a, b), (a, b) => a <= b),
-  Greater: compare((tf, a, b) => tf.greater(a, b), (a, b) => a > b),
-  GreaterOrEqual: compare((tf, a, b) => tf.greaterEqual(a, b), (a, b) => a >= b),
+  Equal: compare(
+    (tf, a, b) => tf.equal(a, b),
+    (a, b) => a === b,
+  ),
+  Less: compare(
+    (tf, a, b) => tf.less(a, b),
+    (a, b) => a < b,
+  ),
+  LessOrEqual: compare(
+    (tf, a, b) => tf.lessEqual(a, b),
+    (a, b) => a <= b,
+  ),
+  Greater: compare(
+    (tf, a, b) => tf.greater(a, b),
+    (a, b) => a > b,
+  ),
+  GreaterOrEqual: compare(
+    (tf, a, b) => tf.greaterEqual(a, b),
+    (a, b) => a >= b,
+  ),
   Not: (ctx) => {
     const known = ctx.inputs[0]!.ints;
-    return one(ctx.tf.logicalNot(asBool(ctx.tf, input(ctx, 0))), known?.map((v) => (v ? 0 : 1)));
+    return one(
+      ctx.tf.logicalNot(asBool(ctx.tf, input(ctx, 0))),
+      known?.map((v) => (v ? 0 : 1)),
+    );
   },
   And: (ctx) => one(ctx.tf.logicalAnd(asBool(ctx.tf, input(ctx, 0)), asBool(ctx.tf, input(ctx, 1)))),
   Or: (ctx) => one(ctx.tf.logicalOr(asBool(ctx.tf, input(ctx, 0)), asBool(ctx.tf, input(ctx, 1)))),
@@ -69,11 +101,22 @@ export const MASK_OPS: Record<string, OpImpl> = {
     let y = b.tensor;
     if (x.dtype !== y.dtype) [x, y] = [tf.cast(x, 'float32'), tf.cast(y, 'float32')];
     // tfjs's where broadcasts its condition only to equal ranks: broadcast all three to the common shape
-    const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(c.tensor.shape, x.shape), y.shape);
-    const t = select(tf, tf.broadcastTo(asBool(tf, c.tensor), shape), tf.broadcastTo(x, shape), tf.broadcastTo(y, shape));
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(
+      tf.broadcast_util.assertAndGetBroadcastShape(c.tensor.shape, x.shape),
+      y.shape,
+    );
+    const t = select(
+      tf,
+      tf.broadcastTo(asBool(tf, c.tensor), shape),
+      tf.broadcastTo(x, shape),
+      tf.broadcastTo(y, shape),
+    );
     if (c.ints && a.ints && b.ints && t.rank <= 1) {
       const at = (v: number[], i: number) => (v.length === 1 ? v[0] : v[i]);
-      return one(t, Array.from({ length: t.size }, (_, i) => (at(c.ints!, i) ? at(a.ints!, i) : at(b.ints!, i))));
+      return one(
+        t,
+        Array.from({ length: t.size }, (_, i) => (at(c.ints!, i) ? at(a.ints!, i) : at(b.ints!, i))),
+      );
     }
     return one(t);
   },
@@ -106,6 +149,9 @@ export const MASK_OPS: Record<string, OpImpl> = {
     fill.tensor.dispose();
     const n = shape.reduce((a, b) => a * b, 1);
     if (dtype === 'bool') return one(tf.cast(tf.fill(shape, v, 'int32'), 'bool'));
-    return one(tf.fill(shape, v, dtype as 'float32' | 'int32'), dtype === 'int32' && shape.length === 1 ? new Array<number>(n).fill(v) : undefined);
+    return one(
+      tf.fill(shape, v, dtype as 'float32' | 'int32'),
+      dtype === 'int32' && shape.length === 1 ? new Array<number>(n).fill(v) : undefined,
+    );
   },
 };

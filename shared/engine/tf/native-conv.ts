@@ -51,7 +51,15 @@ function convTransposeModel(rank: number, a: TransposeAttrs) {
   const g = new GraphBuilder('conv-transpose');
   const x = g.input('x', ['n', 'c', ...range(rank - 2).map((i) => `s${i}`)]);
   const w = g.input('w', ['c', 'mg', ...range(rank - 2).map((i) => `k${i}`)]);
-  g.output(g.op('ConvTranspose', [x, w], { strides: a.strides, pads: a.pads, dilations: a.dilations, group: a.group, output_padding: a.outputPadding }));
+  g.output(
+    g.op('ConvTranspose', [x, w], {
+      strides: a.strides,
+      pads: a.pads,
+      dilations: a.dilations,
+      group: a.group,
+      output_padding: a.outputPadding,
+    }),
+  );
   return g.build();
 }
 
@@ -73,20 +81,35 @@ function filterGradModel(xShape: number[], gShape: number[], a: FilterGradAttrs)
   const x = b.input('x', xShape);
   const gy = b.input('g', gShape);
   const spatial = range(r, 2);
-  const padded = a.pads.some((p) => p > 0) ? b.op('Pad', [x, b.constInt64([0, 0, ...a.pads.slice(0, r), 0, 0, ...a.pads.slice(r)])]) : x;
+  const padded = a.pads.some((p) => p > 0)
+    ? b.op('Pad', [x, b.constInt64([0, 0, ...a.pads.slice(0, r), 0, 0, ...a.pads.slice(r)])])
+    : x;
   // channels first: [C, N, S…], so that a spatial view reshapes to [C, N·O] without another copy
   const xt = b.op('Transpose', [padded], { perm: [1, 0, ...spatial] });
-  const gt = b.op('Reshape', [b.op('Transpose', [gy], { perm: [1, 0, ...spatial] }), b.constInt64(grp === 1 ? [m, no] : [grp, mg, no])]);
+  const gt = b.op('Reshape', [
+    b.op('Transpose', [gy], { perm: [1, 0, ...spatial] }),
+    b.constInt64(grp === 1 ? [m, no] : [grp, mg, no]),
+  ]);
   const parts: string[] = [];
   let offsets: number[][] = [[]];
-  for (let i = 0; i < r; i++) offsets = offsets.flatMap((o) => range(a.kernelShape[i]).map((k) => [...o, k * a.dilations[i]]));
+  for (let i = 0; i < r; i++)
+    offsets = offsets.flatMap((o) => range(a.kernelShape[i]).map((k) => [...o, k * a.dilations[i]]));
   for (const off of offsets) {
     const ends = off.map((o, i) => o + (out[i] - 1) * a.strides[i] + 1);
-    const view = b.op('Slice', [xt, b.constInt64(off), b.constInt64(ends), b.constInt64(spatial), b.constInt64(a.strides)]);
+    const view = b.op('Slice', [
+      xt,
+      b.constInt64(off),
+      b.constInt64(ends),
+      b.constInt64(spatial),
+      b.constInt64(a.strides),
+    ]);
     const part =
       grp === 1
         ? b.op('Gemm', [gt, b.op('Reshape', [view, b.constInt64([c, no])])], { transB: 1 })
-        : b.op('MatMul', [gt, b.op('Transpose', [b.op('Reshape', [view, b.constInt64([grp, cg, no])])], { perm: [0, 2, 1] })]);
+        : b.op('MatMul', [
+            gt,
+            b.op('Transpose', [b.op('Reshape', [view, b.constInt64([grp, cg, no])])], { perm: [0, 2, 1] }),
+          ]);
     parts.push(b.op('Reshape', [part, b.constInt64([m, cg, 1])]));
   }
   const dw = parts.length === 1 ? parts[0] : b.op('Concat', parts, { axis: 2 });
@@ -113,7 +136,8 @@ const key = (kind: string, parts: object) => `${kind}:${JSON.stringify(parts)}`;
 
 function run(backend: unknown, session: SyncSession, named: Record<string, tfc.TensorInfo>): tfc.TensorInfo {
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(named)) feeds[name] = new ort.Tensor('float32', readFloats(backend, t), t.shape);
+  for (const [name, t] of Object.entries(named))
+    feeds[name] = new ort.Tensor('float32', readFloats(backend, t), t.shape);
   const y = runSync(session, feeds);
   return writeOutput(backend, y.dims as number[], y.data as Float32Array);
 }
@@ -131,7 +155,11 @@ export function installNativeConv(tf: TF, threads = availableParallelism()): voi
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, w } = inputs as { x: tfc.TensorInfo; w: tfc.TensorInfo };
       const a = attrs as unknown as ConvAttrs;
-      return run(backend, cache.get(key('conv', { r: x.shape.length, ...a }), () => convModel(x.shape.length, a)), { x, w });
+      return run(
+        backend,
+        cache.get(key('conv', { r: x.shape.length, ...a }), () => convModel(x.shape.length, a)),
+        { x, w },
+      );
     },
   });
   tf.registerKernel({
@@ -140,7 +168,11 @@ export function installNativeConv(tf: TF, threads = availableParallelism()): voi
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, w } = inputs as { x: tfc.TensorInfo; w: tfc.TensorInfo };
       const a = attrs as unknown as TransposeAttrs;
-      return run(backend, cache.get(key('convT', { r: x.shape.length, ...a }), () => convTransposeModel(x.shape.length, a)), { x, w });
+      return run(
+        backend,
+        cache.get(key('convT', { r: x.shape.length, ...a }), () => convTransposeModel(x.shape.length, a)),
+        { x, w },
+      );
     },
   });
   tf.registerKernel({
@@ -163,7 +195,8 @@ function attrsOf(a: tfc.NamedAttrMap): ConvAttrs {
 }
 
 function registerGradients(tf: TF): void {
-  const runKernel = (name: string, inputs: tfc.NamedTensorMap, attrs: object) => tf.engine().runKernel(name, inputs, attrs as tfc.NamedAttrMap) as tfc.Tensor;
+  const runKernel = (name: string, inputs: tfc.NamedTensorMap, attrs: object) =>
+    tf.engine().runKernel(name, inputs, attrs as tfc.NamedAttrMap) as tfc.Tensor;
   tf.registerGradient({
     kernelName: CONV_KERNEL,
     inputsToSave: ['x', 'w'],

@@ -70,11 +70,13 @@ export function installNativeMatMul(tf: TF, threads = availableParallelism()): v
       const ka = transposeA ? ar : ac;
       const kb = transposeB ? bc : br;
       const n = transposeB ? br : bc;
-      if (ka !== kb) throw new Error(`matMul: inner dimensions ${ka} and ${kb} differ (shapes [${a.shape}] and [${b.shape}])`);
+      if (ka !== kb)
+        throw new Error(`matMul: inner dimensions ${ka} and ${kb} differ (shapes [${a.shape}] and [${b.shape}])`);
       const batchA = prod(a.shape.slice(0, -2));
       const batchB = prod(b.shape.slice(0, -2));
       const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-      if (batchA !== batchB && batchA !== 1 && batchB !== 1) throw new Error('matMul: batch dimensions must match or be 1');
+      if (batchA !== batchB && batchA !== 1 && batchB !== 1)
+        throw new Error('matMul: batch dimensions must match or be 1');
       const batched = batchA > 1 || batchB > 1;
       const variant = sessions.get(batched, transposeA, transposeB);
       const aData = be.typedArrayFromHeap(a);

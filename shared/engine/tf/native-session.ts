@@ -36,7 +36,11 @@ export interface SyncSession {
 }
 
 /** Loads a one-output model into a synchronous session on the CPU provider. */
-export function loadSyncSession(model: ModelProto, threads = availableParallelism(), optimization: 'basic' | 'extended' | 'all' = 'all'): SyncSession {
+export function loadSyncSession(
+  model: ModelProto,
+  threads = availableParallelism(),
+  optimization: 'basic' | 'extended' | 'all' = 'all',
+): SyncSession {
   const bytes = encodeModel(model);
   const session = new (nativeBinding().binding.InferenceSession)();
   session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {

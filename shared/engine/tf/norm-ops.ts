@@ -22,7 +22,8 @@ function groupNormalization(ctx: OpContext): Tensor {
   const x = input(ctx, 0);
   const groups = attrInt(ctx.node, 'num_groups', 0);
   const [n, c] = x.shape;
-  if (groups <= 0 || c % groups !== 0) throw new Error(`GroupNormalization '${ctx.node.name}': ${c} channels do not split into ${groups} groups`);
+  if (groups <= 0 || c % groups !== 0)
+    throw new Error(`GroupNormalization '${ctx.node.name}': ${c} channels do not split into ${groups} groups`);
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const grouped = standardize(tf, tf.reshape(x, [n, groups, -1]), [2], eps);
   const scale = input(ctx, 1);
@@ -63,7 +64,8 @@ export const NORM_OPS: Record<string, OpImpl> = {
   // inference form: the running mean and variance are inputs
   BatchNormalization: (ctx) => {
     const { tf } = ctx;
-    if (attrInt(ctx.node, 'training_mode', 0) === 1) throw new Error(`BatchNormalization '${ctx.node.name}': training mode is not supported`);
+    if (attrInt(ctx.node, 'training_mode', 0) === 1)
+      throw new Error(`BatchNormalization '${ctx.node.name}': training mode is not supported`);
     const x = input(ctx, 0);
     const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => perChannel(tf, input(ctx, i), x.rank));
     const inv = tf.rsqrt(tf.add(variance, attrFloat(ctx.node, 'epsilon', 1e-5)));

@@ -12,8 +12,16 @@ const ort = new OrtEngine();
 after(() => ort.close());
 
 test('every supported operator has a parity case', () => {
-  const covered = new Set(OP_CASES.flatMap((c) => [c.op, ...(c.build ? buildOpCase(c, mulberry32(0)).model.graph.node.map((n) => n.opType) : [])]));
-  assert.deepEqual(supportedOps().filter((op) => !covered.has(op)), []);
+  const covered = new Set(
+    OP_CASES.flatMap((c) => [
+      c.op,
+      ...(c.build ? buildOpCase(c, mulberry32(0)).model.graph.node.map((n) => n.opType) : []),
+    ]),
+  );
+  assert.deepEqual(
+    supportedOps().filter((op) => !covered.has(op)),
+    [],
+  );
 });
 
 test('operators agree between onnxruntime and tfjs (relative 1e-5)', async () => {
@@ -24,7 +32,9 @@ test('operators agree between onnxruntime and tfjs (relative 1e-5)', async () =>
     const { model, feeds } = buildOpCase(c, rand);
     try {
       const results = await compareEngines(tf, ort, model, feeds);
-      for (const r of results) if (!(r.maxRel < 1e-5)) failures.push(`${caseLabel(c)}: output ${r.output} differs by ${r.maxAbs} (rel ${r.maxRel})`);
+      for (const r of results)
+        if (!(r.maxRel < 1e-5))
+          failures.push(`${caseLabel(c)}: output ${r.output} differs by ${r.maxAbs} (rel ${r.maxRel})`);
     } catch (e) {
       failures.push(`${caseLabel(c)}: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -1,7 +1,17 @@
 // ONNX operators (opsets 14–21) as TensorFlow.js ops: the differentiable half of the engine. The operator
 // families live in their own files; this one has the matrix products, reductions and softmax, and the table.
 // Every operator here is also covered by the parity test against onnxruntime (onnx-ops.test.ts).
-import { attrFloat, attrInt, axesOf, input, norm, one, type OpContext, type OpImpl, type Tensor } from './op-context.ts';
+import {
+  attrFloat,
+  attrInt,
+  axesOf,
+  input,
+  norm,
+  one,
+  type OpContext,
+  type OpImpl,
+  type Tensor,
+} from './op-context.ts';
 import type { TF } from './tf-backend.ts';
 import { ELEMENTWISE_OPS } from './elementwise-ops.ts';
 import { SHAPE_OPS } from './shape-ops.ts';

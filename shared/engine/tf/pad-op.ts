@@ -1,6 +1,17 @@
 // Pad (constant, reflect, edge, wrap) from slices, reversals and concatenations, so that its gradient is
 // exact in every mode (tfjs's mirrorPad gradient drops the reflected contributions).
-import { attrFloat, attrInts, attrString, input, ints, norm, one, scalarInput, type OpImpl, type Tensor } from './op-context.ts';
+import {
+  attrFloat,
+  attrInts,
+  attrString,
+  input,
+  ints,
+  norm,
+  one,
+  scalarInput,
+  type OpImpl,
+  type Tensor,
+} from './op-context.ts';
 import type { TF } from './tf-backend.ts';
 
 export type PadMode = 'constant' | 'reflect' | 'edge' | 'wrap';
@@ -24,7 +35,14 @@ export function padTensor(tf: TF, x: Tensor, pads: number[], mode: PadMode, valu
   }
   const before = pads.slice(0, r).map((p) => Math.max(p, 0));
   const after = pads.slice(r).map((p) => Math.max(p, 0));
-  if (mode === 'constant') return before.some((p) => p > 0) || after.some((p) => p > 0) ? tf.pad(y, before.map((b, i) => [b, after[i]]), value) : y;
+  if (mode === 'constant')
+    return before.some((p) => p > 0) || after.some((p) => p > 0)
+      ? tf.pad(
+          y,
+          before.map((b, i) => [b, after[i]]),
+          value,
+        )
+      : y;
   for (let i = 0; i < r; i++) {
     const [b, e] = [before[i], after[i]];
     if (b === 0 && e === 0) continue;

@@ -30,14 +30,26 @@ function stridedView(tf: TF, x: Tensor, off: number[], strides: number[], out: n
       const b = split.map(() => 0);
       const s = [...split];
       s[axis + 1] = 1;
-      y = tf.reshape(tf.slice(tf.reshape(y, split), b, s), [...y.shape.slice(0, axis), out[i], ...y.shape.slice(axis + 1)]);
+      y = tf.reshape(tf.slice(tf.reshape(y, split), b, s), [
+        ...y.shape.slice(0, axis),
+        out[i],
+        ...y.shape.slice(axis + 1),
+      ]);
     }
   });
   return y;
 }
 
 /** For one axis: how many elements of each output window count (inside [lo, hi) of the unpadded axis). */
-export function windowCounts(out: number, stride: number, kernel: number, dilation: number, padBegin: number, lo: number, hi: number): number[] {
+export function windowCounts(
+  out: number,
+  stride: number,
+  kernel: number,
+  dilation: number,
+  padBegin: number,
+  lo: number,
+  hi: number,
+): number[] {
   return Array.from({ length: out }, (_, j) => {
     let n = 0;
     for (let k = 0; k < kernel; k++) {
@@ -66,7 +78,14 @@ function pooling(ctx: OpContext, x: Tensor): Pooling {
   const strides = given('strides');
   const dilations = given('dilations');
   const spatial = x.shape.slice(2);
-  const pads = convPads(spatial, kernel, strides, dilations, attrString(ctx.node, 'auto_pad', 'NOTSET') as AutoPad, attrInts(ctx.node, 'pads'));
+  const pads = convPads(
+    spatial,
+    kernel,
+    strides,
+    dilations,
+    attrString(ctx.node, 'auto_pad', 'NOTSET') as AutoPad,
+    attrInts(ctx.node, 'pads'),
+  );
   const window = { kernel, strides, dilations, pads };
   const out = convOutput(spatial, window, attrInt(ctx.node, 'ceil_mode', 0) === 1);
   const applied = [...pads];
@@ -82,8 +101,16 @@ function pool(ctx: OpContext, kind: 'max' | 'avg'): Tensor {
   const x = input(ctx, 0);
   const p = pooling(ctx, x);
   const r = p.out.length;
-  const padded = padTensor(tf, x, [0, 0, ...p.applied.slice(0, r), 0, 0, ...p.applied.slice(r)], 'constant', kind === 'max' ? -Infinity : 0);
-  const views = offsets(p.window.kernel, p.window.dilations).map((off) => stridedView(tf, padded, off, p.window.strides, p.out));
+  const padded = padTensor(
+    tf,
+    x,
+    [0, 0, ...p.applied.slice(0, r), 0, 0, ...p.applied.slice(r)],
+    'constant',
+    kind === 'max' ? -Infinity : 0,
+  );
+  const views = offsets(p.window.kernel, p.window.dilations).map((off) =>
+    stridedView(tf, padded, off, p.window.strides, p.out),
+  );
   if (kind === 'max') return views.reduce((a, b) => tf.maximum(a, b));
   const sum = views.length === 1 ? views[0] : tf.addN(views);
   // the divisor: the window's elements inside the input (count_include_pad = 0) or inside the given pads
@@ -91,7 +118,9 @@ function pool(ctx: OpContext, kind: 'max' | 'avg'): Tensor {
   const spatial = x.shape.slice(2);
   const counts = p.out.map((o, i) => {
     const w = p.window;
-    return include ? windowCounts(o, w.strides[i], w.kernel[i], w.dilations[i], w.pads[i], -w.pads[i], spatial[i] + w.pads[i + r]) : windowCounts(o, w.strides[i], w.kernel[i], w.dilations[i], w.pads[i], 0, spatial[i]);
+    return include
+      ? windowCounts(o, w.strides[i], w.kernel[i], w.dilations[i], w.pads[i], -w.pads[i], spatial[i] + w.pads[i + r])
+      : windowCounts(o, w.strides[i], w.kernel[i], w.dilations[i], w.pads[i], 0, spatial[i]);
   });
   let divisor: number[] = [1];
   for (const c of counts) divisor = divisor.flatMap((d) => c.map((v) => d * v));
@@ -100,16 +129,29 @@ function pool(ctx: OpContext, kind: 'max' | 'avg'): Tensor {
 
 export const POOL_OPS: Record<string, OpImpl> = {
   MaxPool: (ctx) => {
-    if (ctx.node.output.length > 1 && ctx.node.output[1] !== '') throw new Error(`MaxPool '${ctx.node.name}': the Indices output is not supported`);
+    if (ctx.node.output.length > 1 && ctx.node.output[1] !== '')
+      throw new Error(`MaxPool '${ctx.node.name}': the Indices output is not supported`);
     return one(pool(ctx, 'max'));
   },
   AveragePool: (ctx) => one(pool(ctx, 'avg')),
   GlobalAveragePool: (ctx) => {
     const x = input(ctx, 0);
-    return one(ctx.tf.mean(x, x.shape.slice(2).map((_, i) => i + 2), true));
+    return one(
+      ctx.tf.mean(
+        x,
+        x.shape.slice(2).map((_, i) => i + 2),
+        true,
+      ),
+    );
   },
   GlobalMaxPool: (ctx) => {
     const x = input(ctx, 0);
-    return one(ctx.tf.max(x, x.shape.slice(2).map((_, i) => i + 2), true));
+    return one(
+      ctx.tf.max(
+        x,
+        x.shape.slice(2).map((_, i) => i + 2),
+        true,
+      ),
+    );
   },
 };

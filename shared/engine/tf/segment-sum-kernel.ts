@@ -38,7 +38,12 @@ export function installSegmentSum(tf: TF): void {
       const out = be.makeOutput(shape, 'float32');
       // read after the allocation: a growing heap would detach earlier views
       const ids = be.typedArrayFromHeap(segmentIds);
-      segmentSum(be.typedArrayFromHeap(x) as Float32Array, ids, numSegments, be.typedArrayFromHeap(out) as Float32Array);
+      segmentSum(
+        be.typedArrayFromHeap(x) as Float32Array,
+        ids,
+        numSegments,
+        be.typedArrayFromHeap(out) as Float32Array,
+      );
       return out;
     },
   });

@@ -30,7 +30,9 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
   // inference: the input unchanged, and an all-true mask when asked for
   Dropout: (ctx) => {
     const v = ctx.inputs[0]!;
-    return ctx.node.output.length > 1 && ctx.node.output[1] !== '' ? [v, { tensor: ctx.tf.onesLike(v.tensor).cast('bool') }] : [v];
+    return ctx.node.output.length > 1 && ctx.node.output[1] !== ''
+      ? [v, { tensor: ctx.tf.onesLike(v.tensor).cast('bool') }]
+      : [v];
   },
 
   Reshape: (ctx) => {
@@ -56,7 +58,13 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
     const xs = ctx.inputs.filter((v): v is Value => v !== undefined);
     const axis = norm(attrInt(ctx.node, 'axis', 0), xs[0].tensor.rank);
     const allInts = xs.every((v) => v.ints) ? xs.flatMap((v) => v.ints!) : undefined;
-    return one(ctx.tf.concat(xs.map((v) => v.tensor), axis), axis === 0 ? allInts : undefined);
+    return one(
+      ctx.tf.concat(
+        xs.map((v) => v.tensor),
+        axis,
+      ),
+      axis === 0 ? allInts : undefined,
+    );
   },
 
   Unsqueeze: (ctx) => {
@@ -73,8 +81,15 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
   Squeeze: (ctx) => {
     const x = input(ctx, 0);
     const given = axesOf(ctx, 13, 1);
-    const axes = given && given.length > 0 ? given.map((a) => norm(a, x.rank)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-    return one(ctx.tf.reshape(x, x.shape.filter((_, i) => !axes.includes(i))), ctx.inputs[0]!.ints);
+    const axes =
+      given && given.length > 0 ? given.map((a) => norm(a, x.rank)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+    return one(
+      ctx.tf.reshape(
+        x,
+        x.shape.filter((_, i) => !axes.includes(i)),
+      ),
+      ctx.inputs[0]!.ints,
+    );
   },
 
   Slice: (ctx) => {
@@ -109,7 +124,11 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
     const { tf } = ctx;
     // unit steps as one slice; other steps gather their indices (tfjs's strided slice has no gradient)
     const size = end.map((e, i) => (stride[i] === 1 ? Math.max(0, e - begin[i]) : x.shape[i]));
-    let y = tf.slice(x, begin.map((b, i) => (stride[i] === 1 ? b : 0)), size);
+    let y = tf.slice(
+      x,
+      begin.map((b, i) => (stride[i] === 1 ? b : 0)),
+      size,
+    );
     stride.forEach((s, i) => {
       if (s !== 1) y = tf.gather(y, tf.tensor1d(sliceInts(range(x.shape[i]), begin[i], end[i], s), 'int32'), i);
     });
@@ -129,7 +148,12 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
     const idxInts = idxValue.ints;
     let idx = idxValue.tensor.dtype === 'int32' ? idxValue.tensor : tf.cast(idxValue.tensor, 'int32');
     if (idxInts) {
-      if (idxInts.some((i) => i < 0)) idx = tf.tensor(idxInts.map((i) => (i < 0 ? i + dim : i)), idx.shape, 'int32');
+      if (idxInts.some((i) => i < 0))
+        idx = tf.tensor(
+          idxInts.map((i) => (i < 0 ? i + dim : i)),
+          idx.shape,
+          'int32',
+        );
     } else {
       idx = tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(dim, 'int32')), idx);
     }
@@ -153,9 +177,14 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
     const known = ctx.inputs[0]!.ints;
     if (x.dtype === to) return [ctx.inputs[0]!];
     // ONNX: any non-zero value is true (a plain tfjs cast truncates 0.5 to false on some backends)
-    if (to === 'bool') return one(ctx.tf.notEqual(x, 0), known?.map((v) => (v !== 0 ? 1 : 0)));
+    if (to === 'bool')
+      return one(
+        ctx.tf.notEqual(x, 0),
+        known?.map((v) => (v !== 0 ? 1 : 0)),
+      );
     // ONNX truncates toward zero when casting floats to integers
-    if (to === 'int32' && x.dtype === 'float32') return one(ctx.tf.cast(ctx.tf.sign(x).mul(ctx.tf.floor(ctx.tf.abs(x))), 'int32'));
+    if (to === 'int32' && x.dtype === 'float32')
+      return one(ctx.tf.cast(ctx.tf.sign(x).mul(ctx.tf.floor(ctx.tf.abs(x))), 'int32'));
     return one(ctx.tf.cast(x, to), to === 'int32' ? known : undefined);
   },
 
@@ -179,6 +208,11 @@ export const SHAPE_OPS: Record<string, OpImpl> = {
     const rank = Math.max(x.rank, target.length);
     const xs = [...Array(rank - x.rank).fill(1), ...x.shape];
     const ts = [...Array(rank - target.length).fill(1), ...target];
-    return one(ctx.tf.broadcastTo(x, xs.map((d, i) => Math.max(d, ts[i]))));
+    return one(
+      ctx.tf.broadcastTo(
+        x,
+        xs.map((d, i) => Math.max(d, ts[i])),
+      ),
+    );
   },
 };

@@ -16,7 +16,8 @@ let loaded: { tf: TF; backend: TfBackendName; nativeMatMul: boolean } | undefine
 
 export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): TfBackendName {
   const b = env.NEON_TF_BACKEND ?? 'wasm';
-  if (b !== 'wasm' && b !== 'tensorflow' && b !== 'cpu') throw new Error(`NEON_TF_BACKEND must be wasm, tensorflow or cpu; got '${b}'`);
+  if (b !== 'wasm' && b !== 'tensorflow' && b !== 'cpu')
+    throw new Error(`NEON_TF_BACKEND must be wasm, tensorflow or cpu; got '${b}'`);
   return b;
 }
 
@@ -26,7 +27,9 @@ export async function loadTf(opts: TfOptions = {}): Promise<TF> {
   const nativeMatMul = opts.nativeMatMul ?? process.env.NEON_TF_NATIVE_MATMUL !== '0';
   if (loaded) {
     if (loaded.backend !== backend || loaded.nativeMatMul !== nativeMatMul) {
-      throw new Error(`tfjs is already loaded with backend '${loaded.backend}' (native matMul ${loaded.nativeMatMul}) in this thread`);
+      throw new Error(
+        `tfjs is already loaded with backend '${loaded.backend}' (native matMul ${loaded.nativeMatMul}) in this thread`,
+      );
     }
     return loaded.tf;
   }
@@ -42,7 +45,8 @@ export async function loadTf(opts: TfOptions = {}): Promise<TF> {
         // try the next one
       }
     }
-    if (!mod) throw new Error("NEON_TF_BACKEND=tensorflow needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node installed");
+    if (!mod)
+      throw new Error('NEON_TF_BACKEND=tensorflow needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node installed');
     tf = mod;
     await tf.setBackend('tensorflow');
   } else {

@@ -13,7 +13,11 @@ function smoothNet(rng: Rng) {
   const w = (n: number) => Float32Array.from({ length: n }, () => 0.4 * rng.normal());
   let h = g.op('Gemm', [x, g.param('l1.w', [8, 6], w(48)), g.param('l1.b', [8], w(8))], { transB: 1 });
   h = g.op('Tanh', [h]);
-  h = g.op('LayerNormalization', [g.op('Reshape', [h, g.constInt64([-1, 2, 4])]), g.param('ln.g', [4], w(4)), g.param('ln.b', [4], w(4))], { epsilon: float(1e-5) });
+  h = g.op(
+    'LayerNormalization',
+    [g.op('Reshape', [h, g.constInt64([-1, 2, 4])]), g.param('ln.g', [4], w(4)), g.param('ln.b', [4], w(4))],
+    { epsilon: float(1e-5) },
+  );
   h = g.op('Reshape', [h, g.constInt64([0, -1])]);
   h = g.op('Softmax', [g.op('MatMul', [h, g.param('l2.w', [8, 3], w(24))])]);
   g.output(h, ['N', 3]);
@@ -24,9 +28,21 @@ test('gradients through the interpreter match finite differences', async () => {
   const tf = await loadTf();
   const rng = new Rng(7);
   const graph = new TfGraph(tf, smoothNet(rng));
-  const x = tf.tensor(Float32Array.from({ length: 5 * 6 }, () => rng.normal()), [5, 6]);
-  const target = tf.tensor(Float32Array.from({ length: 15 }, () => rng.uniform()), [5, 3]);
-  const loss = () => tf.tidy(() => tf.sum(tf.square(tf.sub(graph.run({ x })[graph.outputNames[0]], target))) as import('@tensorflow/tfjs-core').Scalar);
+  const x = tf.tensor(
+    Float32Array.from({ length: 5 * 6 }, () => rng.normal()),
+    [5, 6],
+  );
+  const target = tf.tensor(
+    Float32Array.from({ length: 15 }, () => rng.uniform()),
+    [5, 3],
+  );
+  const loss = () =>
+    tf.tidy(
+      () =>
+        tf.sum(
+          tf.square(tf.sub(graph.run({ x })[graph.outputNames[0]], target)),
+        ) as import('@tensorflow/tfjs-core').Scalar,
+    );
   const { grads } = graph.valueAndGrads(loss);
   const weights = graph.readWeights();
   for (const [name, values] of weights) {
@@ -44,7 +60,10 @@ test('gradients through the interpreter match finite differences', async () => {
       const lm = loss().dataSync()[0];
       graph.writeWeights(new Map([[name, values]]));
       const fd = (lp - lm) / (2 * h);
-      assert.ok(Math.abs(fd - g[i]) < 2e-3 + 3e-2 * Math.abs(fd), `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`);
+      assert.ok(
+        Math.abs(fd - g[i]) < 2e-3 + 3e-2 * Math.abs(fd),
+        `${name}[${i}]: autodiff ${g[i]} vs finite difference ${fd}`,
+      );
     }
   }
 });
@@ -55,9 +74,23 @@ test('training reduces the loss and the trained weights round-trip through ONNX'
   const model = smoothNet(rng);
   const graph = new TfGraph(tf, model);
   const opt = new Adam(tf, { lr: 0.05 });
-  const x = tf.tensor(Float32Array.from({ length: 32 * 6 }, () => rng.normal()), [32, 6]);
-  const target = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32'), 3).toFloat();
-  const lossFn = () => tf.mean(tf.square(tf.sub(graph.run({ x })[graph.outputNames[0]], target))) as import('@tensorflow/tfjs-core').Scalar;
+  const x = tf.tensor(
+    Float32Array.from({ length: 32 * 6 }, () => rng.normal()),
+    [32, 6],
+  );
+  const target = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: 32 }, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    )
+    .toFloat();
+  const lossFn = () =>
+    tf.mean(
+      tf.square(tf.sub(graph.run({ x })[graph.outputNames[0]], target)),
+    ) as import('@tensorflow/tfjs-core').Scalar;
   const first = tf.tidy(() => lossFn().dataSync()[0]);
   for (let i = 0; i < 60; i++) {
     const { value, grads } = graph.valueAndGrads(lossFn);
@@ -71,5 +104,10 @@ test('training reduces the loss and the trained weights round-trip through ONNX'
   const a = tf.tidy(() => graph.run({ x })[graph.outputNames[0]].dataSync());
   const b = tf.tidy(() => again.run({ x })[again.outputNames[0]].dataSync());
   assert.deepEqual(Array.from(a), Array.from(b));
-  assert.ok(opt.state().v.get('l1.w')!.every((v) => v >= 0));
+  assert.ok(
+    opt
+      .state()
+      .v.get('l1.w')!
+      .every((v) => v >= 0),
+  );
 });

@@ -38,7 +38,11 @@ export class TfGraph {
     const prefix = `graph${++graphCounter}/`;
     for (const init of g.initializer) {
       if (init.dataType === DataType.FLOAT) {
-        const v = tf.variable(tf.tensor(tensorToFloat32(init, opts.modelPath), init.dims, 'float32'), opts.trainable ?? true, prefix + init.name);
+        const v = tf.variable(
+          tf.tensor(tensorToFloat32(init, opts.modelPath), init.dims, 'float32'),
+          opts.trainable ?? true,
+          prefix + init.name,
+        );
         this.params.set(init.name, v);
         this.paramShapes.set(init.name, [...init.dims]);
       } else {
@@ -47,7 +51,8 @@ export class TfGraph {
     }
     for (const node of g.node) {
       if (node.opType !== 'Constant') {
-        if (!ONNX_OPS[node.opType]) throw new Error(`the tfjs engine does not support ONNX operator '${node.opType}' (node '${node.name}')`);
+        if (!ONNX_OPS[node.opType])
+          throw new Error(`the tfjs engine does not support ONNX operator '${node.opType}' (node '${node.name}')`);
         continue;
       }
       const a = node.attribute[0];
@@ -110,7 +115,10 @@ export class TfGraph {
    */
   valueAndGrads(loss: () => tfc.Scalar): { value: tfc.Scalar; grads: Record<string, tfc.Tensor> } {
     const names = [...this.params.keys()];
-    const { value, grads } = this.tf.variableGrads(loss, names.map((n) => this.params.get(n)!));
+    const { value, grads } = this.tf.variableGrads(
+      loss,
+      names.map((n) => this.params.get(n)!),
+    );
     const out: Record<string, tfc.Tensor> = {};
     for (const n of names) {
       const g = grads[this.params.get(n)!.name];

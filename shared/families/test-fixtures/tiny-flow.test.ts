@@ -23,7 +23,9 @@ test('tiny flow: the loss falls under Adam on a fixed batch', async () => {
   const losses: number[] = [];
   for (let step = 0; step < 60; step++) {
     const rng = new Rng(1000 + (step % 4)); // the same four noise draws, so the loss is comparable over steps
-    const { value, grads } = graph.valueAndGrads(() => tinyFlowFamily.loss(tf, graph, manifest, { images, labels, n }, rng));
+    const { value, grads } = graph.valueAndGrads(() =>
+      tinyFlowFamily.loss(tf, graph, manifest, { images, labels, n }, rng),
+    );
     opt.apply(graph.params, grads);
     tf.dispose(grads);
     losses.push(value.dataSync()[0]);

@@ -25,12 +25,20 @@ export function buildTinyFlowGraph(seed = 1, hidden = 64): { onnx: Uint8Array; o
   const x = g.input('x', ['N', 1, TINY_SIDE, TINY_SIDE]);
   const t = g.input('t', ['N', 1]);
   const c = g.input('class_labels', ['N'], DataType.INT64);
-  const init = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) / Math.sqrt(fanIn));
+  const init = (n: number, fanIn: number) =>
+    Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) / Math.sqrt(fanIn));
   // class embedding as one-hot (a Gather from a constant identity) times a weight, so that training needs no
   // gradient through Gather
   const K1 = TINY_CLASSES + 1;
-  const eye = g.constFloat(Float32Array.from({ length: K1 * K1 }, (_, i) => (i % (K1 + 1) === 0 ? 1 : 0)), [K1, K1], 'eye');
-  const emb = g.op('MatMul', [g.op('Gather', [eye, c], { axis: 0 }), g.param('class_embed.weight', [K1, E], init(K1 * E, 1))]);
+  const eye = g.constFloat(
+    Float32Array.from({ length: K1 * K1 }, (_, i) => (i % (K1 + 1) === 0 ? 1 : 0)),
+    [K1, K1],
+    'eye',
+  );
+  const emb = g.op('MatMul', [
+    g.op('Gather', [eye, c], { axis: 0 }),
+    g.param('class_embed.weight', [K1, E], init(K1 * E, 1)),
+  ]);
   const flat = g.op('Reshape', [x, g.constInt64([-1, D])]);
   let h = g.op('Concat', [flat, t, emb], { axis: 1 });
   let width = D + 1 + E;
@@ -77,7 +85,9 @@ function toUint8(x: Float32Array, lo: number, hi: number): Uint8Array {
 function labelsFor(manifest: Manifest, req: SampleRequest): Int32Array {
   const nul = manifest.conditioning.null_class ?? manifest.conditioning.num_classes;
   const given = req.classLabels;
-  return Int32Array.from({ length: req.n }, (_, i) => (given === undefined || given.length === 0 ? nul : given.length === 1 ? given[0] : given[i]));
+  return Int32Array.from({ length: req.n }, (_, i) =>
+    given === undefined || given.length === 0 ? nul : given.length === 1 ? given[0] : given[i],
+  );
 }
 
 export const tinyFlowFamily: GeneratorFamily = {
@@ -91,7 +101,9 @@ export const tinyFlowFamily: GeneratorFamily = {
     const x1 = Float32Array.from(batch.images, (p) => lo + (p / 255) * (hi - lo));
     const x0 = rng.normals(new Float32Array(batch.n * D)) as Float32Array;
     const t = Float32Array.from({ length: batch.n }, () => rng.uniform());
-    const labels = Int32Array.from(batch.labels, (l) => (rng.uniform() < manifest.conditioning.label_dropout ? nul : l));
+    const labels = Int32Array.from(batch.labels, (l) =>
+      rng.uniform() < manifest.conditioning.label_dropout ? nul : l,
+    );
     const xt = new Float32Array(batch.n * D);
     const target = new Float32Array(batch.n * D);
     for (let i = 0; i < batch.n; i++) {
@@ -123,7 +135,10 @@ export const tinyFlowFamily: GeneratorFamily = {
     const x = new Float32Array(n * D);
     for (let i = 0; i < n; i++) sampleRng(req.seed, (req.first ?? 0) + i).normals(x.subarray(i * D, (i + 1) * D));
     const m = guided ? 2 * n : n;
-    const cls = i64(Array.from({ length: m }, (_, i) => (i < n ? labels[i] : nul)), [m]);
+    const cls = i64(
+      Array.from({ length: m }, (_, i) => (i < n ? labels[i] : nul)),
+      [m],
+    );
     const io = manifest.io;
     for (let k = 0; k < steps; k++) {
       const t = k / steps;
@@ -133,7 +148,11 @@ export const tinyFlowFamily: GeneratorFamily = {
         xin.set(x, 0);
         xin.set(x, n * D);
       }
-      const out = await session.run({ [io.inputs.x]: f32(xin, [m, C, H, W]), [io.inputs.t]: f32(new Float32Array(m).fill(t), [m, 1]), [io.inputs.class]: cls });
+      const out = await session.run({
+        [io.inputs.x]: f32(xin, [m, C, H, W]),
+        [io.inputs.t]: f32(new Float32Array(m).fill(t), [m, 1]),
+        [io.inputs.class]: cls,
+      });
       const v = out[io.outputs.v].data as Float32Array;
       for (let j = 0; j < n * D; j++) {
         const vj = guided ? v[n * D + j] + g * (v[j] - v[n * D + j]) : v[j]; // v_u + g·(v_c − v_u)

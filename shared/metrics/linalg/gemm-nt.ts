@@ -17,10 +17,19 @@ const KB = 256;
 const JB = 64;
 
 export function gemmNT(
-  m: number, n: number, K: number, alpha: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  C: Float64Array, cOff: number, ldc: number,
+  m: number,
+  n: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
   opts: GemmNTOptions = {},
 ): void {
   const lower = opts.lower === true;
@@ -45,23 +54,76 @@ export function gemmNT(
           if (ks >= ke) continue;
           const full = i0 + 4 <= m && j0 + 4 <= jbEnd && !(lower && j0 + 3 > i0);
           if (full) {
-            const a0 = aOff + i0 * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            const b0 = bOff + j0 * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-            let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-            let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+            const a0 = aOff + i0 * lda,
+              a1 = a0 + lda,
+              a2 = a1 + lda,
+              a3 = a2 + lda;
+            const b0 = bOff + j0 * ldb,
+              b1 = b0 + ldb,
+              b2 = b1 + ldb,
+              b3 = b2 + ldb;
+            let c00 = 0,
+              c01 = 0,
+              c02 = 0,
+              c03 = 0,
+              c10 = 0,
+              c11 = 0,
+              c12 = 0,
+              c13 = 0;
+            let c20 = 0,
+              c21 = 0,
+              c22 = 0,
+              c23 = 0,
+              c30 = 0,
+              c31 = 0,
+              c32 = 0,
+              c33 = 0;
             for (let k = ks; k < ke; k++) {
-              const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
-              const y0 = B[b0 + k], y1 = B[b1 + k], y2 = B[b2 + k], y3 = B[b3 + k];
-              c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-              c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-              c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-              c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+              const x0 = A[a0 + k],
+                x1 = A[a1 + k],
+                x2 = A[a2 + k],
+                x3 = A[a3 + k];
+              const y0 = B[b0 + k],
+                y1 = B[b1 + k],
+                y2 = B[b2 + k],
+                y3 = B[b3 + k];
+              c00 += x0 * y0;
+              c01 += x0 * y1;
+              c02 += x0 * y2;
+              c03 += x0 * y3;
+              c10 += x1 * y0;
+              c11 += x1 * y1;
+              c12 += x1 * y2;
+              c13 += x1 * y3;
+              c20 += x2 * y0;
+              c21 += x2 * y1;
+              c22 += x2 * y2;
+              c23 += x2 * y3;
+              c30 += x3 * y0;
+              c31 += x3 * y1;
+              c32 += x3 * y2;
+              c33 += x3 * y3;
             }
-            const r0 = cOff + i0 * ldc + j0, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-            C[r0] += alpha * c00; C[r0 + 1] += alpha * c01; C[r0 + 2] += alpha * c02; C[r0 + 3] += alpha * c03;
-            C[r1] += alpha * c10; C[r1 + 1] += alpha * c11; C[r1 + 2] += alpha * c12; C[r1 + 3] += alpha * c13;
-            C[r2] += alpha * c20; C[r2 + 1] += alpha * c21; C[r2 + 2] += alpha * c22; C[r2 + 3] += alpha * c23;
-            C[r3] += alpha * c30; C[r3 + 1] += alpha * c31; C[r3 + 2] += alpha * c32; C[r3 + 3] += alpha * c33;
+            const r0 = cOff + i0 * ldc + j0,
+              r1 = r0 + ldc,
+              r2 = r1 + ldc,
+              r3 = r2 + ldc;
+            C[r0] += alpha * c00;
+            C[r0 + 1] += alpha * c01;
+            C[r0 + 2] += alpha * c02;
+            C[r0 + 3] += alpha * c03;
+            C[r1] += alpha * c10;
+            C[r1 + 1] += alpha * c11;
+            C[r1 + 2] += alpha * c12;
+            C[r1 + 3] += alpha * c13;
+            C[r2] += alpha * c20;
+            C[r2 + 1] += alpha * c21;
+            C[r2 + 2] += alpha * c22;
+            C[r2 + 3] += alpha * c23;
+            C[r3] += alpha * c30;
+            C[r3 + 1] += alpha * c31;
+            C[r3 + 2] += alpha * c32;
+            C[r3 + 3] += alpha * c33;
           } else {
             const iEnd = Math.min(m, i0 + 4);
             const jEnd = Math.min(jbEnd, j0 + 4);
@@ -84,14 +146,37 @@ export function gemmNT(
 
 /** gemmNT entirely in wasm (loop nest and f64x2 4×2 tiles), rows split across the kernel threads. */
 function gemmNTSimd(
-  m: number, n: number, K: number, alpha: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  C: Float64Array, cOff: number, ldc: number,
-  lower: boolean, aUpper: boolean, bUpper: boolean,
+  m: number,
+  n: number,
+  K: number,
+  alpha: number,
+  A: Float64Array,
+  aOff: number,
+  lda: number,
+  B: Float64Array,
+  bOff: number,
+  ldb: number,
+  C: Float64Array,
+  cOff: number,
+  ldc: number,
+  lower: boolean,
+  aUpper: boolean,
+  bUpper: boolean,
 ): void {
   const flags = (lower ? 1 : 0) | (aUpper ? 2 : 0) | (bUpper ? 4 : 0);
-  parallelGemm(m, n, K, alpha, A.byteOffset + aOff * 8, lda * 8, B.byteOffset + bOff * 8, ldb * 8, C.byteOffset + cOff * 8, ldc * 8, flags);
+  parallelGemm(
+    m,
+    n,
+    K,
+    alpha,
+    A.byteOffset + aOff * 8,
+    lda * 8,
+    B.byteOffset + bOff * 8,
+    ldb * 8,
+    C.byteOffset + cOff * 8,
+    ldc * 8,
+    flags,
+  );
 }
 
 /** Copies the lower triangle of a row-major n×n matrix onto its upper triangle. */

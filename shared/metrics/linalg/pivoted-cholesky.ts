@@ -22,7 +22,11 @@ const NB = 32;
 /**
  * Factors the symmetric n×n row-major matrix `A0` (not modified). tol defaults to n·eps·max diag, as dpstrf.
  */
-export function pivotedCholesky(A0: Float64Array, n: number, opts: { tol?: number; threshold?: number; work?: Float64Array; lt?: Float64Array } = {}): PivotedCholesky {
+export function pivotedCholesky(
+  A0: Float64Array,
+  n: number,
+  opts: { tol?: number; threshold?: number; work?: Float64Array; lt?: Float64Array } = {},
+): PivotedCholesky {
   // threshold 1: complete diagonal pivoting (dpstrf); below 1, a column stays in place while its diagonal is at
   // least `threshold` times the largest remaining one (fewer symmetric swaps, each a strided pass over A)
   const threshold = opts.threshold ?? 1;
@@ -110,15 +114,27 @@ function swapSym(A: Float64Array, n: number, j: number, p: number, dots: Float64
   let t: number;
   // finished L entries in rows j and p (columns < j)
   for (let k = 0; k < j; k++) {
-    t = A[j * n + k]; A[j * n + k] = A[p * n + k]; A[p * n + k] = t;
+    t = A[j * n + k];
+    A[j * n + k] = A[p * n + k];
+    A[p * n + k] = t;
   }
-  t = A[j * n + j]; A[j * n + j] = A[p * n + p]; A[p * n + p] = t;
+  t = A[j * n + j];
+  A[j * n + j] = A[p * n + p];
+  A[p * n + p] = t;
   for (let k = j + 1; k < p; k++) {
-    t = A[k * n + j]; A[k * n + j] = A[p * n + k]; A[p * n + k] = t;
+    t = A[k * n + j];
+    A[k * n + j] = A[p * n + k];
+    A[p * n + k] = t;
   }
   for (let k = p + 1; k < n; k++) {
-    t = A[k * n + j]; A[k * n + j] = A[k * n + p]; A[k * n + p] = t;
+    t = A[k * n + j];
+    A[k * n + j] = A[k * n + p];
+    A[k * n + p] = t;
   }
-  t = dots[j]; dots[j] = dots[p]; dots[p] = t;
-  const q = perm[j]; perm[j] = perm[p]; perm[p] = q;
+  t = dots[j];
+  dots[j] = dots[p];
+  dots[p] = t;
+  const q = perm[j];
+  perm[j] = perm[p];
+  perm[p] = q;
 }

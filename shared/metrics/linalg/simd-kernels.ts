@@ -11,20 +11,27 @@ import { readBuildCache, writeBuildCache } from '../../files/build-cache.ts';
 /** C[4×2 tile] += alpha · A[4 rows] · B[2 rows]ᵀ over kn values of k; pointers and strides in bytes. */
 function tileWat(R: number, C: number): string {
   const L: string[] = [];
-  L.push(`(func $tile (export "tile") (param $a i32) (param $b i32) (param $c i32) (param $lda i32) (param $ldb i32) (param $ldc i32) (param $kn i32) (param $alpha f64)`);
+  L.push(
+    `(func $tile (export "tile") (param $a i32) (param $b i32) (param $c i32) (param $lda i32) (param $ldb i32) (param $ldc i32) (param $kn i32) (param $alpha f64)`,
+  );
   for (let r = 0; r < R; r++) L.push(`(local $a${r} i32)`);
   for (let c = 0; c < C; c++) L.push(`(local $b${c} i32)`);
   for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) L.push(`(local $s${r}_${c} v128)`);
   for (let r = 0; r < R; r++) L.push(`(local $x${r} v128)`);
   L.push('(local $y v128) (local $end i32) (local $t f64)');
-  for (let r = 0; r < R; r++) L.push(`(local.set $a${r} (i32.add (local.get $a) (i32.mul (local.get $lda) (i32.const ${r}))))`);
-  for (let c = 0; c < C; c++) L.push(`(local.set $b${c} (i32.add (local.get $b) (i32.mul (local.get $ldb) (i32.const ${c}))))`);
+  for (let r = 0; r < R; r++)
+    L.push(`(local.set $a${r} (i32.add (local.get $a) (i32.mul (local.get $lda) (i32.const ${r}))))`);
+  for (let c = 0; c < C; c++)
+    L.push(`(local.set $b${c} (i32.add (local.get $b) (i32.mul (local.get $ldb) (i32.const ${c}))))`);
   L.push('(local.set $end (i32.add (local.get $a0) (i32.shl (i32.and (local.get $kn) (i32.const -2)) (i32.const 3))))');
   L.push('(block $done (loop $k (br_if $done (i32.ge_u (local.get $a0) (local.get $end)))');
   for (let r = 0; r < R; r++) L.push(`(local.set $x${r} (v128.load (local.get $a${r})))`);
   for (let c = 0; c < C; c++) {
     L.push(`(local.set $y (v128.load (local.get $b${c})))`);
-    for (let r = 0; r < R; r++) L.push(`(local.set $s${r}_${c} (f64x2.add (local.get $s${r}_${c}) (f64x2.mul (local.get $x${r}) (local.get $y))))`);
+    for (let r = 0; r < R; r++)
+      L.push(
+        `(local.set $s${r}_${c} (f64x2.add (local.get $s${r}_${c}) (f64x2.mul (local.get $x${r}) (local.get $y))))`,
+      );
   }
   for (let r = 0; r < R; r++) L.push(`(local.set $a${r} (i32.add (local.get $a${r}) (i32.const 16)))`);
   for (let c = 0; c < C; c++) L.push(`(local.set $b${c} (i32.add (local.get $b${c}) (i32.const 16)))`);
@@ -33,8 +40,12 @@ function tileWat(R: number, C: number): string {
   for (let r = 0; r < R; r++) {
     for (let c = 0; c < C; c++) {
       const addr = `(i32.add (local.get $c) (i32.add (i32.mul (local.get $ldc) (i32.const ${r})) (i32.const ${c * 8})))`;
-      L.push(`(local.set $t (f64.add (f64x2.extract_lane 0 (local.get $s${r}_${c})) (f64x2.extract_lane 1 (local.get $s${r}_${c}))))`);
-      L.push(`(if ${odd} (then (local.set $t (f64.add (local.get $t) (f64.mul (f64.load (local.get $a${r})) (f64.load (local.get $b${c})))))))`);
+      L.push(
+        `(local.set $t (f64.add (f64x2.extract_lane 0 (local.get $s${r}_${c})) (f64x2.extract_lane 1 (local.get $s${r}_${c}))))`,
+      );
+      L.push(
+        `(if ${odd} (then (local.set $t (f64.add (local.get $t) (f64.mul (f64.load (local.get $a${r})) (f64.load (local.get $b${c})))))))`,
+      );
       L.push(`(f64.store ${addr} (f64.add (f64.load ${addr}) (f64.mul (local.get $alpha) (local.get $t))))`);
     }
   }
@@ -79,7 +90,6 @@ const SYMV2 = `
   (f64.store offset=8 (local.get $out) (f64.add (local.get $s1)
     (f64.add (f64x2.extract_lane 0 (local.get $t1)) (f64x2.extract_lane 1 (local.get $t1))))))
 `;
-
 
 /**
  * The whole blocked loop nest of gemmNT for rows [i0s, i1) of C (so that threads can split the rows): K-blocks of
@@ -230,7 +240,20 @@ export interface SimdKernels {
   /** 4×2 register tile of C += alpha·A·Bᵀ (byte pointers and strides). */
   tile(a: number, b: number, c: number, lda: number, ldb: number, ldc: number, kn: number, alpha: number): void;
   symv2(a0: number, a1: number, x: number, y: number, cnt: number, x0: number, x1: number, out: number): void;
-  gemm(i0: number, i1: number, n: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, flags: number): void;
+  gemm(
+    i0: number,
+    i1: number,
+    n: number,
+    K: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+    flags: number,
+  ): void;
   symvRows(A: number, ld: number, s: number, i0: number, i1: number, x: number, y: number, out: number): void;
   gemvT(a: number, ld: number, rows: number, v: number, out: number, w: number): void;
 }
@@ -353,11 +376,18 @@ export function kernelHelpers(): Helper[] {
     for (let t = 0; t < want; t++) {
       const ctl = new SharedArrayBuffer(32 + 16 * 8);
       const h = { c: new Int32Array(ctl, 0, 8), f: new Float64Array(ctl, 32, 16) };
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module: simd.module, memory: simd.memory, ctl } });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: { module: simd.module, memory: simd.memory, ctl },
+      });
       w.unref();
-      w.on('error', () => { helpers = []; });
+      w.on('error', () => {
+        helpers = [];
+      });
       // wait (bounded) for the worker to come up
-      if (Atomics.wait(h.c, 3, 0, 10_000) === 'timed-out' && Atomics.load(h.c, 3) === 0) throw new Error('worker did not start');
+      if (Atomics.wait(h.c, 3, 0, 10_000) === 'timed-out' && Atomics.load(h.c, 3) === 0)
+        throw new Error('worker did not start');
       started.push(h);
     }
     helpers = started;
@@ -387,7 +417,19 @@ function join(h: Helper, g: number): void {
 /**
  * Runs the wasm gemm over rows [0, m) of C, split across the caller and the helper threads (by area for `lower`).
  */
-export function parallelGemm(m: number, n: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, flags: number): void {
+export function parallelGemm(
+  m: number,
+  n: number,
+  K: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  c: number,
+  ldc: number,
+  flags: number,
+): void {
   const k = simd!;
   const hs = m * n * K >= 1 << 22 ? kernelHelpers() : [];
   const T = hs.length + 1;
@@ -410,14 +452,35 @@ export function parallelGemm(m: number, n: number, K: number, alpha: number, a: 
  * y[s:] = A[s:, s:] x[s:] (lower storage, row stride n) split by rows; `ys[t]` is thread t's accumulator
  * (ys[0] = y), `outs` 2 doubles of scratch per thread.
  */
-export function parallelSymv(A: Float64Array, n: number, s: number, x: Float64Array, ys: Float64Array[], outs: Float64Array): void {
+export function parallelSymv(
+  A: Float64Array,
+  n: number,
+  s: number,
+  x: Float64Array,
+  ys: Float64Array[],
+  outs: Float64Array,
+): void {
   const k = simd!;
-  const hs = process.env.NEON_THREADS !== undefined && (n - s) * (n - s) >= 1 << 16 ? kernelHelpers().slice(0, ys.length - 1) : [];
+  const hs =
+    process.env.NEON_THREADS !== undefined && (n - s) * (n - s) >= 1 << 16
+      ? kernelHelpers().slice(0, ys.length - 1)
+      : [];
   const T = hs.length + 1;
   for (let t = 0; t < T; t++) ys[t].fill(0, s);
   const cut = (t: number) => (t >= T ? n : Math.min(n, s + Math.round((n - s) * Math.sqrt(t / T))));
   const ld = n * 8;
-  const gens = hs.map((h, t) => post(h, 2, [A.byteOffset, ld, s, cut(t + 1), cut(t + 2), x.byteOffset, ys[t + 1].byteOffset, outs.byteOffset + (t + 1) * 16]));
+  const gens = hs.map((h, t) =>
+    post(h, 2, [
+      A.byteOffset,
+      ld,
+      s,
+      cut(t + 1),
+      cut(t + 2),
+      x.byteOffset,
+      ys[t + 1].byteOffset,
+      outs.byteOffset + (t + 1) * 16,
+    ]),
+  );
   k.symvRows(A.byteOffset, ld, s, s, cut(1), x.byteOffset, ys[0].byteOffset, outs.byteOffset);
   hs.forEach((h, t) => join(h, gens[t]));
   const y = ys[0];

@@ -22,7 +22,9 @@ export function tridiagonalEigenvalues(d0: Float64Array, e0: Float64Array): Floa
       let g = (d[l + 1] - d[l]) / (2 * e[l]);
       let r = Math.hypot(g, 1);
       g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
-      let s = 1, c = 1, p = 0;
+      let s = 1,
+        c = 1,
+        p = 0;
       let i = m - 1;
       let deflated = false;
       for (; i >= l; i--) {

@@ -17,7 +17,11 @@ export function tridiagonalizeWorkLengths(n: number): number[] {
  * Returns the diagonal d (n) and off-diagonal e (n−1) of T. `A` (n×n row-major, lower triangle used) is destroyed.
  * `work`: arrays of the lengths tridiagonalizeWorkLengths(n) gives.
  */
-export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]): { d: Float64Array; e: Float64Array } {
+export function tridiagonalize(
+  A: Float64Array,
+  n: number,
+  work?: Float64Array[],
+): { d: Float64Array; e: Float64Array } {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
   if (n === 0) return { d, e };
@@ -100,7 +104,15 @@ export function tridiagonalize(A: Float64Array, n: number, work?: Float64Array[]
 }
 
 /** r[0:2NB] += Σ_i VW[off + i·2NB + ·] · v[vOff + i] over `rows` rows. */
-function gemvT(VW: Float64Array, off: number, rows: number, v: Float64Array, vOff: number, r: Float64Array, useSimd: boolean): void {
+function gemvT(
+  VW: Float64Array,
+  off: number,
+  rows: number,
+  v: Float64Array,
+  vOff: number,
+  r: Float64Array,
+  useSimd: boolean,
+): void {
   const W2 = 2 * NB;
   if (useSimd && simd && inSimdMemory(VW)) {
     simd.gemvT(VW.byteOffset + off * 8, W2 * 8, rows, v.byteOffset + vOff * 8, r.byteOffset, W2);
@@ -118,11 +130,15 @@ function symvLower(A: Float64Array, n: number, s: number, x: Float64Array, y: Fl
   y.fill(0, s);
   let i = s;
   for (; i + 1 < n; i += 2) {
-    const r0 = i * n, r1 = r0 + n;
-    const x0 = x[i], x1 = x[i + 1];
-    let t0 = 0, t1 = 0;
+    const r0 = i * n,
+      r1 = r0 + n;
+    const x0 = x[i],
+      x1 = x[i + 1];
+    let t0 = 0,
+      t1 = 0;
     for (let k = s; k < i; k++) {
-      const a0 = A[r0 + k], a1 = A[r1 + k];
+      const a0 = A[r0 + k],
+        a1 = A[r1 + k];
       t0 += a0 * x[k];
       t1 += a1 * x[k];
       y[k] += a0 * x0 + a1 * x1;
@@ -132,7 +148,8 @@ function symvLower(A: Float64Array, n: number, s: number, x: Float64Array, y: Fl
     y[i + 1] += t1 + a10 * x0 + A[r1 + i + 1] * x1;
   }
   if (i < n) {
-    const r0 = i * n, x0 = x[i];
+    const r0 = i * n,
+      x0 = x[i];
     let t0 = 0;
     for (let k = s; k < i; k++) {
       t0 += A[r0 + k] * x[k];

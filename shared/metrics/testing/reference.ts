@@ -9,11 +9,12 @@ export const rng = mulberry32;
 export function randomSpd(d: number, rank: number, r: () => number): Float64Array {
   const G = Float64Array.from({ length: d * rank }, () => r() - 0.5);
   const A = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < rank; k++) s += G[i * rank + k] * G[j * rank + k];
-    A[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < rank; k++) s += G[i * rank + k] * G[j * rank + k];
+      A[i * d + j] = s;
+    }
   return A;
 }
 
@@ -32,19 +33,23 @@ export function jacobiEigen(A0: Float64Array, n: number): { values: Float64Array
         if (Math.abs(apq) < 1e-300) continue;
         const theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p], akq = A[k * n + q];
+          const akp = A[k * n + p],
+            akq = A[k * n + q];
           A[k * n + p] = c * akp - s * akq;
           A[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k], aqk = A[q * n + k];
+          const apk = A[p * n + k],
+            aqk = A[q * n + k];
           A[p * n + k] = c * apk - s * aqk;
           A[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p], vkq = V[k * n + q];
+          const vkp = V[k * n + p],
+            vkq = V[k * n + q];
           V[k * n + p] = c * vkp - s * vkq;
           V[k * n + q] = s * vkp + c * vkq;
         }
@@ -57,26 +62,35 @@ export function jacobiEigen(A0: Float64Array, n: number): { values: Float64Array
 }
 
 /** FID with tr √(Σ1Σ2) = Σ √λ(A Σ2 A), A = Σ1^{1/2} = V diag(√w) Vᵀ, everything by Jacobi and plain loops. */
-export function referenceFid(mu1: Float64Array, s1: Float64Array, mu2: Float64Array, s2: Float64Array, d: number): number {
+export function referenceFid(
+  mu1: Float64Array,
+  s1: Float64Array,
+  mu2: Float64Array,
+  s2: Float64Array,
+  d: number,
+): number {
   const { values: w, V } = jacobiEigen(s1, d);
   const A = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += V[i * d + k] * Math.sqrt(Math.max(w[k], 0)) * V[j * d + k];
-    A[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += V[i * d + k] * Math.sqrt(Math.max(w[k], 0)) * V[j * d + k];
+      A[i * d + j] = s;
+    }
   const T = new Float64Array(d * d);
   const M = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += A[i * d + k] * s2[k * d + j];
-    T[i * d + j] = s;
-  }
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += T[i * d + k] * A[k * d + j];
-    M[i * d + j] = s;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += A[i * d + k] * s2[k * d + j];
+      T[i * d + j] = s;
+    }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += T[i * d + k] * A[k * d + j];
+      M[i * d + j] = s;
+    }
   const lam = jacobiEigen(M, d).values;
   let fid = 0;
   for (let i = 0; i < d; i++) fid += (mu1[i] - mu2[i]) ** 2 + s1[i * d + i] + s2[i * d + i];
