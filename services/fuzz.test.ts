@@ -4,18 +4,15 @@
 // past a bound over the run (measured after a full collection, before and after).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { familyResolver } from '../shared/families/registry.ts';
-import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
 import { mulberry32 } from '../shared/random/prng.ts';
 import { writeSafetensors } from '../shared/safetensors/writer.ts';
 import { encodePng } from '../shared/image/png.ts';
-import { serveConfigFromEnv } from './serve-config.ts';
-import { createServer, type Server } from './server.ts';
+import { startTinyServer } from './tiny-server.test-util.ts';
+import type { Server } from './server.ts';
 
 const SEED = 20261202;
 /** Requests per route at most, and the whole run's time budget. */
@@ -32,20 +29,7 @@ let dir: string;
 let server: Server;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'neon-fuzz-'));
-  await writeTinyFlowModel(join(dir, 'models'));
-  const env = {
-    NEON_HOME: join(dir, 'home'),
-    NEON_MODELS_DIR: join(dir, 'models'),
-    NEON_API_TOKENS: TOKEN,
-    NEON_ORT_THREADS: '1',
-    NEON_SAMPLER_JOBS: '0',
-    NEON_ORCHESTRATOR_WORKERS: '0',
-  };
-  server = await createServer(serveConfigFromEnv('all', env), {
-    families: familyResolver({ flow: tinyFlowFamily }),
-    log: () => {},
-  });
+  ({ dir, server } = await startTinyServer('neon-fuzz-', TOKEN));
   // a few real inputs in the store, so that mutations of valid requests reach past validation
   const f32 = (v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
   await mkdir(join(server.store.root, 'in', 'pngs'), { recursive: true });

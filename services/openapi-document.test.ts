@@ -3,16 +3,12 @@
 // files are served by the process, and the OpenAI JS client works against /v1/images/generations with a base URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import OpenAI from 'openai';
-import { familyResolver } from '../shared/families/registry.ts';
-import { tinyFlowFamily, writeTinyFlowModel } from '../shared/families/test-fixtures/tiny-flow.ts';
-import { serveConfigFromEnv } from './serve-config.ts';
-import { createServer, type Server } from './server.ts';
+import { startTinyServer } from './tiny-server.test-util.ts';
+import type { Server } from './server.ts';
 import { readFile } from 'node:fs/promises';
 import { PAGE_ROUTES, routesTable, type OpenApiDocument } from './openapi-document.ts';
 
@@ -22,20 +18,7 @@ let doc: OpenApiDocument;
 const TOKEN = 'openapi-test-token';
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'neon-openapi-'));
-  await writeTinyFlowModel(join(dir, 'models'));
-  const env = {
-    NEON_HOME: join(dir, 'home'),
-    NEON_MODELS_DIR: join(dir, 'models'),
-    NEON_API_TOKENS: TOKEN,
-    NEON_ORT_THREADS: '1',
-    NEON_ORCHESTRATOR_WORKERS: '0',
-    NEON_SAMPLER_JOBS: '0',
-  };
-  server = await createServer(serveConfigFromEnv('all', env), {
-    families: familyResolver({ flow: tinyFlowFamily }),
-    log: () => {},
-  });
+  ({ dir, server } = await startTinyServer('neon-openapi-', TOKEN));
   const res = await server.app.request('/openapi.json');
   assert.equal(res.status, 200);
   doc = (await res.json()) as OpenApiDocument;
