@@ -114,9 +114,12 @@ test('every `neon <command> --flag` in the README and docs/ is a flag of that co
 });
 
 test('the serve environment table of docs/API.md lists every variable with its default', () => {
-  const rows = read('docs/API.md')
-    .split('\n')
-    .filter((l) => l.startsWith('| `'));
+  // the rows of the table headed `| variable | default | meaning |` (other tables name variables too)
+  const lines = read('docs/API.md').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('| variable | default |'));
+  assert.ok(start >= 0, "docs/API.md has no '| variable | default |' table");
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
+  const rows = lines.slice(start + 2, end < 0 ? undefined : end).filter((l) => l.startsWith('| `'));
   const defaults = z.toJSONSchema(EnvSchema, { io: 'input', unrepresentable: 'any' }) as {
     properties: Record<string, { default?: unknown }>;
   };

@@ -26,6 +26,8 @@ test('job names from keys, the progress line by job type, and the time left', ()
   assert.equal(f.jobLabel('synthesize'), 'Synthesis');
   assert.equal(f.jobLabel('selftrain'), 'Self-training');
   assert.equal(f.jobLabel('trial:select:s20:w1.5:c3'), 'Selection trial: step 20, w = 1.5, cfg 3');
+  assert.equal(f.jobLabel('trial:select:n600:s20:w1.5:c3'), 'Selection trial: step 20, w = 1.5, cfg 3 (600 seeds)');
+  assert.equal(f.jobLabel('trial:select:n64:base:c2'), 'Selection trial: base θr, cfg 2 (64 seeds)');
   assert.equal(f.jobLabel('trial:report:base:c2'), 'Report trial: base θr, cfg 2');
   assert.equal(
     f.progressText('neon.synthesize', { done: 256, total: 512, images_per_second: 40.123 }),

@@ -28,12 +28,15 @@ export function stepOfKey(runId, key) {
   return typeof key === 'string' && key.startsWith(prefix) ? key.slice(prefix.length) : String(key ?? '');
 }
 
-/** A sweep point key (`base:c3`, `s20:w1.5:c3`) in words. */
-export function pointText(point) {
+/** A sweep point key (`base:c3`, `s20:w1.5:c3`; with a multi-fidelity rung `n600:s20:w1.5:c3`) in words. */
+export function pointText(key) {
+  const rung = /^n(\d+):(.+)$/.exec(key);
+  const point = rung ? rung[2] : key;
+  const seeds = rung ? ` (${rung[1]} seeds)` : '';
   const base = /^base:c(.+)$/.exec(point);
-  if (base) return `base θr, cfg ${base[1]}`;
+  if (base) return `base θr, cfg ${base[1]}${seeds}`;
   const p = /^s(\d+):w(.+):c(.+)$/.exec(point);
-  return p ? `step ${p[1]}, w = ${p[2]}, cfg ${p[3]}` : point;
+  return p ? `step ${p[1]}, w = ${p[2]}, cfg ${p[3]}${seeds}` : key;
 }
 
 /** A job's step in words: Synthesis, Self-training, Selection trial: step 20, w = 1.5, cfg 3, … */
