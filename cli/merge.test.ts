@@ -3,26 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './neon.ts';
+import { captureNeon as capture } from './testing/capture-neon.ts';
 import { writeSafetensors } from '../shared/safetensors/writer.ts';
 import { openSafetensors } from '../shared/safetensors/reader.ts';
 
 const bf16 = (v: number[]) => new Uint8Array(Uint16Array.from(v).buffer);
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = console.log;
-  const error = console.error;
-  let out = '';
-  let err = '';
-  console.log = (...a: unknown[]) => (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => (err += a.join(' ') + '\n');
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test('neon merge: a w grid into a folder, files named by w, --json summary', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cli-merge-'));

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './neon.ts';
+import { captureNeon as capture } from './testing/capture-neon.ts';
 import { runSample } from './sample.ts';
 import { openDatabase } from '../shared/db/database.ts';
 import { familyResolver } from '../shared/families/registry.ts';
@@ -25,20 +25,6 @@ const saved = {
   DATABASE_URL: process.env.DATABASE_URL,
 };
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const log = console.log;
-  const error = console.error;
-  let out = '';
-  let err = '';
-  console.log = (...a: unknown[]) => (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => (err += a.join(' ') + '\n');
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
 
 before(async () => {

@@ -122,16 +122,7 @@ export class ModelProvider {
       while (this.signatures.size > MAX_SIGNATURES) this.signatures.delete(this.signatures.keys().next().value!);
       signature.catch(() => this.signatures.delete(v.key));
     }
-    return {
-      ref,
-      name: v.name,
-      tag: v.tag,
-      key: v.key,
-      versionId: v.versionId,
-      manifest: v.manifest,
-      createdAt: v.createdAt,
-      signature: await signature,
-    };
+    return { ...describedVersion(ref, v), signature: await signature };
   }
 
   /** The model a reference points at now, loaded (once per version). Throws ModelNotFoundError. */
@@ -150,17 +141,7 @@ export class ModelProvider {
       this.sessions.set(v.key, loaded);
       loaded.catch(() => this.sessions.delete(version.key));
     }
-    const l = await loaded;
-    return {
-      ref,
-      name: v.name,
-      tag: v.tag,
-      key: v.key,
-      versionId: v.versionId,
-      manifest: v.manifest,
-      createdAt: v.createdAt,
-      ...l,
-    };
+    return { ...describedVersion(ref, v), ...(await loaded) };
   }
 
   /** Forgets the cached resolutions of the reference's model and loads what the reference points at now. */
@@ -198,4 +179,17 @@ export class ModelProvider {
     }
     return undefined;
   }
+}
+
+/** What a described or loaded model says of the version a reference resolved to. */
+function describedVersion(ref: string, v: ResolvedVersion) {
+  return {
+    ref,
+    name: v.name,
+    tag: v.tag,
+    key: v.key,
+    versionId: v.versionId,
+    manifest: v.manifest,
+    createdAt: v.createdAt,
+  };
 }
